@@ -1,0 +1,50 @@
+# Two commands on a fresh machine: `make run` and `make test` (see README.md).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+export FLASK_APP := wsgi
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: run test install install-test browser-deps lint-imports bench-routing clean
+
+# Re-install only when pyproject.toml changes.
+$(BIN)/.installed: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(BIN)/.installed-test: $(BIN)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(BIN)/.installed
+
+install-test: $(BIN)/.installed-test
+
+run: install
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo load --if-empty
+	@$(BIN)/flask demo logins
+	@echo "Serving on http://127.0.0.1:$(PORT)"
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+# Browser tests drive Debian's Chromium; install it when missing (never a downloaded browser).
+browser-deps:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "Installing Chromium from Debian's packages for the browser tests"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver >/dev/null; }
+
+lint-imports: install-test
+	$(BIN)/lint-imports
+
+test: install-test browser-deps lint-imports
+	$(BIN)/python -m pytest
+
+bench-routing: install
+	$(BIN)/python -m pip install --quiet -e '.[bench]'
+	$(BIN)/python -m routing.bench --time-limit 10 --bks ../shared/benchmarks/lilim-100/bks.csv ../shared/benchmarks/lilim-100/*.txt
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache test-artifacts

@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from flask import jsonify
+from flask_login import current_user
+
+from coalition import permissions
+from coalition.blueprints.api import bp
+from coalition.extensions import db
+from coalition.models import Organization
+from coalition.permissions import login_required
+from coalition.services import organizations
+
+
+def organization_json(organization: Organization) -> dict:
+    return {
+        "id": organization.id,
+        "kind": organization.kind.value,
+        "name": organization.name,
+        "address": organization.address,
+        "latitude": organization.latitude,
+        "longitude": organization.longitude,
+        "phone": organization.phone,
+        "hours": organization.hours or {},
+        "refrigerated_capacity_kg": organization.refrigerated_capacity_kg,
+        "frozen_capacity_kg": organization.frozen_capacity_kg,
+        "active": organization.active,
+    }
+
+
+@bp.route("/me")
+@login_required
+def me():
+    return jsonify({
+        "id": current_user.id,
+        "email": current_user.email,
+        "display_name": current_user.display_name,
+        "coalition_admin": permissions.is_coalition_admin(current_user),
+        "memberships": [
+            {"organization_id": m.organization_id, "organization": m.organization.name, "role": m.role.value}
+            for m in current_user.active_memberships()
+        ],
+    })
+
+
+@bp.route("/organizations")
+@login_required
+def list_organizations():
+    return jsonify({"organizations": [organization_json(o) for o in organizations.list_organizations(db.session)]})
+
+
+@bp.route("/organizations/<int:organization_id>")
+@login_required
+def get_organization(organization_id: int):
+    organization = organizations.get_organization(db.session, organization_id)
+    permissions.authorize(permissions.can_view_organization(current_user, organization))
+    return jsonify(organization_json(organization))

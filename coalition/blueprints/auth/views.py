@@ -1,0 +1,136 @@
+from __future__ import annotations
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_user, logout_user
+
+from coalition.blueprints.auth import bp
+from coalition.blueprints.auth.forms import AcceptInvitationForm, ForgotPasswordForm, NewPasswordForm, SignInForm
+from coalition.blueprints.forms import safe_next_url, show_domain_error
+from coalition.errors import DomainError, InvalidCredentials, InvalidToken, TooManyAttempts
+from coalition.extensions import db
+from coalition.models.base import utcnow
+from coalition.permissions import login_required
+from coalition.services import accounts
+from coalition.services.mail import MailSettings, send_mail
+
+
+def _throttle_policy() -> accounts.ThrottlePolicy:
+    config = current_app.config
+    return accounts.ThrottlePolicy(
+        window_s=config["SIGNIN_WINDOW_S"],
+        max_failures_per_account=config["SIGNIN_MAX_FAILURES_PER_ACCOUNT"],
+        max_failures_per_address=config["SIGNIN_MAX_FAILURES_PER_ADDRESS"],
+    )
+
+
+@bp.route("/signin", methods=["GET", "POST"])
+def sign_in():
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = SignInForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(
+                db.session, form.email.data, form.password.data,
+                request.remote_addr or "unknown", utcnow(), _throttle_policy(),
+            )
+        except (InvalidCredentials, TooManyAttempts) as error:
+            db.session.commit()  # keep the recorded failure: it is what throttles
+            form.form_errors.append(error.message)
+            status = error.status_code
+        else:
+            db.session.commit()
+            login_user(user, remember=form.remember.data)
+            return redirect(safe_next_url(request.args.get("next")) or url_for("main.home"))
+    elif form.is_submitted():
+        status = 422
+    return render_template("auth/sign_in.html", form=form), status
+
+
+@bp.route("/signout", methods=["POST"])
+@login_required
+def sign_out():
+    logout_user()
+    flash("You are signed out.", "info")
+    return redirect(url_for("auth.sign_in"))
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        user = accounts.get_user_by_email(db.session, form.email.data)
+        if user is not None and user.active:
+            token = accounts.make_password_reset_token(user, current_app.config["SECRET_KEY"])
+            link = url_for("auth.reset_password", token=token, _external=True)
+            send_mail(
+                MailSettings.from_config(current_app.config), user.email,
+                "Reset your Feeding Our City password",
+                f"Hello {user.display_name},\n\nTo choose a new password, open this link within the hour:\n{link}\n\n"
+                "If you did not ask for this, ignore this message.",
+            )
+        # The same answer whether or not the account exists: no address probing.
+        flash("If that address has an account, a link to reset the password is on its way.", "info")
+        return redirect(url_for("auth.sign_in"))
+    elif form.is_submitted():
+        status = 422
+    return render_template("auth/forgot_password.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    config = current_app.config
+    try:
+        accounts.user_for_reset_token(db.session, token, config["SECRET_KEY"], config["PASSWORD_RESET_MAX_AGE_S"])
+    except InvalidToken as error:
+        return render_template("auth/token_invalid.html", message=error.message), error.status_code
+    form = NewPasswordForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            accounts.reset_password(db.session, token, form.password.data, config["SECRET_KEY"], config["PASSWORD_RESET_MAX_AGE_S"])
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+            status = error.status_code
+        else:
+            db.session.commit()
+            flash("Your password is changed. Sign in with it now.", "success")
+            return redirect(url_for("auth.sign_in"))
+    elif form.is_submitted():
+        status = 422
+    return render_template("auth/reset_password.html", form=form), status
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    try:
+        invitation = accounts.get_open_invitation(db.session, token, utcnow())
+    except InvalidToken as error:
+        return render_template("auth/token_invalid.html", message=error.message), error.status_code
+    existing = accounts.get_user_by_email(db.session, invitation.email)
+    form = AcceptInvitationForm()
+    status = 200
+    # CSRFProtect has already checked every POST; an existing account only confirms.
+    submitted_ok = form.validate_on_submit() if existing is None else request.method == "POST"
+    if submitted_ok:
+        try:
+            user = accounts.accept_invitation(
+                db.session, token, utcnow(),
+                display_name=form.display_name.data, password=form.password.data,
+                signed_in_user=current_user if current_user.is_authenticated else None,
+            )
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+            status = error.status_code
+        else:
+            db.session.commit()
+            login_user(user)
+            flash(f"Welcome! You are now {invitation.role.value} of {invitation.organization.name}.", "success")
+            return redirect(url_for("main.home"))
+    elif form.is_submitted():
+        status = 422
+    return render_template("auth/accept_invitation.html", form=form, invitation=invitation, existing=existing), status

@@ -1,0 +1,29 @@
+"""Template globals and filters shared by every page."""
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from flask import Flask, current_app
+from flask_login import current_user
+
+from coalition import permissions
+from coalition.models import WEEKDAYS
+
+
+def register_template_helpers(app: Flask) -> None:
+    @app.context_processor
+    def _globals():
+        return {
+            "is_coalition_admin": permissions.is_coalition_admin(current_user),
+            "is_backbone_staff": permissions.is_backbone_staff(current_user),
+            "permissions": permissions,
+            "WEEKDAYS": WEEKDAYS,
+            "coalition_name": current_app.config["COALITION_NAME"],
+        }
+
+    @app.template_filter("local_time")
+    def _local_time(value: dt.datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:
+        if value is None:
+            return "never"
+        return value.astimezone(ZoneInfo(current_app.config["COALITION_TIMEZONE"])).strftime(fmt)

@@ -1,0 +1,37 @@
+"""Helpers shared by the HTML forms of every blueprint."""
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
+
+from coalition.errors import DomainError
+
+
+def show_domain_error(form: FlaskForm, error: DomainError) -> None:
+    """Put a service's field errors beside the matching fields, the rest at the top of the form."""
+    placed = False
+    for name, message in error.fields.items():
+        if name in form:
+            form[name].errors = [*form[name].errors, message]
+            placed = True
+        else:
+            form.form_errors.append(message)
+    if not placed or not error.fields:
+        form.form_errors.append(error.message)
+
+
+def safe_next_url(target: str | None) -> str | None:
+    """Only follow ``next`` to a path on this site, never to another host."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def choices_of(members) -> list[SelectChoice]:
+    """Select options for enum members that have a ``label``."""
+    return [SelectChoice(member.value, member.label) for member in members]

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField, FloatField, IntegerField, SelectField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from coalition.blueprints.forms import choices_of
+from coalition.models import WEEKDAYS, OrganizationKind, Role
+
+DAY_LABELS = dict(zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")))
+
+
+class OrganizationForm(FlaskForm):
+    kind = SelectField("Kind", choices=choices_of(OrganizationKind), validators=[InputRequired()])
+    name = StringField("Name", validators=[InputRequired("Give the organization a name."), Length(max=200)])
+    address = StringField("Street address", validators=[Optional(), Length(max=300)])
+    latitude = FloatField("Latitude", validators=[Optional(), NumberRange(-90, 90, "Between -90 and 90.")])
+    longitude = FloatField("Longitude", validators=[Optional(), NumberRange(-180, 180, "Between -180 and 180.")])
+    phone = StringField("Phone", validators=[Optional(), Length(max=40)])
+    refrigerated_capacity_kg = IntegerField(
+        "Refrigerated storage (kg)", default=0, validators=[Optional(), NumberRange(0, 1_000_000, "0 or more.")])
+    frozen_capacity_kg = IntegerField(
+        "Frozen storage (kg)", default=0, validators=[Optional(), NumberRange(0, 1_000_000, "0 or more.")])
+    hours_mon = StringField(DAY_LABELS["mon"], validators=[Optional(), Length(max=100)])
+    hours_tue = StringField(DAY_LABELS["tue"], validators=[Optional(), Length(max=100)])
+    hours_wed = StringField(DAY_LABELS["wed"], validators=[Optional(), Length(max=100)])
+    hours_thu = StringField(DAY_LABELS["thu"], validators=[Optional(), Length(max=100)])
+    hours_fri = StringField(DAY_LABELS["fri"], validators=[Optional(), Length(max=100)])
+    hours_sat = StringField(DAY_LABELS["sat"], validators=[Optional(), Length(max=100)])
+    hours_sun = StringField(DAY_LABELS["sun"], validators=[Optional(), Length(max=100)])
+
+    def hour_fields(self):
+        return [self[f"hours_{day}"] for day in WEEKDAYS]
+
+
+class NewOrganizationForm(OrganizationForm):
+    admin_email = EmailField(
+        "E-mail of its first admin", validators=[InputRequired("Who will run this organization's account?"), Length(max=254)])
+
+
+class InviteForm(FlaskForm):
+    email = EmailField("E-mail", validators=[InputRequired("Enter their e-mail."), Length(max=254)])
+    role = SelectField("Role", choices=choices_of(Role), validators=[InputRequired()])

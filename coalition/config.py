@@ -1,0 +1,109 @@
+"""Configuration read from the environment.
+
+Every setting has a safe default for the embedded mode (SQLite under
+``instance/``, jobs in-process, e-mail written to the log). Production sets
+the environment variables documented in README.md.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+def load_or_create_secret_key(instance_path: Path) -> str:
+    """Return SECRET_KEY from the environment, or from ``instance/secret_key``.
+
+    When neither exists a random key is generated once and written with
+    owner-only permissions, so sessions survive restarts without a secret
+    ever being committed.
+    """
+    from_env = os.environ.get("SECRET_KEY")
+    if from_env:
+        return from_env
+    key_file = instance_path / "secret_key"
+    if key_file.exists():
+        return key_file.read_text().strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key
+
+
+class Config:
+    """Settings for a running coalition server, from environment variables."""
+
+    def __init__(self, instance_path: Path):
+        self.SECRET_KEY = load_or_create_secret_key(instance_path)
+        self.SQLALCHEMY_DATABASE_URI = os.environ.get(
+            "DATABASE_URL", f"sqlite:///{instance_path / 'coalition.sqlite3'}"
+        )
+        self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
+        self.REDIS_URL = os.environ.get("REDIS_URL") or None
+        self.UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(instance_path / "uploads"))
+        self.MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_BYTES", 8 * 1024 * 1024)
+        self.COALITION_TIMEZONE = os.environ.get("COALITION_TIMEZONE", "America/Los_Angeles")
+        self.COALITION_NAME = os.environ.get("COALITION_NAME", "Feeding Our City")
+        self.MAP_TILE_URL = os.environ.get(
+            "MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
+        )
+        self.MAP_TILE_ATTRIBUTION = os.environ.get(
+            "MAP_TILE_ATTRIBUTION", "&copy; OpenStreetMap contributors"
+        )
+        # Mail: when MAIL_SERVER is empty, messages are logged and links are
+        # shown to the admin who sent them.
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
+        self.MAIL_PORT = _int("MAIL_PORT", 25)
+        self.MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+        self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+        self.MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
+        self.MAIL_FROM = os.environ.get("MAIL_FROM", "no-reply@feedingourcity.example")
+        # Session cookies: secure unless explicitly serving plain HTTP locally.
+        self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
+        self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
+        self.SESSION_COOKIE_HTTPONLY = True
+        self.REMEMBER_COOKIE_HTTPONLY = True
+        self.SESSION_COOKIE_SAMESITE = "Lax"
+        self.REMEMBER_COOKIE_SAMESITE = "Lax"
+        self.PERMANENT_SESSION_LIFETIME = _int("SESSION_LIFETIME_S", 12 * 3600)
+        # Sign-in throttling: failures counted over a sliding window.
+        self.SIGNIN_WINDOW_S = _int("SIGNIN_WINDOW_S", 15 * 60)
+        self.SIGNIN_MAX_FAILURES_PER_ACCOUNT = _int("SIGNIN_MAX_FAILURES_PER_ACCOUNT", 5)
+        self.SIGNIN_MAX_FAILURES_PER_ADDRESS = _int("SIGNIN_MAX_FAILURES_PER_ADDRESS", 20)
+        self.PASSWORD_RESET_MAX_AGE_S = _int("PASSWORD_RESET_MAX_AGE_S", 3600)
+        self.INVITATION_MAX_AGE_S = _int("INVITATION_MAX_AGE_S", 7 * 24 * 3600)
+        # Argon2 cost; tests lower it so hashing dozens of demo users is quick.
+        self.ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)
+        self.ARGON2_MEMORY_COST_KIB = _int("ARGON2_MEMORY_COST_KIB", 64 * 1024)
+        self.WTF_CSRF_ENABLED = True
+        self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
+
+
+class TestConfig(Config):
+    """Settings for the test suite: a throwaway database and cheap hashing."""
+
+    def __init__(self, instance_path: Path, database_url: str):
+        super().__init__(instance_path)
+        self.TESTING = True
+        self.SECRET_KEY = "test-secret-key-not-for-production"
+        self.SQLALCHEMY_DATABASE_URI = database_url
+        self.SQLALCHEMY_ENGINE_OPTIONS = {}
+        self.REDIS_URL = None
+        self.MAIL_SERVER = None
+        self.ARGON2_TIME_COST = 1
+        self.ARGON2_MEMORY_COST_KIB = 8
+        self.UPLOAD_FOLDER = str(instance_path / "uploads")

@@ -1,0 +1,104 @@
+"""Domain exceptions, and the handlers that turn every error into a clear 4xx page or JSON body.
+
+HTML and JSON share one vocabulary: ``{"error": message, "fields": {name: message}}``.
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+log = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A rule of the coalition was broken by the caller's input. Maps to a 4xx."""
+
+    status_code = 400
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None):
+        super().__init__(message)
+        self.message = message
+        self.fields = fields or {}
+
+
+class ValidationError(DomainError):
+    """Input is malformed or out of range; ``fields`` names each bad field."""
+
+    status_code = 422
+
+
+class NotFound(DomainError):
+    status_code = 404
+
+
+class PermissionDenied(DomainError):
+    status_code = 403
+
+
+class Conflict(DomainError):
+    """The request clashes with the current state (already taken, already accepted)."""
+
+    status_code = 409
+
+
+class InvalidCredentials(DomainError):
+    status_code = 401
+
+
+class TooManyAttempts(DomainError):
+    status_code = 429
+
+
+class InvalidToken(DomainError):
+    """A signed link is forged, expired or already used."""
+
+    status_code = 400
+
+
+def wants_json() -> bool:
+    if request.path.startswith("/api/"):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def error_response(status: int, message: str, fields: dict[str, str] | None = None):
+    if wants_json():
+        response = jsonify({"error": message, "fields": fields or {}})
+        response.status_code = status
+        return response
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+_FRIENDLY = {
+    400: "The request could not be understood.",
+    401: "Please sign in to continue.",
+    403: "You do not have permission to see this page.",
+    404: "There is no page at this address.",
+    405: "This page does not accept that kind of request.",
+    413: "What you sent is too large. Please send a smaller file.",
+    429: "Too many attempts. Please wait a few minutes and try again.",
+}
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def _domain(error: DomainError):
+        return error_response(error.status_code, error.message, error.fields)
+
+    @app.errorhandler(CSRFError)
+    def _csrf(error: CSRFError):
+        return error_response(400, "This form has expired or was not sent by this site. Reload the page and try again.")
+
+    @app.errorhandler(HTTPException)
+    def _http(error: HTTPException):
+        status = error.code or 500
+        return error_response(status, _FRIENDLY.get(status, error.description or "Request failed."))
+
+    @app.errorhandler(Exception)
+    def _unexpected(error: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500, "Something went wrong on our side. The team has been told.")

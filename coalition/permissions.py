@@ -1,0 +1,121 @@
+"""Every access rule of the coalition, in one place.
+
+Views never test roles themselves: they decorate with ``@login_required`` or
+``@requires(predicate)`` and call ``authorize(can_<verb>(user, obj))`` once
+they have loaded the object. ``tests/app/test_route_permissions.py`` walks
+every URL rule as every demo role against these rules.
+"""
+from __future__ import annotations
+
+from functools import wraps
+from typing import Callable
+
+from flask_login import current_user, login_required
+
+from coalition.errors import PermissionDenied
+from coalition.models import Membership, Organization, OrganizationKind, Role, User
+
+__all__ = [
+    "authorize",
+    "can_create_organization",
+    "can_edit_organization",
+    "can_invite",
+    "can_manage_people",
+    "can_view_organization",
+    "can_view_people",
+    "invitable_roles",
+    "is_backbone_staff",
+    "is_coalition_admin",
+    "login_required",
+    "requires",
+]
+
+
+def _signed_in(user: User | None) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and user.is_active
+
+
+def has_role(user: User | None, organization_id: int, *roles: Role) -> bool:
+    """True when the user holds one of ``roles`` in that organization (active memberships only)."""
+    if not _signed_in(user):
+        return False
+    held = user.roles_in(organization_id)
+    return bool(held & set(roles))
+
+
+def is_coalition_admin(user: User | None) -> bool:
+    """Admins of the backbone organization administer the whole coalition."""
+    return _signed_in(user) and any(m.is_coalition_admin for m in user.memberships)
+
+
+def is_backbone_staff(user: User | None) -> bool:
+    """Admins and coordinators of the backbone plan and coordinate for everyone."""
+    return _signed_in(user) and any(
+        m.organization.kind is OrganizationKind.BACKBONE and m.role in (Role.ADMIN, Role.COORDINATOR)
+        for m in user.active_memberships()
+    )
+
+
+def can_view_organization(user: User | None, organization: Organization) -> bool:
+    """Partners' public profiles (name, kind, address, hours, map) are visible to every member."""
+    return _signed_in(user) and (organization.active or is_coalition_admin(user))
+
+
+def can_edit_organization(user: User | None, organization: Organization) -> bool:
+    return has_role(user, organization.id, Role.ADMIN) or is_coalition_admin(user)
+
+
+def can_view_people(user: User | None, organization: Organization) -> bool:
+    """Who belongs to an organization is private to its admins and the coalition admins."""
+    return has_role(user, organization.id, Role.ADMIN) or is_coalition_admin(user)
+
+
+def can_manage_people(user: User | None, organization: Organization) -> bool:
+    """Only an organization's own admins deactivate or re-activate its people."""
+    return has_role(user, organization.id, Role.ADMIN)
+
+
+def invitable_roles(user: User | None, organization: Organization) -> list[Role]:
+    """The roles this user may invite people into, in that organization.
+
+    A coalition admin invites an organization's admins (its first one);
+    an organization admin invites every role in their own organization.
+    """
+    if has_role(user, organization.id, Role.ADMIN):
+        return list(Role)
+    if is_coalition_admin(user):
+        return [Role.ADMIN]
+    return []
+
+
+def can_invite(user: User | None, organization: Organization, role: Role) -> bool:
+    return role in invitable_roles(user, organization)
+
+
+def can_create_organization(user: User | None) -> bool:
+    return is_coalition_admin(user)
+
+
+def can_deactivate_membership(user: User | None, membership: Membership) -> bool:
+    return can_manage_people(user, membership.organization) and membership.user_id != user.id
+
+
+def authorize(allowed: bool, message: str = "You do not have permission to do that.") -> None:
+    """Raise PermissionDenied unless ``allowed``; views call it after loading the object."""
+    if not allowed:
+        raise PermissionDenied(message)
+
+
+def requires(predicate: Callable[[User], bool]):
+    """Decorator: the signed-in user must satisfy ``predicate`` (anonymous users are sent to sign in)."""
+
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapped(*args, **kwargs):
+            authorize(predicate(current_user))
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator

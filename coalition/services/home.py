@@ -1,0 +1,73 @@
+"""What each signed-in person should see first: their organizations and next steps."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from coalition import permissions
+from coalition.models import Invitation, Membership, Organization, OrganizationKind, Role, User
+
+
+@dataclass
+class NextStep:
+    title: str
+    detail: str
+    endpoint: str
+    args: dict = field(default_factory=dict)
+
+
+@dataclass
+class MembershipCard:
+    membership: Membership
+    steps: list[NextStep]
+
+
+@dataclass
+class HomeOverview:
+    cards: list[MembershipCard]
+    coalition_counts: dict[str, int] | None = None
+
+
+def _steps_for(session: Session, membership: Membership) -> list[NextStep]:
+    organization = membership.organization
+    org = {"organization_id": organization.id}
+    steps: list[NextStep] = []
+    if membership.role is Role.ADMIN:
+        if not organization.has_location or not organization.hours:
+            steps.append(NextStep("Complete your profile", "Add your location and hours so drivers can find you.",
+                                  "organizations.edit", org))
+        members = session.scalar(
+            select(func.count()).select_from(Membership).where(
+                Membership.organization_id == organization.id, Membership.active.is_(True))
+        )
+        if members <= 1:
+            steps.append(NextStep("Invite your team", "Invite staff and drivers so they can act for you.",
+                                  "organizations.people", org))
+        else:
+            steps.append(NextStep("Your people", f"{members} active members. Invite or deactivate people.",
+                                  "organizations.people", org))
+    if membership.role is Role.DRIVER:
+        steps.append(NextStep("Your base", f"You drive for {organization.name}. Check its address and hours.",
+                              "organizations.detail", org))
+    steps.append(NextStep("Your organization", f"{organization.kind.label} · {organization.address or 'no address yet'}",
+                          "organizations.detail", org))
+    return steps
+
+
+def build_home(session: Session, user: User) -> HomeOverview:
+    """The cards on a user's home page, one per active membership, and coalition counts for admins."""
+    cards = [MembershipCard(m, _steps_for(session, m)) for m in user.active_memberships()]
+    counts = None
+    if permissions.is_coalition_admin(user):
+        counts = {kind.label: 0 for kind in OrganizationKind}
+        for kind, number in session.execute(
+            select(Organization.kind, func.count()).where(Organization.active.is_(True)).group_by(Organization.kind)
+        ):
+            counts[kind.label] = number
+        counts["People"] = session.scalar(select(func.count()).select_from(User).where(User.active.is_(True)))
+        counts["Open invitations"] = session.scalar(
+            select(func.count()).select_from(Invitation).where(Invitation.accepted_at.is_(None))
+        )
+    return HomeOverview(cards, counts)

@@ -1,0 +1,102 @@
+"""Walk every URL rule of the app as anonymous and as each demo role.
+
+Each endpoint has an access rule below; a new route without one fails
+``test_every_route_has_an_access_rule``. For each (endpoint, role) the test
+asserts allow or deny, where deny means: anonymous is sent to sign in (or
+gets 401 from the API), a signed-in user gets 403 or 404, and nothing is changed.
+"""
+from __future__ import annotations
+
+import pytest
+
+from tests.app.conftest import ROLE_EMAILS, sign_in
+
+ROLES = ["anonymous", *ROLE_EMAILS]
+# The organization the walk targets: the grocer's own store.
+TARGET_ORG = "Hawthorne Green Grocer"
+
+PUBLIC = set(ROLES)
+SIGNED_IN = set(ROLE_EMAILS)
+COALITION_ADMIN = {"backbone"}
+TARGET_ADMIN = {"grocer"}
+TARGET_ADMIN_OR_COALITION_ADMIN = {"grocer", "backbone"}
+
+# endpoint -> (method, path template, roles allowed, statuses meaning "allowed")
+RULES = {
+    "static": ("GET", "/static/css/app.css", PUBLIC, {200}),
+    "main.home": ("GET", "/", PUBLIC, {200}),
+    "main.health": ("GET", "/healthz", PUBLIC, {200}),
+    "main.leaflet_asset": ("GET", "/vendor/leaflet/leaflet.js", PUBLIC, {200}),
+    "auth.sign_in": ("GET", "/signin", {"anonymous"}, {200}),
+    "auth.sign_out": ("POST", "/signout", SIGNED_IN, {302}),
+    "auth.forgot_password": ("GET", "/password/forgot", PUBLIC, {200}),
+    # A made-up token is refused for everyone, with a clear 400 page.
+    "auth.reset_password": ("GET", "/password/reset/not-a-token", set(), {200}),
+    "auth.accept_invitation": ("GET", "/invitations/not-a-token", set(), {200}),
+    "organizations.index": ("GET", "/organizations/", SIGNED_IN, {200}),
+    "organizations.create": ("GET", "/organizations/new", COALITION_ADMIN, {200}),
+    "organizations.detail": ("GET", "/organizations/{org}", SIGNED_IN, {200}),
+    "organizations.edit": ("GET", "/organizations/{org}/edit", TARGET_ADMIN_OR_COALITION_ADMIN, {200}),
+    "organizations.toggle_active": ("POST", "/organizations/{org}/active", COALITION_ADMIN, {302}),
+    "organizations.people": ("GET", "/organizations/{org}/people", TARGET_ADMIN_OR_COALITION_ADMIN, {200}),
+    "organizations.invite": ("POST", "/organizations/{org}/people/invite", TARGET_ADMIN_OR_COALITION_ADMIN, {302, 422}),
+    "organizations.set_member_active": (
+        "POST", "/organizations/{org}/people/{staff_membership}/deactivate", TARGET_ADMIN, {302}),
+    "api.me": ("GET", "/api/v1/me", SIGNED_IN, {200}),
+    "api.list_organizations": ("GET", "/api/v1/organizations", SIGNED_IN, {200}),
+    "api.get_organization": ("GET", "/api/v1/organizations/{org}", SIGNED_IN, {200}),
+}
+# Signed-in visitors to the sign-in page are sent home rather than refused.
+SIGNED_IN_REDIRECTS = {"auth.sign_in"}
+
+
+def test_every_route_has_an_access_rule(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints == set(RULES), f"missing: {endpoints - set(RULES)}, stale: {set(RULES) - endpoints}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_each_route_allows_or_denies_each_role(app, client, role, org, session, monkeypatch):
+    from coalition.models import Membership, Role
+
+    target = org(TARGET_ORG)
+    staff = session.query(Membership).filter_by(organization_id=target.id, role=Role.STAFF).one()
+    values = {"org": target.id, "staff_membership": staff.id}
+    # The walk is about permissions: CSRF is covered by its own tests.
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+    failures = []
+    for endpoint, (method, template, allowed_roles, ok_statuses) in sorted(RULES.items()):
+        if role != "anonymous":
+            client.delete_cookie("session")
+            client.delete_cookie("remember_token")
+            assert sign_in(client, ROLE_EMAILS[role]).status_code == 302
+        path = template.format(**values)
+        response = client.open(path, method=method, data={} if method == "POST" else None)
+        status = response.status_code
+        response.close()  # file responses (static, Leaflet) hold their file open until closed
+        if role in allowed_roles:
+            ok = status in ok_statuses
+        elif role == "anonymous":
+            ok = (status == 302 and "/signin" in response.headers.get("Location", "")) or (
+                path.startswith("/api/") and status == 401) or status == 400 and endpoint.startswith("auth.")
+        elif endpoint in SIGNED_IN_REDIRECTS:
+            ok = status == 302
+        else:
+            ok = status in {403, 404} or (status == 400 and endpoint.startswith("auth."))
+        if not ok:
+            failures.append(f"{method} {path} as {role}: {status}")
+    assert not failures, "\n".join(failures)
+
+
+def test_denied_writes_change_nothing(app, client, org, session, monkeypatch):
+    """A driver who posts to another organization's member switch leaves it untouched."""
+    from coalition.models import Membership, Role
+
+    monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
+    target = org(TARGET_ORG)
+    staff = session.query(Membership).filter_by(organization_id=target.id, role=Role.STAFF).one()
+    sign_in(client, ROLE_EMAILS["driver"])
+    response = client.post(f"/organizations/{target.id}/people/{staff.id}/deactivate")
+    assert response.status_code == 403
+    session.expire_all()
+    assert session.get(Membership, staff.id).active is True
