@@ -1,0 +1,96 @@
+"""Food-rescue routing: plain data in, plain data out.
+
+The web app calls one function::
+
+    from routing import (Problem, Request, Vehicle, StopSpec, Location, TimeWindow,
+                         SolveParams, solve, validate)
+
+    problem = Problem(
+        requests=[
+            Request("r1", "pickup_delivery",
+                    pickup=StopSpec(Location(52.37, 4.89), service_s=300,
+                                    windows=(TimeWindow(9 * 3600, 11 * 3600),)),
+                    delivery=StopSpec(Location(52.36, 4.90), service_s=300),
+                    load={"kg": 40}, storage_class="refrigerated", max_ride_s=3600, value=40),
+        ],
+        vehicles=[
+            Vehicle("alice", start=Location(52.35, 4.88), end=Location(52.35, 4.88),
+                    shift=TimeWindow(8 * 3600, 12 * 3600), capacity={"kg": 200},
+                    cold_chain="insulated"),
+        ],
+    )
+    solution = solve(problem, SolveParams(time_limit_s=5))
+    assert not validate(problem, solution)
+    solution.to_dict()      # JSON-ready; Solution.from_dict() reads it back
+    print(solution.summary())
+
+Requests: ``pickup_delivery`` (donor to recipient), ``depot_delivery``
+(from a :class:`Depot` to a recipient, ``pickup=None``) and ``depot_pickup``
+(from a donor to a depot, ``delivery=None``). Times are seconds on an epoch
+of the caller's choice (e.g. since the day's midnight).
+
+Cold chain (:data:`CAN_CARRY`): ambient food goes on any vehicle;
+refrigerated food needs an insulated or refrigerated vehicle; frozen food needs
+a refrigerated vehicle.
+
+Objective, lexicographic: the most value served (a dropped request costs its
+``value``), then the fewest vehicles (plus each vehicle's ``fixed_cost``),
+then the least travel time (``objective="duration"``) or distance
+(``"distance"``).
+
+Requests that cannot be served are in ``solution.dropped`` with a reason code
+(:data:`DROP_REASONS`) and a message; invalid input raises
+:class:`ProblemError` naming the offending item.
+
+Re-optimization: ``solve(problem, SolveParams(previous=old_solution,
+done={("r1", "pickup")}, now_s=...))`` keeps the done visits first on their
+vehicles (loads picked up stay on board) and re-plans the rest, warm-started
+from the old routes.
+"""
+
+from .matrix import HaversineProvider, MatrixError, MatrixProvider, OsrmProvider, PrecomputedMatrix, TravelMatrix
+from .problem import (
+    CAN_CARRY,
+    Break,
+    Depot,
+    Location,
+    Problem,
+    ProblemError,
+    Request,
+    StopSpec,
+    TimeWindow,
+    Vehicle,
+    can_carry,
+)
+from .solution import DROP_REASONS, DroppedRequest, Route, Solution, Visit
+from .solver import SolveParams, solve
+from .validate import Violation, validate
+
+__all__ = [
+    "CAN_CARRY",
+    "DROP_REASONS",
+    "Break",
+    "Depot",
+    "DroppedRequest",
+    "HaversineProvider",
+    "Location",
+    "MatrixError",
+    "MatrixProvider",
+    "OsrmProvider",
+    "PrecomputedMatrix",
+    "Problem",
+    "ProblemError",
+    "Request",
+    "Route",
+    "Solution",
+    "SolveParams",
+    "StopSpec",
+    "TimeWindow",
+    "TravelMatrix",
+    "Vehicle",
+    "Violation",
+    "Visit",
+    "can_carry",
+    "solve",
+    "validate",
+]

@@ -1,0 +1,748 @@
+"""``solve(problem, params) -> Solution``: the OR-Tools model and search.
+
+This is the only module that imports OR-Tools; its indices never leave it.
+
+The search runs in three phases, each a fresh OR-Tools model warm-started
+from the previous phase's routes:
+
+1. *construct*: all vehicles, a large fixed cost per used vehicle, a first
+   solution plus a short guided local search;
+2. *fleet minimisation* (route elimination): remove the vehicle with the
+   smallest route and try to re-insert its requests on the remaining ones;
+   keep the smaller fleet when no more value is dropped;
+3. *cost*: guided local search on the final fleet for travel time or distance.
+
+With ``num_workers > 1`` independent searches with different strategies run
+in separate processes and the best plan wins (value served, then vehicles,
+then cost).
+
+Objective hierarchy (lexicographic through weights): dropped value times a
+weight larger than any vehicle cost, then a per-vehicle weight larger than any
+total travel, then travel. Times are scaled to milliseconds and rounded
+*conservatively* (travel and service up, window ends down), so a plan feasible
+for the integer model is feasible for the real-valued problem.
+"""
+
+from __future__ import annotations
+
+import math
+import multiprocessing
+import time
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+from ortools.constraint_solver import pywrapcp, routing_enums_pb2
+
+from .problem import Problem, ProblemError, Request, Vehicle, can_carry
+from .solution import DROP_REASONS, DroppedRequest, Route, Solution, Visit
+
+TIME_SCALE = 1000  # internal time unit: 1 ms
+COST_SCALE = 1000  # internal cost unit: 1 ms or 1 mm
+_MAX_OBJECTIVE = 2**61
+_INF_TIME = 10**13  # an arc that cannot be driven (scaled); far beyond any horizon
+
+
+@dataclass(frozen=True)
+class SolveParams:
+    """How to search.
+
+    - ``time_limit_s``: wall-clock budget for the whole solve.
+    - ``deterministic``: same input, same output (single process, search
+      bounded by solution counts; ``time_limit_s`` stays a safety net).
+    - ``seed``: varies the search between runs and workers.
+    - ``num_workers``: parallel independent searches (processes); 1 for none.
+    - ``minimize_vehicles``: run the fleet-minimisation phase.
+    - ``previous``: an earlier plan to warm-start from (re-optimization).
+    - ``done``: visits already made, as ``(request_id, "pickup"|"delivery")``;
+      each vehicle's done visits must be a prefix of its route in
+      ``previous``. They are kept in place; a request picked up but not yet
+      delivered stays on that vehicle (its load is on board).
+    - ``now_s``: no remaining visit starts, and no unused vehicle leaves, before this.
+    """
+
+    time_limit_s: float = 10.0
+    deterministic: bool = False
+    seed: int = 0
+    num_workers: int = 1
+    minimize_vehicles: bool = True
+    previous: Solution | None = None
+    done: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    now_s: float | None = None
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.time_limit_s, (int, float)) and math.isfinite(self.time_limit_s)
+                and self.time_limit_s > 0):
+            raise ProblemError(f"solve params: time_limit_s must be > 0, got {self.time_limit_s!r}")
+        if not isinstance(self.num_workers, int) or self.num_workers < 1:
+            raise ProblemError(f"solve params: num_workers must be an int >= 1, got {self.num_workers!r}")
+        object.__setattr__(self, "done", frozenset(tuple(x) for x in self.done))
+        for rid, kind in self.done:
+            if kind not in ("pickup", "delivery"):
+                raise ProblemError(f"done visit ({rid!r}, {kind!r}): kind must be 'pickup' or 'delivery'")
+        if self.done and self.previous is None:
+            raise ProblemError("solve params: done visits need the previous plan (previous=...)")
+
+
+# ---------------------------------------------------------------------------
+# Problem data, scaled to integers, independent of any OR-Tools model.
+
+
+@dataclass
+class _Data:
+    problem: Problem
+    params: SolveParams
+    origin_s: float
+    horizon: int
+    travel_s: np.ndarray  # float seconds over problem.locations()
+    distance_m: np.ndarray
+    time_int: np.ndarray  # int64 scaled travel (ceil), _INF_TIME if unreachable
+    cost_int: np.ndarray  # int64 scaled arc cost
+    requests: list[Request]  # requests that go into the model
+    allowed: dict[str, list[int]]  # request id -> problem vehicle indices that may serve it
+    dropped: list[DroppedRequest]
+    dims: list[str]
+    # re-optimization
+    locked_prefix: dict[int, list[tuple[str, str]]]  # vehicle index -> done visits in order
+    bound_vehicle: dict[str, int]  # request id -> vehicle it must stay on
+    vehicle_weight: int = 0
+    drop_weight: int = 0
+
+    def t_lo(self, t_s: float) -> int:
+        return int(math.ceil(round((t_s - self.origin_s) * TIME_SCALE, 6)))
+
+    def t_hi(self, t_s: float) -> int:
+        return int(math.floor(round((t_s - self.origin_s) * TIME_SCALE, 6)))
+
+    def dur(self, d_s: float) -> int:
+        return int(math.ceil(round(d_s * TIME_SCALE, 6)))
+
+    def to_s(self, t: int) -> float:
+        return self.origin_s + t / TIME_SCALE
+
+
+def _prepare(problem: Problem, params: SolveParams) -> _Data:
+    tm = problem.travel()
+    times: list[float] = [v.shift.start_s for v in problem.vehicles] + [v.shift.end_s for v in problem.vehicles]
+    for r in problem.requests:
+        for spec in (problem.pickup_of(r), problem.delivery_of(r)):
+            for w in spec.windows or ():
+                times += [w.start_s, w.end_s]
+    for v in problem.vehicles:
+        if v.break_ is not None:
+            times += [v.break_.window.start_s, v.break_.window.end_s + v.break_.duration_s]
+    if params.now_s is not None:
+        times.append(params.now_s)
+    if params.previous is not None:
+        for route in params.previous.routes:
+            times += [route.start_s, route.end_s]
+    origin = math.floor(min(times)) if times else 0.0
+    span = (max(times) - origin) if times else 0.0
+    # Slack for travel beyond the last time window (e.g. no windows at all).
+    finite = tm.duration_s[np.isfinite(tm.duration_s)]
+    extra = float(finite.max()) * 2 + sum(
+        (problem.pickup_of(r).service_s + problem.delivery_of(r).service_s) for r in problem.requests
+    ) if finite.size else 0.0
+    horizon = int(math.ceil((span + extra + 1) * TIME_SCALE))
+    if horizon > 2**52:
+        raise ProblemError(f"time span of {span:.0f} s is too large to plan")
+
+    unreachable = ~np.isfinite(tm.duration_s)
+    time_int = np.where(unreachable, _INF_TIME, np.ceil(np.round(np.where(unreachable, 0, tm.duration_s)
+                                                                  * TIME_SCALE, 6))).astype(np.int64)
+    base = tm.duration_s if problem.objective == "duration" else tm.distance_m
+    cost_int = np.where(~np.isfinite(base), _INF_TIME,
+                        np.round(np.where(np.isfinite(base), base, 0) * COST_SCALE)).astype(np.int64)
+
+    data = _Data(problem, params, origin, horizon, tm.duration_s, tm.distance_m, time_int, cost_int,
+                 [], {}, [], sorted({k for r in problem.requests for k in r.load}
+                                    | {k for v in problem.vehicles for k in v.capacity}), {}, {})
+    _reoptimization_locks(data)
+    for r in problem.requests:
+        reason, allowed = _precheck(data, r)
+        if reason is not None and r.id not in data.bound_vehicle:
+            msg = DROP_REASONS[reason].format(storage=r.storage_class)
+            data.dropped.append(DroppedRequest(r.id, reason, msg))  # type: ignore[arg-type]
+            continue
+        if r.id in data.bound_vehicle:
+            allowed = [data.bound_vehicle[r.id]]
+        data.requests.append(r)
+        data.allowed[r.id] = allowed
+    return data
+
+
+def _reoptimization_locks(data: _Data) -> None:
+    params, problem = data.params, data.problem
+    if not params.done:
+        return
+    assert params.previous is not None
+    ids = {r.id for r in problem.requests}
+    seen: set[tuple[str, str]] = set()
+    for route in params.previous.routes:
+        try:
+            v_index = [v.id for v in problem.vehicles].index(route.vehicle_id)
+        except ValueError:
+            v_index = -1
+        prefix: list[tuple[str, str]] = []
+        ended = False
+        for visit in route.visits:
+            key = (visit.request_id, visit.kind)
+            if key in params.done:
+                if ended:
+                    raise ProblemError(
+                        f"done visit {key}: vehicle {route.vehicle_id!r} has an earlier visit not marked done"
+                    )
+                if v_index < 0:
+                    raise ProblemError(f"done visit {key}: vehicle {route.vehicle_id!r} is not in the problem")
+                if visit.request_id not in ids:
+                    raise ProblemError(f"done visit {key}: request {visit.request_id!r} is not in the problem")
+                prefix.append(key)
+                seen.add(key)
+            else:
+                ended = True
+        if prefix:
+            data.locked_prefix[v_index] = prefix
+            for rid, _kind in prefix:
+                data.bound_vehicle[rid] = v_index
+    missing = set(params.done) - seen
+    if missing:
+        raise ProblemError(f"done visit {sorted(missing)[0]}: not in the previous plan")
+    for rid, kind in params.done:
+        if kind == "delivery" and (rid, "pickup") not in params.done:
+            r = problem.request(rid)
+            raise ProblemError(f"request {r.id!r}: delivery marked done but its pickup is not")
+
+
+def _loc(data: _Data, spec_location) -> int:
+    return data.problem.loc_index(spec_location)
+
+
+def _precheck(data: _Data, r: Request) -> tuple[str | None, list[int]]:
+    """Necessary conditions for serving ``r`` alone; returns (reason, vehicles that pass)."""
+    problem = data.problem
+    vehicles = problem.vehicles
+    if not vehicles:
+        return "no_vehicles", []
+    carry = [i for i, v in enumerate(vehicles) if can_carry(v.cold_chain, r.storage_class)]
+    if not carry:
+        return "storage_class", []
+    fit = [i for i in carry if vehicles[i].fits(r.load)]
+    if not fit:
+        return "too_large", []
+    p, d = problem.pickup_of(r), problem.delivery_of(r)
+    lp, ld = _loc(data, p.location), _loc(data, d.location)
+    T = data.travel_s
+    if not math.isfinite(T[lp, ld]):
+        return "unreachable", []
+    reach = []
+    for i in fit:
+        v = vehicles[i]
+        ls = _loc(data, v.start)
+        ok = math.isfinite(T[ls, lp])
+        if v.end is not None:
+            ok = ok and math.isfinite(T[ld, _loc(data, v.end)])
+        if ok:
+            reach.append(i)
+    if not reach:
+        return "unreachable", []
+    if r.max_ride_s is not None and p.service_s + T[lp, ld] > r.max_ride_s + 1e-9:
+        return "ride_time", []
+    ok_window = []
+    for i in reach:
+        v = vehicles[i]
+        ls = _loc(data, v.start)
+        t = v.shift.start_s
+        if data.params.now_s is not None:
+            t = max(t, data.params.now_s)
+        sp = _earliest(p.windows, t + T[ls, lp])
+        if sp is None:
+            continue
+        sd = _earliest(d.windows, sp + p.service_s + T[lp, ld])
+        if sd is None:
+            continue
+        finish = sd + d.service_s
+        min_len = T[ls, lp] + p.service_s + T[lp, ld] + d.service_s
+        if v.end is not None:
+            le = _loc(data, v.end)
+            finish += T[ld, le]
+            min_len += T[ld, le]
+        if finish > v.shift.end_s + 1e-9:
+            continue
+        if v.max_duration_s is not None and min_len > v.max_duration_s + 1e-9:
+            continue
+        ok_window.append(i)
+    if not ok_window:
+        return "window_unreachable", []
+    return None, ok_window
+
+
+def _earliest(windows, t: float) -> float | None:
+    if windows is None:
+        return t
+    for w in windows:
+        if t <= w.end_s + 1e-9:
+            return max(t, w.start_s)
+    return None
+
+
+def _set_weights(data: _Data) -> None:
+    """Weights making the objective lexicographic: value served, vehicles, cost."""
+    n_v = len(data.problem.vehicles)
+    # Upper bound on any plan's travel cost: every stop and vehicle start left once by its dearest arc.
+    locs = [_loc(data, data.problem.pickup_of(r).location) for r in data.requests]
+    locs += [_loc(data, data.problem.delivery_of(r).location) for r in data.requests]
+    locs += [_loc(data, v.start) for v in data.problem.vehicles]
+    if locs:
+        sub = data.cost_int[np.ix_(locs, locs)]
+        sub = np.where(sub >= _INF_TIME, 0, sub)
+        bound = int(sub.max(axis=1).sum()) + 1
+    else:
+        bound = 1
+    fixed = sum(v.fixed_cost for v in data.problem.vehicles) * COST_SCALE
+    data.vehicle_weight = min(bound + fixed + 1, _MAX_OBJECTIVE // (4 * (n_v + 1)))
+    total_value = sum(r.value for r in data.requests) + 1
+    data.drop_weight = max(1, min(data.vehicle_weight * (n_v + 1) + fixed + bound, _MAX_OBJECTIVE // (4 * total_value)))
+
+
+# ---------------------------------------------------------------------------
+# One OR-Tools model over a subset of the vehicles.
+
+
+class _Model:
+    """An OR-Tools routing model for ``vehicles`` (problem vehicle indices).
+
+    Node layout (OR-Tools *nodes*, not routing indices): vehicle k of the
+    model has start node 2k and end node 2k+1; request j has pickup node
+    2V+2j and delivery node 2V+2j+1. Routing indices come from the manager.
+    """
+
+    def __init__(self, data: _Data, vehicles: list[int], vehicle_weight: int):
+        self.data = data
+        self.vehicles = vehicles
+        problem = data.problem
+        V = len(vehicles)
+        in_model = set(vehicles)
+        self.requests = [r for r in data.requests if any(i in in_model for i in data.allowed[r.id])]
+        R = len(self.requests)
+        n = 2 * V + 2 * R
+        self.n_nodes = n
+        loc = np.zeros(n, dtype=np.int64)
+        open_end = np.zeros(n, dtype=bool)
+        service = np.zeros(n, dtype=np.int64)
+        for k, vi in enumerate(vehicles):
+            v = problem.vehicles[vi]
+            loc[2 * k] = _loc(data, v.start)
+            if v.end is None:
+                open_end[2 * k + 1] = True
+                loc[2 * k + 1] = loc[2 * k]
+            else:
+                loc[2 * k + 1] = _loc(data, v.end)
+        self.pickup_spec = []
+        self.delivery_spec = []
+        for j, r in enumerate(self.requests):
+            p, d = problem.pickup_of(r), problem.delivery_of(r)
+            self.pickup_spec.append(p)
+            self.delivery_spec.append(d)
+            loc[2 * V + 2 * j], loc[2 * V + 2 * j + 1] = _loc(data, p.location), _loc(data, d.location)
+            service[2 * V + 2 * j], service[2 * V + 2 * j + 1] = data.dur(p.service_s), data.dur(d.service_s)
+        self.loc = loc
+        self.open_end = open_end
+        t_mat = data.time_int[np.ix_(loc, loc)]
+        c_mat = data.cost_int[np.ix_(loc, loc)]
+        t_mat[:, open_end] = 0
+        c_mat[:, open_end] = 0
+        t_mat = t_mat + service[:, None]
+
+        starts = [2 * k for k in range(V)]
+        ends = [2 * k + 1 for k in range(V)]
+        self.manager = pywrapcp.RoutingIndexManager(n, V, starts, ends)
+        self.routing = routing = pywrapcp.RoutingModel(self.manager)
+        manager = self.manager
+        cost_cb = routing.RegisterTransitMatrix(c_mat.tolist())
+        routing.SetArcCostEvaluatorOfAllVehicles(cost_cb)
+        time_cb = routing.RegisterTransitMatrix(t_mat.tolist())
+        routing.AddDimension(time_cb, data.horizon, data.horizon, False, "time")
+        self.time = time_dim = routing.GetDimensionOrDie("time")
+        solver = routing.solver()
+
+        # Capacities: one dimension per load dimension; unlisted capacity is unlimited.
+        for dim in data.dims:
+            demand = [0] * n
+            for j, r in enumerate(self.requests):
+                q = r.load.get(dim, 0)
+                demand[2 * V + 2 * j] = q
+                demand[2 * V + 2 * j + 1] = -q
+            if not any(demand):
+                continue
+            total = sum(q for q in demand if q > 0)
+            caps = [min(problem.vehicles[vi].capacity.get(dim, total), total) for vi in vehicles]
+            cb = routing.RegisterUnaryTransitVector(demand)
+            routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, f"load:{dim}")
+
+        # Vehicles: shift, maximum duration, fixed cost, break.
+        for k, vi in enumerate(vehicles):
+            v = problem.vehicles[vi]
+            lo = data.t_lo(v.shift.start_s)
+            if data.params.now_s is not None and vi not in data.locked_prefix:
+                lo = max(lo, data.t_lo(data.params.now_s))
+            hi = data.t_hi(v.shift.end_s)
+            time_dim.CumulVar(routing.Start(k)).SetRange(lo, max(lo, hi))
+            time_dim.CumulVar(routing.End(k)).SetRange(lo, max(lo, hi))
+            if v.max_duration_s is not None:
+                time_dim.SetSpanUpperBoundForVehicle(int(math.floor(v.max_duration_s * TIME_SCALE)), k)
+            routing.SetFixedCostOfVehicle(vehicle_weight + v.fixed_cost * COST_SCALE, k)
+            routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(routing.Start(k)))
+            routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(k)))
+        self.breaks: dict[int, object] = {}
+        if any(problem.vehicles[vi].break_ is not None for vi in vehicles):
+            visit_transit = [0] * routing.Size()
+            for index in range(routing.Size()):
+                visit_transit[index] = int(service[manager.IndexToNode(index)])
+            for k, vi in enumerate(vehicles):
+                b = problem.vehicles[vi].break_
+                if b is None:
+                    continue
+                lo, hi = data.t_lo(b.window.start_s), data.t_hi(b.window.end_s)
+                iv = solver.FixedDurationIntervalVar(lo, max(lo, hi), data.dur(b.duration_s), False, f"break{k}")
+                time_dim.SetBreakIntervalsOfVehicle([iv], k, visit_transit)
+                self.breaks[k] = iv
+
+        # Requests: pairing, precedence, same vehicle, windows, ride time, compatibility, disjunction.
+        k_of = {vi: k for k, vi in enumerate(vehicles)}
+        done = data.params.done
+        for j, r in enumerate(self.requests):
+            pi = manager.NodeToIndex(2 * V + 2 * j)
+            di = manager.NodeToIndex(2 * V + 2 * j + 1)
+            routing.AddPickupAndDelivery(pi, di)
+            solver.Add(routing.VehicleVar(pi) == routing.VehicleVar(di))
+            solver.Add(time_dim.CumulVar(pi) <= time_dim.CumulVar(di))
+            for idx, spec, kind in ((pi, self.pickup_spec[j], "pickup"), (di, self.delivery_spec[j], "delivery")):
+                cumul = time_dim.CumulVar(idx)
+                if (r.id, kind) in done:
+                    continue  # already happened: its window no longer binds
+                lo = 0 if data.params.now_s is None else max(0, data.t_lo(data.params.now_s))
+                if spec.windows is not None:
+                    w_lo = data.t_lo(spec.windows[0].start_s)
+                    w_hi = data.t_hi(spec.windows[-1].end_s)
+                    cumul.SetRange(max(lo, w_lo), max(max(lo, w_lo), w_hi))
+                    for a, b in zip(spec.windows, spec.windows[1:]):
+                        gap_lo, gap_hi = data.t_hi(a.end_s) + 1, data.t_lo(b.start_s) - 1
+                        if gap_lo <= gap_hi:
+                            cumul.RemoveInterval(gap_lo, gap_hi)
+                else:
+                    cumul.SetMin(lo)
+            if r.max_ride_s is not None:
+                solver.Add(time_dim.CumulVar(di) - time_dim.CumulVar(pi) <= int(math.floor(r.max_ride_s * TIME_SCALE)))
+            allowed = [k_of[i] for i in data.allowed[r.id] if i in k_of]
+            if len(allowed) < V:
+                # SetAllowedVehiclesForIndex takes an absl::Span that the 9.15 Python
+                # wrapper cannot build; restricting the vehicle variable is equivalent
+                # (-1 stays allowed: the request may be dropped).
+                keep = allowed if r.id in data.bound_vehicle else [-1] + allowed
+                routing.VehicleVar(pi).SetValues(keep)
+                routing.VehicleVar(di).SetValues(keep)
+            if r.id not in data.bound_vehicle:
+                penalty = max(1, r.value * data.drop_weight // 2)
+                routing.AddDisjunction([pi], penalty)
+                routing.AddDisjunction([di], penalty)
+
+        # Re-optimization: done visits stay first on their vehicle, in order.
+        self.index_of: dict[tuple[str, str], int] = {}
+        for j, r in enumerate(self.requests):
+            self.index_of[(r.id, "pickup")] = manager.NodeToIndex(2 * V + 2 * j)
+            self.index_of[(r.id, "delivery")] = manager.NodeToIndex(2 * V + 2 * j + 1)
+        for vi, prefix in data.locked_prefix.items():
+            if vi not in k_of:
+                continue
+            prev = routing.Start(k_of[vi])
+            for key in prefix:
+                solver.Add(routing.NextVar(prev) == self.index_of[key])
+                prev = self.index_of[key]
+
+    def search_params(self, time_limit_s: float, *, first: str = "PARALLEL_CHEAPEST_INSERTION",
+                      meta: str = "GUIDED_LOCAL_SEARCH", solution_limit: int | None = None):
+        sp = pywrapcp.DefaultRoutingSearchParameters()
+        sp.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, first)
+        sp.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, meta)
+        sp.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
+        if solution_limit is not None:
+            sp.solution_limit = solution_limit
+        return sp
+
+    def routes_to_indices(self, sol: Solution) -> list[list[int]]:
+        """Per model vehicle, the routing indices of ``sol``'s visits that exist in this model."""
+        by_vehicle = {r.vehicle_id: r for r in sol.routes}
+        out = []
+        for vi in self.vehicles:
+            route = by_vehicle.get(self.data.problem.vehicles[vi].id)
+            idx = []
+            if route is not None:
+                present = {v.request_id for v in route.visits}
+                for visit in route.visits:
+                    key = (visit.request_id, visit.kind)
+                    other = (visit.request_id, "delivery" if visit.kind == "pickup" else "pickup")
+                    if key in self.index_of and other in self.index_of and visit.request_id in present:
+                        idx.append(self.index_of[key])
+            out.append(idx)
+        # A request split across vehicles in the hint cannot be restored: drop both ends.
+        seen: dict[str, int] = {}
+        for k, idx in enumerate(out):
+            for i in idx:
+                rid = self._rid(i)
+                seen.setdefault(rid, k)
+                if seen[rid] != k:
+                    seen[rid] = -1
+        return [[i for i in idx if seen[self._rid(i)] == k] for k, idx in enumerate(out)]
+
+    def _rid(self, index: int) -> str:
+        node = self.manager.IndexToNode(index)
+        return self.requests[(node - 2 * len(self.vehicles)) // 2].id
+
+    def hint(self, sol: Solution | None):
+        if sol is None:
+            return None
+        routes = self.routes_to_indices(sol)
+        self.routing.CloseModelWithParameters(self.search_params(1.0))
+        return self.routing.ReadAssignmentFromRoutes(routes, True)
+
+    def run(self, sp, start=None):
+        if start is not None:
+            return self.routing.SolveFromAssignmentWithParameters(start, sp)
+        return self.routing.SolveWithParameters(sp)
+
+    def to_solution(self, assignment) -> Solution:
+        data, problem, routing, manager = self.data, self.data.problem, self.routing, self.manager
+        V = len(self.vehicles)
+        routes = []
+        served: set[str] = set()
+        for k, vi in enumerate(self.vehicles):
+            v = problem.vehicles[vi]
+            index = assignment.Value(routing.NextVar(routing.Start(k)))
+            if routing.IsEnd(index):
+                continue
+            nodes = []
+            while not routing.IsEnd(index):
+                nodes.append(manager.IndexToNode(index))
+                index = assignment.Value(routing.NextVar(index))
+            times = []
+            index = routing.Start(k)
+            while True:
+                times.append(data.to_s(assignment.Value(self.time.CumulVar(index))))
+                if routing.IsEnd(index):
+                    break
+                index = assignment.Value(routing.NextVar(index))
+            break_start = None
+            if k in self.breaks:
+                break_start = data.to_s(assignment.StartValue(self.breaks[k]))
+            load = {dim: 0 for dim in data.dims if dim in v.capacity or any(dim in r.load for r in self.requests)}
+            visits = []
+            prev_loc = int(self.loc[2 * k])
+            prev_dep = times[0]
+            dist = travel = 0.0
+            for pos, node in enumerate(nodes):
+                j, is_delivery = divmod(node - 2 * V, 2)
+                r = self.requests[j]
+                spec = self.delivery_spec[j] if is_delivery else self.pickup_spec[j]
+                here = int(self.loc[node])
+                leg = float(data.travel_s[prev_loc, here])
+                arrival = prev_dep + leg
+                start = times[pos + 1]
+                if break_start is not None and prev_dep - 1e-9 <= break_start <= start:
+                    arrival += problem.vehicles[vi].break_.duration_s  # type: ignore[union-attr]
+                arrival = min(arrival, start)
+                sign = -1 if is_delivery else 1
+                for dim, q in r.load.items():
+                    load[dim] = load.get(dim, 0) + sign * q
+                visits.append(Visit(r.id, "delivery" if is_delivery else "pickup", arrival, start,
+                                    start + spec.service_s, dict(load)))
+                served.add(r.id)
+                dist += float(data.distance_m[prev_loc, here])
+                travel += leg
+                prev_loc, prev_dep = here, start + spec.service_s
+            if v.end is not None:
+                end_loc = int(self.loc[2 * k + 1])
+                dist += float(data.distance_m[prev_loc, end_loc])
+                travel += float(data.travel_s[prev_loc, end_loc])
+                end_s = times[-1]
+            else:
+                end_s = prev_dep
+            routes.append(Route(v.id, tuple(visits), times[0], end_s, dist, travel, break_start))
+        dropped = list(data.dropped)
+        msg = DROP_REASONS["not_enough_drivers"]
+        for r in data.requests:
+            if r.id not in served and not any(x.request_id == r.id for x in dropped):
+                dropped.append(DroppedRequest(r.id, "not_enough_drivers", msg))
+        order = {r.id: i for i, r in enumerate(problem.requests)}
+        dropped.sort(key=lambda x: order[x.request_id])
+        status = "empty" if not problem.requests else ("partial" if dropped else "ok")
+        return Solution(tuple(routes), tuple(dropped), status, problem.objective)  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------
+# The search.
+
+
+def _score(problem: Problem, sol: Solution) -> tuple[int, int, float]:
+    """Lexicographic quality: dropped value, vehicles used, travel cost plus fixed costs."""
+    values = {r.id: r.value for r in problem.requests}
+    cost = sol.travel_s if problem.objective == "duration" else sol.distance_m
+    cost += sum(problem.vehicle(r.vehicle_id).fixed_cost for r in sol.used_routes)
+    return (sum(values[d.request_id] for d in sol.dropped), sol.num_vehicles, round(cost, 6))
+
+
+def _empty_solution(data: _Data) -> Solution:
+    problem = data.problem
+    dropped = tuple(data.dropped) + tuple(
+        DroppedRequest(r.id, "not_enough_drivers", DROP_REASONS["not_enough_drivers"])
+        for r in data.requests
+    )
+    status = "empty" if not problem.requests else ("partial" if dropped else "ok")
+    return Solution((), dropped, status, problem.objective)  # type: ignore[arg-type]
+
+
+@dataclass
+class _Clock:
+    deadline: float
+
+    def left(self) -> float:
+        return self.deadline - time.monotonic()
+
+
+def _phase(data: _Data, vehicles: list[int], weight: int, seconds: float, start: Solution | None, *,
+           first: str, meta: str, solution_limit: int | None) -> Solution | None:
+    model = _Model(data, vehicles, weight)
+    if not model.requests and not data.locked_prefix:
+        return None
+    if solution_limit is not None:
+        # Deterministic mode: plain descent to a local optimum ends by itself; a
+        # metaheuristic would only stop at the (wall-clock) time limit.
+        meta = "GREEDY_DESCENT"
+    sp = model.search_params(seconds, first=first, meta=meta, solution_limit=solution_limit)
+    initial = model.hint(start) if start is not None else None
+    assignment = model.run(sp, initial)
+    if assignment is None:
+        return None
+    return model.to_solution(assignment)
+
+
+_VARIANTS = (
+    {"first": "PARALLEL_CHEAPEST_INSERTION", "meta": "GUIDED_LOCAL_SEARCH"},
+    {"first": "LOCAL_CHEAPEST_INSERTION", "meta": "GUIDED_LOCAL_SEARCH"},
+    {"first": "SAVINGS", "meta": "SIMULATED_ANNEALING"},
+    {"first": "PATH_CHEAPEST_ARC", "meta": "TABU_SEARCH"},
+)
+
+
+def _pipeline(problem: Problem, params: SolveParams, variant: int, budget_s: float) -> Solution:
+    clock = _Clock(time.monotonic() + budget_s)
+    data = _prepare(problem, params)
+    _set_weights(data)
+    strategy = _VARIANTS[variant % len(_VARIANTS)]
+    det = params.deterministic
+    all_vehicles = list(range(len(problem.vehicles)))
+    if not data.requests or not all_vehicles:
+        return _empty_solution(data)
+    n_req = len(data.requests)
+    limit = (lambda n: n) if det else (lambda n: None)
+
+    # 1. construct (deterministic mode: descend from several constructions, keep the best)
+    firsts = [strategy["first"]]
+    if det:
+        firsts += [f for f in ("LOCAL_CHEAPEST_INSERTION", "SEQUENTIAL_CHEAPEST_INSERTION", "SAVINGS")
+                   if f != strategy["first"]]
+    best = None
+    for first in firsts:
+        cand = _phase(data, all_vehicles, data.vehicle_weight, max(0.05, clock.left() * 0.2 / len(firsts)),
+                      params.previous, first=first, meta=strategy["meta"], solution_limit=limit(20 + 4 * n_req))
+        if cand is not None and (best is None or _score(problem, cand) < _score(problem, best)):
+            best = cand
+    if best is None:
+        return _empty_solution(data)
+    best_score = _score(problem, best)
+
+    # 2. fleet minimisation by route elimination
+    if params.minimize_vehicles:
+        failures = 0
+        tried: set[frozenset[str]] = set()
+        while clock.left() > budget_s * 0.35 and best.num_vehicles > 1 and failures < 3:
+            used = [r for r in best.used_routes if problem.vehicles.index(problem.vehicle(r.vehicle_id))
+                    not in data.locked_prefix]
+            if not used:
+                break
+            fleet = frozenset(r.vehicle_id for r in best.used_routes)
+            candidates = sorted(used, key=lambda r: (len(r.visits), r.travel_s))
+            victim = candidates[min(failures, len(candidates) - 1)]
+            key = fleet - {victim.vehicle_id}
+            if key in tried:
+                failures += 1
+                continue
+            tried.add(key)
+            keep = [i for i, v in enumerate(problem.vehicles) if v.id in key]
+            seconds = min(clock.left() - budget_s * 0.3, max(0.2, budget_s * 0.15))
+            if seconds <= 0.05:
+                break
+            cand = _phase(data, keep, data.vehicle_weight, seconds, best, first=strategy["first"],
+                          meta=strategy["meta"], solution_limit=limit(30 + 6 * n_req))
+            if cand is not None and _score(problem, cand)[0] <= best_score[0]:
+                best, best_score = cand, _score(problem, cand)
+                failures = 0
+            else:
+                failures += 1
+
+    # 3. cost on the final fleet. With identical vehicles the unused ones add
+    # nothing but symmetry; otherwise they stay in, priced, so a better-placed
+    # driver can take over a route.
+    fleet_ids = {r.vehicle_id for r in best.used_routes}
+    if _homogeneous(problem.vehicles):
+        keep, weight = [i for i, v in enumerate(problem.vehicles) if v.id in fleet_ids], 0
+    else:
+        keep, weight = all_vehicles, data.vehicle_weight
+    seconds = clock.left()
+    if keep and seconds > 0.05:
+        cand = _phase(data, keep, weight, seconds, best, first=strategy["first"], meta="GUIDED_LOCAL_SEARCH",
+                      solution_limit=limit(50 + 10 * n_req))
+        if cand is not None and _score(problem, cand) <= best_score:
+            best, best_score = cand, _score(problem, cand)
+    return best
+
+
+def _homogeneous(vehicles: tuple[Vehicle, ...]) -> bool:
+    """Whether all vehicles are interchangeable (equal but for their ids)."""
+    def key(v: Vehicle) -> tuple:
+        return (v.start, v.end, v.shift, tuple(sorted(v.capacity.items())), v.cold_chain, v.max_duration_s,
+                v.break_, v.fixed_cost)
+
+    return len({key(v) for v in vehicles}) <= 1
+
+
+def _worker(args) -> Solution:
+    problem, params, variant, budget = args
+    return _pipeline(problem, params, variant, budget)
+
+
+def solve(problem: Problem, params: SolveParams | None = None) -> Solution:
+    """Plan routes for ``problem``.
+
+    Returns a :class:`~routing.solution.Solution`; requests that cannot be
+    served are in ``Solution.dropped`` with a reason. Raises
+    :class:`~routing.problem.ProblemError` for invalid input (including
+    inconsistent re-optimization parameters) and
+    :class:`~routing.matrix.MatrixError` when travel times cannot be obtained.
+    """
+    params = params or SolveParams()
+    if not isinstance(problem, Problem):
+        raise ProblemError(f"solve() needs a Problem, got {type(problem).__name__}")
+    t0 = time.monotonic()
+    problem.travel()  # fetch the matrix once, before any worker starts
+    workers = 1 if params.deterministic else params.num_workers
+    if workers == 1:
+        sol = _pipeline(problem, params, params.seed, params.time_limit_s)
+    else:
+        spawn_overhead = 1.5
+        budget = max(0.5, params.time_limit_s - spawn_overhead)
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            jobs = [(problem, replace(params, num_workers=1), params.seed + w, budget) for w in range(workers)]
+            results = list(pool.map(_worker, jobs))
+        sol = min(results, key=lambda s: _score(problem, s))
+    return replace(sol, runtime_s=time.monotonic() - t0)
