@@ -6,7 +6,7 @@ from urllib.parse import urlsplit
 from flask_wtf import FlaskForm
 from wtforms.fields.choices import SelectChoice
 
-from coalition.errors import DomainError
+from coalition.errors import DomainError, ValidationError
 
 
 def show_domain_error(form: FlaskForm, error: DomainError) -> None:
@@ -35,3 +35,21 @@ def safe_next_url(target: str | None) -> str | None:
 def choices_of(members) -> list[SelectChoice]:
     """Select options for enum members that have a ``label``."""
     return [SelectChoice(member.value, member.label) for member in members]
+
+
+def run_checks(*checks):
+    """Run several parsing steps and report all their field errors at once.
+
+    Returns each check's result in order; raises one ValidationError that
+    merges the fields of every check that failed.
+    """
+    results, fields = [], {}
+    for check in checks:
+        try:
+            results.append(check())
+        except ValidationError as error:
+            fields.update(error.fields)
+            results.append(None)
+    if fields:
+        raise ValidationError("Please correct the highlighted fields.", fields)
+    return results

@@ -61,7 +61,12 @@ def forgot_password():
     form = ForgotPasswordForm()
     status = 200
     if form.validate_on_submit():
-        user = accounts.get_user_by_email(db.session, form.email.data)
+        try:
+            email = accounts.clean_email(form.email.data)
+        except DomainError as error:
+            show_domain_error(form, error)
+            return render_template("auth/forgot_password.html", form=form), error.status_code
+        user = accounts.get_user_by_email(db.session, email)
         if user is not None and user.active:
             token = accounts.make_password_reset_token(user, current_app.config["SECRET_KEY"])
             link = url_for("auth.reset_password", token=token, _external=True)

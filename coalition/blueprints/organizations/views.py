@@ -4,7 +4,7 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from coalition import permissions
-from coalition.blueprints.forms import choices_of, show_domain_error
+from coalition.blueprints.forms import choices_of, run_checks, show_domain_error
 from coalition.blueprints.organizations import bp
 from coalition.blueprints.organizations.forms import InviteForm, NewOrganizationForm, OrganizationForm
 from coalition.errors import DomainError, NotFound
@@ -62,7 +62,11 @@ def create():
     status = 200
     if form.validate_on_submit():
         try:
-            organization = organizations.create_organization(db.session, current_user, _details_from(form))
+            _email, details = run_checks(
+                lambda: accounts.clean_email(form.admin_email.data, field="admin_email"),
+                lambda: _details_from(form),
+            )
+            organization = organizations.create_organization(db.session, current_user, details)
             invitation, token = accounts.invite(
                 db.session, current_user, organization, form.admin_email.data, Role.ADMIN,
                 utcnow(), current_app.config["INVITATION_MAX_AGE_S"],
