@@ -205,6 +205,21 @@ class Depot:
         return StopSpec(self.location, self.service_s, self.windows)
 
 
+class Amounts(dict):
+    """A read-only ``{dimension: int}`` mapping (loads, capacities); hashable and picklable."""
+
+    def _readonly(self, *args, **kwargs):
+        raise TypeError("loads and capacities are read-only")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = _readonly  # type: ignore[assignment]
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(frozenset(self.items()))
+
+    def __reduce__(self):
+        return (Amounts, (dict(self),))
+
+
 def _check_load(what: str, load: Mapping[str, int], name: str) -> Mapping[str, int]:
     if not isinstance(load, Mapping):
         raise ProblemError(f"{what}: {name} must be a mapping like {{'kg': 40}}, got {load!r}")
@@ -213,7 +228,7 @@ def _check_load(what: str, load: Mapping[str, int], name: str) -> Mapping[str, i
             raise ProblemError(f"{what}: {name} dimension names must be non-empty strings, got {key!r}")
         if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             raise ProblemError(f"{what}: {name}[{key!r}] must be an int >= 0, got {value!r}")
-    return MappingProxyType(dict(load))
+    return Amounts(load)
 
 
 @dataclass(frozen=True)
