@@ -1,0 +1,181 @@
+"""Fixtures for the end-to-end tests: the app served from a thread, driven by Debian's headless Chromium.
+
+The app runs on its own scratch database (SQLite file, or ``<TEST_DATABASE_URL>_browser``
+on PostgreSQL) with the demo coalition loaded once. Browser tests commit real
+data there, so each test uses its own names and e-mail addresses.
+
+Every browser context is offline apart from the app itself: requests to any
+other host (map tiles, a CDN) are aborted, as on a laptop without network.
+Pages that answer 5xx or throw a JavaScript error fail the test that opened them.
+"""
+from __future__ import annotations
+
+import re
+import threading
+from pathlib import Path
+
+import flask_migrate
+import pytest
+from playwright.sync_api import BrowserContext, Page, Request, Response, expect, sync_playwright
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from coalition import create_app
+from coalition.config import TestConfig
+from coalition.extensions import db
+from coalition.services import demo
+from tests.dbutil import scratch_database_url
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "test-artifacts"
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+PHONE = {"width": 390, "height": 844}
+DEMO_PASSWORD = demo.DEMO_PASSWORD
+# Short enough that a broken page fails fast, long enough for a loaded CI machine.
+TIMEOUT_MS = 10_000
+
+
+class _QuietHandler(WSGIRequestHandler):
+    """No request log lines: a failing test shows the browser's view, not 200 lines of access log."""
+
+    def log_request(self, code="-", size="-"):
+        pass
+
+
+@pytest.fixture(scope="session")
+def live_app(tmp_path_factory):
+    """The app on its own freshly migrated database holding the demo coalition."""
+    instance = tmp_path_factory.mktemp("browser-instance")
+    application = create_app(
+        TestConfig(instance, scratch_database_url("browser", instance)), instance_path=instance
+    )
+    with application.app_context():
+        flask_migrate.upgrade()
+        demo.load_demo(db.session)
+        db.session.commit()
+        db.session.remove()
+    yield application
+    with application.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    """Base URL of the app served by Werkzeug from a background thread on a free port."""
+    server = make_server("127.0.0.1", 0, live_app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="browser-test-server", daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+        server.server_close()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium (Debian's package, never a downloaded browser) for the whole session."""
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class PageProblems:
+    """Server errors and JavaScript errors seen by one browser context."""
+
+    def __init__(self):
+        self.server_errors: list[str] = []
+        self.js_errors: list[str] = []
+
+    def on_response(self, response: Response) -> None:
+        if response.status >= 500:
+            self.server_errors.append(f"{response.status} {response.request.method} {response.url}")
+
+    def watch(self, page: Page) -> None:
+        page.on("pageerror", lambda error: self.js_errors.append(f"{page.url}: {error}"))
+
+
+@pytest.fixture
+def new_context(chromium, live_server):
+    """Open a fresh browser context (its own cookies) on the app; phone-sized unless told otherwise.
+
+    Other hosts are unreachable from it. At teardown the test fails if any page
+    answered 5xx or raised a JavaScript error.
+    """
+    opened: list[tuple[BrowserContext, PageProblems]] = []
+    offsite = re.compile(r"^(?!" + re.escape(live_server) + r"(/|$))")
+
+    def _new(viewport: dict | None = None) -> BrowserContext:
+        context = chromium.new_context(base_url=live_server, viewport=viewport or PHONE, locale="en-US")
+        context.set_default_timeout(TIMEOUT_MS)
+        context.route(offsite, lambda route: route.abort("internetdisconnected"))
+        problems = PageProblems()
+        context.on("response", problems.on_response)
+        context.on("page", problems.watch)
+        opened.append((context, problems))
+        return context
+
+    yield _new
+    problems_seen = []
+    for context, problems in opened:
+        problems_seen += problems.server_errors + problems.js_errors
+        context.close()
+    assert not problems_seen, "the browser saw server or JavaScript errors:\n" + "\n".join(problems_seen)
+
+
+@pytest.fixture
+def page(new_context) -> Page:
+    """A page in a fresh phone-sized (390x844) context."""
+    return new_context().new_page()
+
+
+@pytest.fixture
+def screenshot():
+    """Save a full-page screenshot to test-artifacts/<name>.png (git-ignored) and return its path."""
+    ARTIFACTS.mkdir(exist_ok=True)
+
+    def _shot(page: Page, name: str) -> Path:
+        path = ARTIFACTS / f"{name}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    return _shot
+
+
+def assert_fits_width(page: Page, width: int = PHONE["width"]) -> None:
+    """The page scrolls only vertically at this width: nothing sticks out sideways."""
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    assert scroll_width <= width, f"{page.url} is {scroll_width} px wide at a {width} px viewport"
+
+
+def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> Response | None:
+    """Sign in through the real form, finding fields by their labels; returns the form's response."""
+    page.goto("/signin")
+    page.get_by_label("E-mail", exact=True).fill(email)
+    page.get_by_label("Password", exact=True).fill(password)
+    with page.expect_navigation() as navigation:
+        page.get_by_role("button", name="Sign in").click()
+    return navigation.value
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+
+
+def requests_of(page: Page) -> list[Request]:
+    """Start recording every request the page makes (to check where assets come from)."""
+    seen: list[Request] = []
+    page.on("request", lambda request: seen.append(request))
+    return seen
