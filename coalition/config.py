@@ -89,6 +89,12 @@ class Config:
         # Argon2 cost; tests lower it so hashing dozens of demo users is quick.
         self.ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)
         self.ARGON2_MEMORY_COST_KIB = _int("ARGON2_MEMORY_COST_KIB", 64 * 1024)
+        # Marketplace rules.
+        self.PRIORITY_CLAIM_MINUTES = _int("PRIORITY_CLAIM_MINUTES", 30)
+        self.CLAIM_UNDO_GRACE_S = _int("CLAIM_UNDO_GRACE_S", 10 * 60)
+        self.USE_BY_WARNING_H = _int("USE_BY_WARNING_H", 3)
+        self.NOTIFY_RADIUS_KM = _int("NOTIFY_RADIUS_KM", 15)
+        self.API_TOKEN_MAX_AGE_S = _int("API_TOKEN_MAX_AGE_S", 30 * 24 * 3600)
         self.WTF_CSRF_ENABLED = True
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 

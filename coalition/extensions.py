@@ -33,8 +33,12 @@ def configure_engine(engine: Engine) -> None:
     """Make SQLite behave like PostgreSQL where it matters to us.
 
     Foreign keys are enforced (so ON DELETE CASCADE works), and the driver's
-    own transaction handling is replaced by explicit BEGIN so that SAVEPOINTs
-    and transactional DDL work (SQLAlchemy's documented pysqlite recipe).
+    own transaction handling is replaced by an explicit BEGIN so that
+    SAVEPOINTs and transactional DDL work (SQLAlchemy's documented pysqlite
+    recipe). The BEGIN is IMMEDIATE: each transaction takes SQLite's write
+    lock up front, so two claims on the same kilograms queue one behind the
+    other instead of both reading the same remainder (PostgreSQL gets the
+    same guarantee from a row lock, see services/claims.py).
     """
     if engine.dialect.name != "sqlite":
         return
@@ -49,4 +53,4 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection):
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

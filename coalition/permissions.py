@@ -13,7 +13,7 @@ from typing import Callable
 from flask_login import current_user, login_required
 
 from coalition.errors import PermissionDenied
-from coalition.models import Membership, Organization, OrganizationKind, Role, User
+from coalition.models import Claim, Donation, Membership, Need, Organization, OrganizationKind, Role, User
 
 __all__ = [
     "authorize",
@@ -98,6 +98,81 @@ def can_create_organization(user: User | None) -> bool:
 
 def can_deactivate_membership(user: User | None, membership: Membership) -> bool:
     return can_manage_people(user, membership.organization) and membership.user_id != user.id
+
+
+# --- marketplace ------------------------------------------------------------
+
+# Roles that act for an organization in the marketplace (drivers only drive).
+ACTING_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.STAFF)
+
+
+def can_act_for(user: User | None, organization: Organization) -> bool:
+    """Admins, coordinators and staff post, claim and cancel for their own organization."""
+    return organization.active and has_role(user, organization.id, *ACTING_ROLES)
+
+
+def can_post_donation(user: User | None, donor: Organization) -> bool:
+    return donor.kind.is_donor and can_act_for(user, donor)
+
+
+def can_manage_donation(user: User | None, donation: Donation) -> bool:
+    """Edit, cancel, repost or set up recurrences: the donor's people, or the backbone."""
+    return can_act_for(user, donation.donor) or is_backbone_staff(user)
+
+
+def recipient_organizations(user: User | None) -> list[Organization]:
+    """The food banks and shelters this user may claim for."""
+    if not _signed_in(user):
+        return []
+    return [m.organization for m in user.active_memberships()
+            if m.organization.kind.is_recipient and m.role in ACTING_ROLES]
+
+
+def can_browse_supply(user: User | None) -> bool:
+    return bool(recipient_organizations(user)) or is_backbone_staff(user)
+
+
+def can_view_donation(user: User | None, donation: Donation) -> bool:
+    """Donors see their own; recipients and the backbone see all supply; claimants see what they claimed."""
+    return can_manage_donation(user, donation) or can_browse_supply(user)
+
+
+def can_claim_for(user: User | None, recipient: Organization) -> bool:
+    """A recipient's people claim for it; the backbone's coordinators claim on anyone's behalf."""
+    if not recipient.kind.is_recipient or not recipient.active:
+        return False
+    return can_act_for(user, recipient) or is_backbone_staff(user)
+
+
+def can_manage_claim(user: User | None, claim: Claim) -> bool:
+    """Undo, release or reschedule: the recipient's people or the backbone."""
+    return can_act_for(user, claim.recipient) or is_backbone_staff(user)
+
+
+def can_view_claim(user: User | None, claim: Claim) -> bool:
+    return can_manage_claim(user, claim) or can_act_for(user, claim.line.donation.donor)
+
+
+def can_reassign_claims(user: User | None) -> bool:
+    return is_backbone_staff(user)
+
+
+def can_post_need(user: User | None, recipient: Organization) -> bool:
+    return recipient.kind.is_recipient and (can_act_for(user, recipient) or is_backbone_staff(user))
+
+
+def can_manage_need(user: User | None, need: Need) -> bool:
+    return can_post_need(user, need.recipient)
+
+
+def can_view_need(user: User | None, need: Need) -> bool:
+    """Needs are shared with the coalition's donors and the backbone so supply can meet them."""
+    return _signed_in(user) and (can_manage_need(user, need) or is_backbone_staff(user) or any(
+        m.organization.kind.is_donor for m in user.active_memberships()))
+
+
+def can_run_matching(user: User | None) -> bool:
+    return is_backbone_staff(user)
 
 
 def authorize(allowed: bool, message: str = "You do not have permission to do that.") -> None:

@@ -1,17 +1,29 @@
 """The data model, one module per aggregate. Importing this package registers every table."""
+from coalition.models.api_token import ApiToken
+from coalition.models.audit import AuditEvent
+from coalition.models.claim import ACTIVE_CLAIM_STATUSES, Claim, ClaimStatus
+from coalition.models.donation import (
+    Donation,
+    DonationDecline,
+    DonationKind,
+    DonationLine,
+    DonationStatus,
+    PriorityPartner,
+    RecurringSchedule,
+)
+from coalition.models.food import KG, FoodCategory, StorageClass, grams, kg
 from coalition.models.invitation import Invitation
+from coalition.models.need import Need, NeedStatus
+from coalition.models.notification import Notification, NotificationKind, NotificationPreference
 from coalition.models.organization import WEEKDAYS, Organization, OrganizationKind
 from coalition.models.sign_in import SignInFailure
 from coalition.models.user import Membership, Role, User, normalize_email
 
 __all__ = [
-    "WEEKDAYS",
-    "Invitation",
-    "Membership",
-    "Organization",
-    "OrganizationKind",
-    "Role",
-    "SignInFailure",
-    "User",
-    "normalize_email",
+    "ACTIVE_CLAIM_STATUSES", "KG", "WEEKDAYS",
+    "ApiToken", "AuditEvent", "Claim", "ClaimStatus", "Donation", "DonationDecline", "DonationKind",
+    "DonationLine", "DonationStatus", "FoodCategory", "Invitation", "Membership", "Need", "NeedStatus",
+    "Notification", "NotificationKind", "NotificationPreference", "Organization", "OrganizationKind",
+    "PriorityPartner", "RecurringSchedule", "Role", "SignInFailure", "StorageClass", "User",
+    "grams", "kg", "normalize_email",
 ]

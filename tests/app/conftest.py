@@ -134,3 +134,40 @@ def user(session):
         return session.scalar(select(User).where(User.email == email))
 
     return _user
+
+
+
+
+@pytest.fixture
+def now():
+    import datetime as dt
+
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+
+
+@pytest.fixture
+def make_donation(session, org, user, now):
+    """Post a donation through the service with sensible defaults: 20 kg of bread at the grocer's, pickup in 1-3 h."""
+    import datetime as dt
+
+    from coalition.services import donations
+
+    def _make(kg=20.0, category="bakery", storage="ambient", donor="Hawthorne Green Grocer",
+              actor="grocer@example.org", lines=None, allow_split=True, start_h=1, end_h=3, use_by_h=24, **extra):
+        data = donations.DonationInput(
+            lines=lines or [donations.LineInput(category, "bread and rolls", storage, now + dt.timedelta(hours=use_by_h), kg=kg)],
+            pickup_start=now + dt.timedelta(hours=start_h), pickup_end=now + dt.timedelta(hours=end_h),
+            allow_split=allow_split, **extra)
+        donation = donations.post_donation(session, user(actor), org(donor), data, now)
+        session.flush()
+        return donation
+
+    return _make
+
+
+@pytest.fixture
+def window(now):
+    """A delivery window: today, 4-6 hours from now."""
+    import datetime as dt
+
+    return now + dt.timedelta(hours=4), now + dt.timedelta(hours=6)

@@ -1,0 +1,62 @@
+"""In-app notifications and each person's choice of what to receive, and how."""
+from __future__ import annotations
+
+import datetime as dt
+import enum
+
+from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from coalition.extensions import db
+from coalition.models.base import UTCDateTime, utcnow
+from coalition.models.food import enum_column
+
+
+class NotificationKind(str, enum.Enum):
+    NEW_SURPLUS = "new_surplus"             # matching surplus posted near a recipient
+    CLAIM_ON_DONATION = "claim_on_donation"
+    PICKUP_SCHEDULED = "pickup_scheduled"
+    USE_BY_APPROACHING = "use_by_approaching"
+    CANCELLED = "cancelled"
+    EXPIRED = "expired"
+
+    @property
+    def label(self) -> str:
+        return {
+            "new_surplus": "New surplus near you that matches your needs",
+            "claim_on_donation": "Someone claimed your donation",
+            "pickup_scheduled": "A pickup or delivery was scheduled",
+            "use_by_approaching": "Use-by approaching with nothing claimed",
+            "cancelled": "A donation or claim was cancelled",
+            "expired": "A donation or claim expired",
+        }[self.value]
+
+
+class Notification(db.Model):
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[NotificationKind] = mapped_column(enum_column(NotificationKind, "notification_kind"))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text, default="")
+    link: Mapped[str] = mapped_column(String(300), default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Copied from the preferences when created: where this one should appear.
+    show_in_app: Mapped[bool] = mapped_column(default=True)
+    send_email: Mapped[bool] = mapped_column(default=True)
+    emailed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+
+
+class NotificationPreference(db.Model):
+    """One row per (user, kind) the user changed; no row means the default (in-app and e-mail on)."""
+
+    __tablename__ = "notification_preferences"
+    __table_args__ = (UniqueConstraint("user_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[NotificationKind] = mapped_column(enum_column(NotificationKind, "notification_kind"))
+    in_app: Mapped[bool] = mapped_column(default=True)
+    email: Mapped[bool] = mapped_column(default=True)

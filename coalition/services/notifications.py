@@ -1,0 +1,115 @@
+"""Notifications: in-app rows, e-mail when configured, each person's preferences respected."""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from coalition.errors import NotFound
+from coalition.models import Membership, Notification, NotificationKind, NotificationPreference, Organization, Role, User
+from coalition.services.mail import MailSettings, send_mail
+
+# Who hears about an organization's marketplace events: the people who act for it.
+NOTIFIED_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.STAFF)
+
+
+@dataclass(frozen=True)
+class Preference:
+    in_app: bool = True
+    email: bool = True
+
+
+def get_preferences(session: Session, user: User) -> dict[NotificationKind, Preference]:
+    """Every kind with this user's choice (default: in-app and e-mail)."""
+    chosen = {p.kind: Preference(p.in_app, p.email) for p in session.scalars(
+        select(NotificationPreference).where(NotificationPreference.user_id == user.id))}
+    return {kind: chosen.get(kind, Preference()) for kind in NotificationKind}
+
+
+def set_preference(session: Session, user: User, kind: NotificationKind, in_app: bool, email: bool) -> None:
+    row = session.scalar(select(NotificationPreference).where(
+        NotificationPreference.user_id == user.id, NotificationPreference.kind == kind))
+    if row is None:
+        row = NotificationPreference(user_id=user.id, kind=kind)
+        session.add(row)
+    row.in_app, row.email = in_app, email
+    session.flush()
+
+
+def notify_user(session: Session, user: User, kind: NotificationKind, title: str, body: str, link: str,
+                now: dt.datetime) -> Notification | None:
+    """Create a notification unless the user turned this kind off entirely. E-mail goes out later
+    through :func:`send_pending_emails`, after the caller has committed."""
+    if not user.active:
+        return None
+    preference = get_preferences(session, user)[kind]
+    if not (preference.in_app or preference.email):
+        return None
+    notification = Notification(
+        user_id=user.id, kind=kind, title=title[:200], body=body, link=link[:300], created_at=now,
+        show_in_app=preference.in_app, send_email=preference.email,
+    )
+    session.add(notification)
+    return notification
+
+
+def notify_organization(session: Session, organization: Organization, kind: NotificationKind, title: str,
+                        body: str, link: str, now: dt.datetime) -> list[Notification]:
+    """Notify everyone who acts for the organization (admins, coordinators, staff)."""
+    users = session.scalars(
+        select(User).join(Membership).where(
+            Membership.organization_id == organization.id, Membership.active.is_(True),
+            Membership.role.in_(NOTIFIED_ROLES), User.active.is_(True),
+        ).distinct()
+    )
+    created = [notify_user(session, user, kind, title, body, link, now) for user in users]
+    session.flush()
+    return [n for n in created if n is not None]
+
+
+def list_notifications(session: Session, user: User, limit: int = 50) -> list[Notification]:
+    return list(session.scalars(
+        select(Notification).where(Notification.user_id == user.id, Notification.show_in_app.is_(True))
+        .order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)))
+
+
+def count_unread(session: Session, user: User) -> int:
+    return session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user.id, Notification.show_in_app.is_(True), Notification.read_at.is_(None))) or 0
+
+
+def mark_read(session: Session, user: User, notification_id: int | None, now: dt.datetime) -> int:
+    """Mark one notification (or, with None, all) of this user as read; returns how many changed."""
+    query = select(Notification).where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    if notification_id is not None:
+        query = query.where(Notification.id == notification_id)
+    rows = list(session.scalars(query))
+    if notification_id is not None and not rows and session.get(Notification, notification_id) is None:
+        raise NotFound("No such notification.")
+    for row in rows:
+        row.read_at = now
+    session.flush()
+    return len(rows)
+
+
+def send_pending_emails(session: Session, settings: MailSettings, base_url: str, now: dt.datetime) -> int:
+    """E-mail every notification that wants it and has not gone out; returns how many were sent.
+
+    Without SMTP nothing is marked sent, so the messages go out once mail is configured.
+    """
+    if not settings.server:
+        return 0
+    pending = session.scalars(select(Notification).where(
+        Notification.send_email.is_(True), Notification.emailed_at.is_(None)).order_by(Notification.id))
+    sent = 0
+    for notification in pending:
+        user = session.get(User, notification.user_id)
+        link = f"{base_url.rstrip('/')}{notification.link}" if notification.link else ""
+        body = f"{notification.body}\n\n{link}\n\nChange what you receive in your notification settings."
+        if send_mail(settings, user.email, notification.title, body):
+            notification.emailed_at = now
+            sent += 1
+    session.flush()
+    return sent
