@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import DateTime, TypeDecorator
+import enum
+
+from sqlalchemy import DateTime, Enum, TypeDecorator
 
 
 def utcnow() -> dt.datetime:
@@ -34,3 +36,9 @@ class UTCDateTime(TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=dt.timezone.utc)
         return value.astimezone(dt.timezone.utc)
+
+
+def enum_column(enum_class: type[enum.Enum], name: str) -> Enum:
+    """A portable enum column: stored as its value in a VARCHAR, the same on SQLite and PostgreSQL."""
+    return Enum(enum_class, name=name, native_enum=False, length=20,
+                values_callable=lambda members: [m.value for m in members])

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import Enum
+from coalition.models.base import enum_column  # noqa: F401  (re-exported for the food models)
 
 
 class FoodCategory(str, enum.Enum):
@@ -40,12 +40,6 @@ class StorageClass(str, enum.Enum):
     @property
     def label(self) -> str:
         return self.value.capitalize()
-
-
-def enum_column(enum_class: type[enum.Enum], name: str) -> Enum:
-    """A portable enum column: stored as its value in a VARCHAR, the same on SQLite and PostgreSQL."""
-    return Enum(enum_class, name=name, native_enum=False, length=20,
-                values_callable=lambda members: [m.value for m in members])
 
 
 KG = 1000  # grams per kilogram: weights are stored as whole grams

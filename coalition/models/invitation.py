@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coalition.extensions import db
-from coalition.models.base import UTCDateTime, utcnow
+from coalition.models.base import UTCDateTime, enum_column, utcnow
 from coalition.models.organization import Organization
 from coalition.models.user import Role, User
 
@@ -25,8 +25,7 @@ class Invitation(db.Model):
     email: Mapped[str] = mapped_column(String(254), index=True)
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id", ondelete="CASCADE"))
     role: Mapped[Role] = mapped_column(
-        Enum(Role, name="membership_role", native_enum=False, length=20,
-             values_callable=lambda roles: [r.value for r in roles])
+        enum_column(Role, "membership_role")
     )
     token_digest: Mapped[str] = mapped_column(String(64), unique=True)
     invited_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

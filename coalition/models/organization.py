@@ -5,11 +5,11 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import JSON, CheckConstraint, Enum, String
+from sqlalchemy import JSON, CheckConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from coalition.extensions import db
-from coalition.models.base import UTCDateTime, utcnow
+from coalition.models.base import UTCDateTime, enum_column, utcnow
 
 if TYPE_CHECKING:
     from coalition.models.user import Membership
@@ -63,8 +63,7 @@ class Organization(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[OrganizationKind] = mapped_column(
-        Enum(OrganizationKind, name="organization_kind", native_enum=False, length=20,
-             values_callable=lambda kinds: [k.value for k in kinds])
+        enum_column(OrganizationKind, "organization_kind")
     )
     name: Mapped[str] = mapped_column(String(200), unique=True)
     address: Mapped[str] = mapped_column(String(300), default="")

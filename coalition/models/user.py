@@ -5,11 +5,11 @@ import datetime as dt
 import enum
 
 from flask_login import UserMixin
-from sqlalchemy import Enum, ForeignKey, String, UniqueConstraint
+from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from coalition.extensions import db
-from coalition.models.base import UTCDateTime, utcnow
+from coalition.models.base import UTCDateTime, enum_column, utcnow
 from coalition.models.organization import Organization, OrganizationKind
 
 
@@ -79,8 +79,7 @@ class Membership(db.Model):
         ForeignKey("organizations.id", ondelete="CASCADE"), index=True
     )
     role: Mapped[Role] = mapped_column(
-        Enum(Role, name="membership_role", native_enum=False, length=20,
-             values_callable=lambda roles: [r.value for r in roles])
+        enum_column(Role, "membership_role")
     )
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -104,7 +104,7 @@ def claim_line(
         session, donation.donor, NotificationKind.CLAIM_ON_DONATION,
         f"{recipient.name} claimed {wanted / 1000:g} kg of {line.description}",
         f"Delivery window {delivery_start:%a %H:%M}-{delivery_end:%H:%M} UTC.",
-        f"/marketplace/donations/{donation.id}", now)
+        f"/donations/{donation.id}", now)
     return claim
 
 
@@ -144,7 +144,7 @@ def release_claim(session: Session, actor: User, claim: Claim, reason: str, now:
     notifications.notify_organization(
         session, donation.donor, NotificationKind.CANCELLED,
         f"{claim.recipient.name} released {claim.quantity_g / 1000:g} kg of {claim.line.description}",
-        reason, f"/marketplace/donations/{donation.id}", now)
+        reason, f"/donations/{donation.id}", now)
     session.flush()
     return claim
 
@@ -168,7 +168,7 @@ def reassign_claim(session: Session, actor: User, claim: Claim, recipient: Organ
             session, organization, NotificationKind.PICKUP_SCHEDULED,
             f"Claim on {claim.line.description} moved from {previous.name} to {recipient.name}",
             "The coalition's coordinators reassigned this claim.",
-            f"/marketplace/donations/{claim.line.donation_id}", now)
+            f"/donations/{claim.line.donation_id}", now)
     session.flush()
     return claim
 
@@ -194,7 +194,7 @@ def schedule_claim(session: Session, actor: User, claim: Claim, delivery_start: 
             f"Scheduled: {claim.quantity_g / 1000:g} kg {claim.line.description} to {claim.recipient.name}",
             f"Pickup {donation.pickup_start:%a %H:%M}-{donation.pickup_end:%H:%M} UTC; "
             f"delivery {delivery_start:%a %H:%M}-{delivery_end:%H:%M} UTC.",
-            f"/marketplace/donations/{donation.id}", now)
+            f"/donations/{donation.id}", now)
     session.flush()
     return claim
 

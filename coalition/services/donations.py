@@ -209,7 +209,7 @@ def announce_donation(session: Session, donation: Donation, now: dt.datetime, ra
     active recipient within ``radius_km`` whose open needs match a line's category and storage."""
     lines = ", ".join(f"{line.quantity_g / 1000:g} kg {line.description}" for line in donation.lines)
     title = f"{donation.donor.name}: {lines}"[:200]
-    link = f"/marketplace/donations/{donation.id}"
+    link = f"/donations/{donation.id}"
     if donation.priority_recipient_id is not None:
         targets = [donation.priority_recipient]
         body = (f"You have the first right to claim this until "
@@ -327,7 +327,7 @@ def end_claims(session: Session, donation: Donation, status: ClaimStatus, reason
                     session, claim.recipient, kind,
                     f"{reason}: {claim.quantity_g / 1000:g} kg {line.description}",
                     f"Your claim on {line.description} from {donation.donor.name} no longer stands: {reason.lower()}.",
-                    f"/marketplace/donations/{donation.id}", now)
+                    f"/donations/{donation.id}", now)
     return ended
 
 

@@ -64,7 +64,7 @@ def _warn_unclaimed(session: Session, donation: Donation, now: dt.datetime, warn
             session, donation.donor, NotificationKind.USE_BY_APPROACHING,
             f"Nobody has claimed {line.description} yet",
             f"Its use-by is {line.use_by:%a %H:%M} UTC. The coalition's coordinators can help find a taker.",
-            f"/marketplace/donations/{donation.id}", now)
+            f"/donations/{donation.id}", now)
         audit.record(session, None, "donation_line", line.id, "use_by_warning", now, donation.donor_id)
         sent += 1
     return sent

@@ -1,6 +1,6 @@
 """Walk every URL rule of the app as anonymous and as each demo role.
 
-Each endpoint has an access rule below; a new route without one fails
+Each endpoint has an access rule in tests/app/route_rules/ (one module per area); a new route without one fails
 ``test_every_route_has_an_access_rule``. For each (endpoint, role) the test
 asserts allow or deny, where deny means: anonymous is sent to sign in (or
 gets 401 from the API), a signed-in user gets 403 or 404, and nothing is changed.
@@ -10,44 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.app.conftest import ROLE_EMAILS, sign_in
-
-ROLES = ["anonymous", *ROLE_EMAILS]
-# The organization the walk targets: the grocer's own store.
-TARGET_ORG = "Hawthorne Green Grocer"
-
-PUBLIC = set(ROLES)
-SIGNED_IN = set(ROLE_EMAILS)
-COALITION_ADMIN = {"backbone"}
-TARGET_ADMIN = {"grocer"}
-TARGET_ADMIN_OR_COALITION_ADMIN = {"grocer", "backbone"}
-
-# endpoint -> (method, path template, roles allowed, statuses meaning "allowed")
-RULES = {
-    "static": ("GET", "/static/css/app.css", PUBLIC, {200}),
-    "main.home": ("GET", "/", PUBLIC, {200}),
-    "main.health": ("GET", "/healthz", PUBLIC, {200}),
-    "main.leaflet_asset": ("GET", "/vendor/leaflet/leaflet.js", PUBLIC, {200}),
-    "auth.sign_in": ("GET", "/signin", {"anonymous"}, {200}),
-    "auth.sign_out": ("POST", "/signout", SIGNED_IN, {302}),
-    "auth.forgot_password": ("GET", "/password/forgot", PUBLIC, {200}),
-    # A made-up token is refused for everyone, with a clear 400 page.
-    "auth.reset_password": ("GET", "/password/reset/not-a-token", set(), {200}),
-    "auth.accept_invitation": ("GET", "/invitations/not-a-token", set(), {200}),
-    "organizations.index": ("GET", "/organizations/", SIGNED_IN, {200}),
-    "organizations.create": ("GET", "/organizations/new", COALITION_ADMIN, {200}),
-    "organizations.detail": ("GET", "/organizations/{org}", SIGNED_IN, {200}),
-    "organizations.edit": ("GET", "/organizations/{org}/edit", TARGET_ADMIN_OR_COALITION_ADMIN, {200}),
-    "organizations.toggle_active": ("POST", "/organizations/{org}/active", COALITION_ADMIN, {302}),
-    "organizations.people": ("GET", "/organizations/{org}/people", TARGET_ADMIN_OR_COALITION_ADMIN, {200}),
-    "organizations.invite": ("POST", "/organizations/{org}/people/invite", TARGET_ADMIN_OR_COALITION_ADMIN, {302, 422}),
-    "organizations.set_member_active": (
-        "POST", "/organizations/{org}/people/{staff_membership}/deactivate", TARGET_ADMIN, {302}),
-    "api.me": ("GET", "/api/v1/me", SIGNED_IN, {200}),
-    "api.list_organizations": ("GET", "/api/v1/organizations", SIGNED_IN, {200}),
-    "api.get_organization": ("GET", "/api/v1/organizations/{org}", SIGNED_IN, {200}),
-}
-# Signed-in visitors to the sign-in page are sent home rather than refused.
-SIGNED_IN_REDIRECTS = {"auth.sign_in"}
+from tests.app.route_rules import ROLES, RULES, SIGNED_IN_REDIRECTS, build_values
 
 
 def test_every_route_has_an_access_rule(app):
@@ -56,12 +19,8 @@ def test_every_route_has_an_access_rule(app):
 
 
 @pytest.mark.parametrize("role", ROLES)
-def test_each_route_allows_or_denies_each_role(app, client, role, org, session, monkeypatch):
-    from coalition.models import Membership, Role
-
-    target = org(TARGET_ORG)
-    staff = session.query(Membership).filter_by(organization_id=target.id, role=Role.STAFF).one()
-    values = {"org": target.id, "staff_membership": staff.id}
+def test_each_route_allows_or_denies_each_role(app, client, role, session, monkeypatch):
+    values = build_values(session)
     # The walk is about permissions: CSRF is covered by its own tests.
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
     failures = []
@@ -93,7 +52,7 @@ def test_denied_writes_change_nothing(app, client, org, session, monkeypatch):
     from coalition.models import Membership, Role
 
     monkeypatch.setitem(app.config, "WTF_CSRF_ENABLED", False)
-    target = org(TARGET_ORG)
+    target = org("Hawthorne Green Grocer")
     staff = session.query(Membership).filter_by(organization_id=target.id, role=Role.STAFF).one()
     sign_in(client, ROLE_EMAILS["driver"])
     response = client.post(f"/organizations/{target.id}/people/{staff.id}/deactivate")

@@ -1,0 +1,3 @@
+from __future__ import annotations
+
+from coalition.blueprints.matching import bp  # noqa: F401
