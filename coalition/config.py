@@ -56,6 +56,7 @@ class Config:
         self.REDIS_URL = os.environ.get("REDIS_URL") or None
         self.UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(instance_path / "uploads"))
         self.MAX_CONTENT_LENGTH = _int("MAX_UPLOAD_BYTES", 8 * 1024 * 1024)
+        self.MAX_PHOTO_BYTES = _int("MAX_PHOTO_BYTES", 5 * 1024 * 1024)
         self.COALITION_TIMEZONE = os.environ.get("COALITION_TIMEZONE", "America/Los_Angeles")
         self.COALITION_NAME = os.environ.get("COALITION_NAME", "Feeding Our City")
         self.MAP_TILE_URL = os.environ.get(

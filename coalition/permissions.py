@@ -115,6 +115,27 @@ def can_post_donation(user: User | None, donor: Organization) -> bool:
     return donor.kind.is_donor and can_act_for(user, donor)
 
 
+def donor_organizations(user: User | None) -> list[Organization]:
+    """The groceries and farms this user may post donations for."""
+    if not _signed_in(user):
+        return []
+    found: dict[int, Organization] = {}
+    for m in user.active_memberships():
+        if m.role in ACTING_ROLES and can_post_donation(user, m.organization):
+            found.setdefault(m.organization_id, m.organization)
+    return list(found.values())
+
+
+def can_post_any_donation(user: User | None) -> bool:
+    """Donor pages (my donations, posting, schedules, partners) are for people acting for a grocery or farm."""
+    return bool(donor_organizations(user))
+
+
+def can_manage_schedule(user: User | None, schedule) -> bool:
+    """A recurring pickup is changed or cancelled by its donor's people."""
+    return can_act_for(user, schedule.donor)
+
+
 def can_manage_donation(user: User | None, donation: Donation) -> bool:
     """Edit, cancel, repost or set up recurrences: the donor's people, or the backbone."""
     return can_act_for(user, donation.donor) or is_backbone_staff(user)

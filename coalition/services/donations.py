@@ -399,3 +399,8 @@ def set_priority_partners(session: Session, actor: User, donor: Organization, re
     for rank, recipient in enumerate(recipients):
         session.add(PriorityPartner(donor_id=donor.id, recipient_id=recipient.id, rank=rank))
     session.flush()
+
+
+def list_priority_partners(session: Session, donor: Organization) -> list[Organization]:
+    """A donor's active partner recipients, in rank order (first right to claim goes to the first)."""
+    return [partner.recipient for partner in _partners(session, donor.id)]

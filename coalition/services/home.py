@@ -48,6 +48,15 @@ def _steps_for(session: Session, membership: Membership) -> list[NextStep]:
         else:
             steps.append(NextStep("Your people", f"{members} active members. Invite or deactivate people.",
                                   "organizations.people", org))
+    if permissions.can_post_donation(membership.user, organization) and membership.role is not Role.DRIVER:
+        if organization.kind is OrganizationKind.FARM:
+            steps.append(NextStep("Offer produce", "Crops, kg available and when they can be picked up: three screens.",
+                                  "donations.new", {"org": organization.id}))
+        else:
+            steps.append(NextStep("Post surplus", "Food you cannot sell: three screens from your phone, under a minute.",
+                                  "donations.new", {"org": organization.id}))
+        steps.append(NextStep("Your donations", "What is open, what was claimed, recurring pickups and partners.",
+                              "donations.index", {"org": organization.id}))
     if membership.role is Role.DRIVER:
         steps.append(NextStep("Your base", f"You drive for {organization.name}. Check its address and hours.",
                               "organizations.detail", org))
