@@ -196,6 +196,19 @@ def can_run_matching(user: User | None) -> bool:
     return is_backbone_staff(user)
 
 
+# --- recipient-side pages: the needs list, posting needs -----------------------
+
+def can_list_needs(user: User | None) -> bool:
+    """Open needs are listed for recipients, donors and the backbone (the same people as can_view_need)."""
+    return can_browse_supply(user) or (_signed_in(user) and any(
+        m.organization.kind.is_donor for m in user.active_memberships()))
+
+
+def can_post_any_need(user: User | None) -> bool:
+    """Whether the person may post a need for some recipient (their own, or anyone's for the backbone)."""
+    return bool(recipient_organizations(user)) or is_backbone_staff(user)
+
+
 def authorize(allowed: bool, message: str = "You do not have permission to do that.") -> None:
     """Raise PermissionDenied unless ``allowed``; views call it after loading the object."""
     if not allowed:

@@ -223,8 +223,11 @@ def record_movement(session: Session, actor: User | None, claim: Claim, picked_u
     return claim
 
 
-def list_claims_of(session: Session, recipient: Organization, active_only: bool = True) -> list[Claim]:
-    query = select(Claim).where(Claim.recipient_id == recipient.id).order_by(Claim.delivery_start)
+def list_claims_of(session: Session, recipient: Organization | None, active_only: bool = True) -> list[Claim]:
+    """A recipient's claims by delivery time (every recipient's when ``recipient`` is None: the backbone's view)."""
+    query = select(Claim).order_by(Claim.delivery_start, Claim.id)
+    if recipient is not None:
+        query = query.where(Claim.recipient_id == recipient.id)
     if active_only:
         query = query.where(Claim.status.in_((ClaimStatus.CLAIMED, ClaimStatus.SCHEDULED)))
     return list(session.scalars(query))

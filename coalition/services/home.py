@@ -57,6 +57,11 @@ def _steps_for(session: Session, membership: Membership) -> list[NextStep]:
                                   "donations.new", {"org": organization.id}))
         steps.append(NextStep("Your donations", "What is open, what was claimed, recurring pickups and partners.",
                               "donations.index", {"org": organization.id}))
+    if organization.kind.is_recipient and permissions.can_act_for(membership.user, organization):
+        steps.append(NextStep("Browse open supply", "Surplus near you, nearest first: claim what you can use.",
+                              "supply.index", {"org": organization.id}))
+        steps.append(NextStep("Post a need", "Tell donors what you need, by when, and how much you can store.",
+                              "needs.create", {"org": organization.id}))
     if membership.role is Role.DRIVER:
         steps.append(NextStep("Your base", f"You drive for {organization.name}. Check its address and hours.",
                               "organizations.detail", org))

@@ -1,3 +1,57 @@
 from __future__ import annotations
 
-from coalition.blueprints.notifications import bp  # noqa: F401
+from flask import flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from coalition.blueprints.forms import safe_next_url
+from coalition.blueprints.notifications import bp
+from coalition.blueprints.notifications.forms import OpenForm, PreferencesForm
+from coalition.extensions import db
+from coalition.models import NotificationKind
+from coalition.models.base import utcnow
+from coalition.permissions import login_required
+from coalition.services import notifications
+
+
+@bp.route("/")
+@login_required
+def index():
+    return render_template("notifications/index.html",
+                           items=notifications.list_notifications(db.session, current_user))
+
+
+@bp.route("/<int:notification_id>/read", methods=["POST"])
+@login_required
+def read(notification_id: int):
+    """Mark one notification read; with ``next`` (its link) go on to what it is about."""
+    form = OpenForm()
+    notifications.mark_read(db.session, current_user, notification_id, utcnow())
+    db.session.commit()
+    return redirect(safe_next_url(form.next.data) or url_for("notifications.index"))
+
+
+@bp.route("/read-all", methods=["POST"])
+@login_required
+def read_all():
+    changed = notifications.mark_read(db.session, current_user, None, utcnow())
+    db.session.commit()
+    flash(f"Marked {changed} notification{'s' if changed != 1 else ''} as read.", "success")
+    return redirect(url_for("notifications.index"))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@login_required
+def settings():
+    form = PreferencesForm()
+    if form.validate_on_submit():
+        for kind in NotificationKind:
+            notifications.set_preference(db.session, current_user, kind, form[f"{kind.value}_in_app"].data,
+                                         form[f"{kind.value}_email"].data)
+        db.session.commit()
+        flash("Your notification choices are saved.", "success")
+        return redirect(url_for("notifications.settings"))
+    if not form.is_submitted():
+        for kind, choice in notifications.get_preferences(db.session, current_user).items():
+            form[f"{kind.value}_in_app"].data = choice.in_app
+            form[f"{kind.value}_email"].data = choice.email
+    return render_template("notifications/settings.html", form=form), 422 if form.is_submitted() else 200
