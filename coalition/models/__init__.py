@@ -13,6 +13,9 @@ from coalition.models.donation import (
 )
 from coalition.models.food import KG, FoodCategory, StorageClass, grams, kg
 from coalition.models.invitation import Invitation
+from coalition.models.measurement import (  # noqa: F401  (registers the measurement tables)
+    CoalitionSettings, DeliveryRecord, Goal, IndicatorValue, Neighborhood, PartnerReport, Trajectory,
+)
 from coalition.models.need import Need, NeedStatus
 from coalition.models.notification import Notification, NotificationKind, NotificationPreference
 from coalition.models.organization import WEEKDAYS, Organization, OrganizationKind

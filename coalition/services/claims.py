@@ -20,7 +20,7 @@ from coalition.models import (
     User,
     grams,
 )
-from coalition.services import audit, notifications
+from coalition.services import audit, deliveries, notifications
 from coalition.services.donations import remaining_g, reserved_for_other, validate_window
 
 MAX_DELIVERY_WINDOW = dt.timedelta(days=7)
@@ -219,6 +219,8 @@ def record_movement(session: Session, actor: User | None, claim: Claim, picked_u
     claim.shortfall_reason = (reason or "").strip()[:300]
     audit.record(session, actor, "claim", claim.id, claim.status.value, now, claim.recipient_id,
                  picked_up_kg=picked_up_kg, delivered_kg=delivered_kg, reason=claim.shortfall_reason)
+    if delivered_kg is not None:  # kg distributed come only from delivery records
+        deliveries.record_claim_delivery(session, actor, claim, now)
     session.flush()
     return claim
 

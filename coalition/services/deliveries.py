@@ -1,0 +1,126 @@
+"""Delivery records: the one source of kg rescued and distributed.
+
+Dispatch calls :func:`record_delivery` when a driver records a delivery;
+until then a delivered claim (``claims.record_movement``) records one through
+:func:`record_claim_delivery`, and tests and the demo create them directly.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from coalition.errors import ValidationError
+from coalition.models import Claim, DeliveryRecord, FoodCategory, Organization, StorageClass, User, grams
+from coalition.services import audit
+
+
+def record_delivery(
+    session: Session,
+    *,
+    delivered_at: dt.datetime,
+    kg: float,
+    category: FoodCategory | str,
+    storage: StorageClass | str,
+    donor: Organization,
+    recipient: Organization,
+    picked_up_kg: float | None = None,
+    latitude: float | None = None,
+    longitude: float | None = None,
+    claim: Claim | None = None,
+    posted_at: dt.datetime | None = None,
+    picked_up_at: dt.datetime | None = None,
+    route_id: int | None = None,
+    driver: User | None = None,
+    volunteer_minutes: int | None = None,
+    distance_m: int | None = None,
+    actor: User | None = None,
+) -> DeliveryRecord:
+    """Record food delivered to a recipient and place it in its neighborhood.
+
+    ``kg`` is the delivered weight (> 0); ``picked_up_kg`` what was collected
+    from the donor (defaults to ``kg``, never less). The location defaults to
+    the recipient's site. Raises ValidationError naming each bad field.
+    """
+    errors: dict[str, str] = {}
+
+    def _kg(name: str, value) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or grams(value) <= 0:
+            errors[name] = "Give more than 0 kg."
+            return None
+        return grams(value)
+
+    quantity_g = _kg("kg", kg)
+    picked_up_g = _kg("picked_up_kg", picked_up_kg)
+    if quantity_g is not None and picked_up_g is not None and picked_up_g < quantity_g:
+        errors["picked_up_kg"] = "More was delivered than picked up."
+    try:
+        category = FoodCategory(category)
+    except ValueError:
+        errors["category"] = "Unknown food category."
+    try:
+        storage = StorageClass(storage)
+    except ValueError:
+        errors["storage"] = "Unknown storage class."
+    if delivered_at is None or delivered_at.tzinfo is None:
+        errors["delivered_at"] = "Give the delivery time with its time zone."
+    if not donor.kind.is_donor:
+        errors["donor_id"] = f"{donor.name} is not a grocery store or farm."
+    if not recipient.kind.is_recipient:
+        errors["recipient_id"] = f"{recipient.name} is not a food bank or shelter."
+    if latitude is None and longitude is None:
+        latitude, longitude = recipient.latitude, recipient.longitude
+    if (latitude is None) != (longitude is None) or (latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180)):
+        errors["latitude"] = "Give a latitude and longitude in WGS84 degrees."
+    for name, value in (("volunteer_minutes", volunteer_minutes), ("distance_m", distance_m)):
+        if value is not None and (not isinstance(value, int) or value < 0):
+            errors[name] = "Give 0 or more."
+    if errors:
+        raise ValidationError("The delivery record is incomplete.", errors)
+
+    from coalition.services import geo  # geo imports geopandas: load it only when a delivery is recorded
+
+    record = DeliveryRecord(
+        delivered_at=delivered_at, quantity_g=quantity_g, picked_up_g=picked_up_g or quantity_g,
+        category=category, storage=storage, donor=donor, recipient=recipient,
+        claim_id=claim.id if claim is not None else None, latitude=latitude, longitude=longitude,
+        neighborhood_id=geo.neighborhood_id_at(session, latitude, longitude) if latitude is not None else None,
+        posted_at=posted_at, picked_up_at=picked_up_at, route_id=route_id,
+        driver_id=driver.id if driver is not None else None,
+        volunteer_minutes=volunteer_minutes, distance_m=distance_m,
+    )
+    session.add(record)
+    session.flush()
+    audit.record(session, actor, "delivery", record.id, "recorded", delivered_at, recipient.id,
+                 kg=quantity_g / 1000, donor_id=donor.id, claim_id=record.claim_id)
+    return record
+
+
+def record_claim_delivery(session: Session, actor: User | None, claim: Claim, now: dt.datetime) -> DeliveryRecord | None:
+    """Record (or correct) the delivery of a claim from its ``delivered_g``; a zero removes the record.
+
+    A claim has at most one delivery record; recording it again replaces the
+    figures. The posting time is the donation's, the pickup time the claim's
+    "picked_up" audit event (or now when picked up and delivered together).
+    """
+    existing = session.scalar(select(DeliveryRecord).where(DeliveryRecord.claim_id == claim.id))
+    if existing is not None:
+        session.delete(existing)
+        session.flush()
+    if not claim.delivered_g:
+        return None
+    line = claim.line
+    picked_up_at = None
+    for event in audit.list_events(session, "claim", claim.id):
+        if event.action == "picked_up":
+            picked_up_at = event.at
+    return record_delivery(
+        session, delivered_at=now, kg=claim.delivered_g / 1000,
+        picked_up_kg=max(claim.picked_up_g or 0, claim.delivered_g) / 1000,
+        category=line.category, storage=line.storage, donor=line.donation.donor, recipient=claim.recipient,
+        claim=claim, posted_at=line.donation.created_at, picked_up_at=picked_up_at or now, actor=actor,
+    )
