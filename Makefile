@@ -27,8 +27,10 @@ run: install
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load --if-empty
 	@$(BIN)/flask demo logins
-	@echo "Serving on http://127.0.0.1:$(PORT)"
-	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+	@echo "Serving on http://127.0.0.1:$(PORT) (with the marketplace worker: expiry, recurring pickups, e-mail)"
+	export BASE_URL=$${BASE_URL:-http://127.0.0.1:$(PORT)}; \
+	  $(BIN)/flask marketplace worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	  $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
 # Browser tests drive Debian's Chromium; install it when missing (never a downloaded browser).
 browser-deps:

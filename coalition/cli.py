@@ -1,11 +1,15 @@
-"""Command-line entry points: ``flask demo load|reset|logins``."""
+"""Command-line entry points: ``flask demo load|reset|logins`` and ``flask marketplace sweep|worker``."""
 from __future__ import annotations
 
+import signal
+import time
+
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from coalition.extensions import db
+from coalition.models.base import utcnow
 from coalition.services import demo
 
 demo_cli = AppGroup("demo", help="Load or reset the demo coalition 'Feeding Our City'.")
@@ -40,5 +44,55 @@ def logins_command() -> None:
         click.echo(f"  {email:<28} {description} ({organization})")
 
 
+marketplace_cli = AppGroup("marketplace", help="The marketplace's periodic work: expiry, recurring pickups, e-mail.")
+
+
+@marketplace_cli.command("sweep")
+def sweep_command() -> None:
+    """Run the periodic work once and print what it did."""
+    from coalition import jobs
+
+    result = jobs.run_periodic(db.session, utcnow(), current_app.config)
+    click.echo(f"Sweep done: {result.summary()}.")
+
+
+@marketplace_cli.command("worker")
+@click.option("--interval", default=60, show_default=True, type=click.IntRange(1, 24 * 3600),
+              help="Seconds between runs.")
+@click.option("--runs", default=0, type=click.IntRange(0), hidden=True, help="Stop after this many runs (tests).")
+def worker_command(interval: int, runs: int) -> None:
+    """Run the periodic work every INTERVAL seconds until Ctrl-C (or SIGTERM).
+
+    With REDIS_URL set each run is put on the RQ queue for an ``rq worker``;
+    otherwise it runs here.
+    """
+    from coalition import jobs
+
+    def _stop(_signum, _frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, _stop)
+    where = "on RQ" if current_app.config.get("REDIS_URL") else "in-process"
+    click.echo(f"Marketplace worker: every {interval} s, {where}. Ctrl-C stops it.")
+    done = 0
+    try:
+        while True:
+            outcome = jobs.enqueue(jobs.periodic_job)
+            if isinstance(outcome, dict):
+                click.echo(f"{utcnow():%H:%M:%S} {jobs.PeriodicResult(**outcome).summary()}.")
+            else:
+                click.echo(f"{utcnow():%H:%M:%S} queued job {outcome.id}.")
+            db.session.remove()
+            done += 1
+            if runs and done >= runs:
+                break
+            time.sleep(interval)
+    except KeyboardInterrupt:
+        click.echo("Marketplace worker stopped.")
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(demo_cli)
+    app.cli.add_command(marketplace_cli)

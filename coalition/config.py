@@ -59,6 +59,8 @@ class Config:
         self.MAX_PHOTO_BYTES = _int("MAX_PHOTO_BYTES", 5 * 1024 * 1024)
         self.COALITION_TIMEZONE = os.environ.get("COALITION_TIMEZONE", "America/Los_Angeles")
         self.COALITION_NAME = os.environ.get("COALITION_NAME", "Feeding Our City")
+        # Links in e-mails sent by background jobs (no request to take the host from).
+        self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
         self.MAP_TILE_URL = os.environ.get(
             "MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
         )

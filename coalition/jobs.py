@@ -1,0 +1,145 @@
+"""Background work: the periodic marketplace job, run in-process or on RQ.
+
+The steps are plain functions that take a session, ``now`` and the app's
+config, and flush without committing; :func:`run_periodic` runs them in
+order and commits after each, so a failing step (mail down) never undoes
+another (expired donations). Entry points:
+
+- ``flask marketplace sweep``: one run, printing what it did;
+- ``flask marketplace worker``: a run every ``--interval`` seconds (``make run``
+  keeps one beside the embedded server);
+- :func:`enqueue`: runs a job in-process when ``REDIS_URL`` is unset, else puts
+  it on the RQ queue for an ``rq worker`` (``periodic_job`` is such a job).
+"""
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import importlib
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import asdict, dataclass, field
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+from sqlalchemy.orm import Session
+
+from coalition.services import expiry, notifications
+from coalition.services.mail import MailSettings
+
+log = logging.getLogger(__name__)
+
+QUEUE_NAME = "coalition"
+
+
+@dataclass
+class PeriodicResult:
+    donations_expired: int = 0
+    claims_expired: int = 0
+    warnings_sent: int = 0
+    priorities_opened: int = 0
+    occurrences_created: int | None = None   # None: recurring pickups are not available
+    emails_sent: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        occurrences = ("recurring pickups not available" if self.occurrences_created is None
+                       else f"{self.occurrences_created} recurring occurrences created")
+        text = (f"{self.donations_expired} donations expired ({self.claims_expired} claims), "
+                f"{self.warnings_sent} use-by warnings, {self.priorities_opened} priorities opened to all, "
+                f"{occurrences}, {self.emails_sent} e-mails sent")
+        return text + (f"; errors: {'; '.join(self.errors)}" if self.errors else "")
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def expire_and_warn(session: Session, now: dt.datetime, config: Mapping) -> expiry.SweepResult:
+    """Expire what can no longer be rescued, warn donors of food at risk, open lapsed priorities."""
+    return expiry.sweep(session, now, warning_hours=config.get("USE_BY_WARNING_H", 3),
+                        notify_radius_km=config.get("NOTIFY_RADIUS_KM", 15))
+
+
+def generate_recurring(session: Session, now: dt.datetime, config: Mapping) -> int | None:
+    """Create the coming occurrences of recurring pickups; None when that feature is not installed."""
+    try:
+        recurring = importlib.import_module("coalition.services.recurring")
+    except ImportError:
+        return None
+    generate: Callable | None = getattr(recurring, "generate_occurrences", None)
+    if generate is None:
+        return None
+    return len(generate(session, now, ZoneInfo(config.get("COALITION_TIMEZONE", "UTC"))))
+
+
+def send_emails(session: Session, now: dt.datetime, config: Mapping) -> int:
+    """E-mail the notifications that want it (nothing is marked sent while SMTP is not configured)."""
+    return notifications.send_pending_emails(session, MailSettings.from_config(config),
+                                             config.get("BASE_URL", "") or "", now)
+
+
+def run_periodic(session: Session, now: dt.datetime, config: Mapping) -> PeriodicResult:
+    """Run every periodic step once, committing after each; a failing step is rolled back and logged."""
+    result = PeriodicResult()
+
+    def step(name: str, work: Callable[[], None]) -> None:
+        try:
+            work()
+            session.commit()
+        except Exception as error:  # one broken step must not stop the others
+            session.rollback()
+            log.exception("periodic step %s failed", name)
+            result.errors.append(f"{name}: {error}")
+
+    def sweep() -> None:
+        swept = expire_and_warn(session, now, config)
+        result.donations_expired, result.claims_expired = swept.donations_expired, swept.claims_expired
+        result.warnings_sent, result.priorities_opened = swept.warnings_sent, swept.priorities_opened
+
+    def recurring() -> None:
+        result.occurrences_created = generate_recurring(session, now, config)
+
+    def emails() -> None:
+        result.emails_sent = send_emails(session, now, config)
+
+    step("expiry", sweep)
+    step("recurring", recurring)
+    step("e-mail", emails)   # last: it mails what the steps above just announced
+    return result
+
+
+@contextlib.contextmanager
+def _app_context():
+    """The current app's context, or a new app's (in an ``rq worker`` process)."""
+    if has_app_context():
+        yield current_app
+        return
+    from coalition import create_app
+
+    app = create_app()
+    with app.app_context():
+        yield app
+
+
+def periodic_job() -> dict:
+    """The periodic work as a job (in-process or on RQ): one run, its result as a dict."""
+    from coalition.extensions import db
+
+    with _app_context() as app:
+        now = dt.datetime.now(dt.timezone.utc)
+        return run_periodic(db.session, now, app.config).as_dict()
+
+
+def enqueue(func: Callable, *args, queue_name: str = QUEUE_NAME, redis_url: str | None = None):
+    """Run ``func(*args)`` on RQ when REDIS_URL is set (returns the rq Job), else right here (returns its result).
+
+    ``redis_url`` overrides the app's REDIS_URL. ``func`` must be importable by
+    the worker (a module-level function such as :func:`periodic_job`).
+    """
+    url = redis_url if redis_url is not None else (current_app.config.get("REDIS_URL") if has_app_context() else None)
+    if not url:
+        return func(*args)
+    from redis import Redis
+    from rq import Queue
+
+    return Queue(queue_name, connection=Redis.from_url(url)).enqueue(func, *args)
