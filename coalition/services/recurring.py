@@ -216,7 +216,7 @@ def _create_occurrence(session: Session, schedule: RecurringSchedule, day: dt.da
         # A template that was valid when saved should stay valid; log rather than stop the whole job.
         log.warning("schedule %s, %s: occurrence not created: %s", schedule.id, day, error.fields)
         return None
-    donation.schedule = schedule
+    donation.schedule_id = schedule.id   # the id, not the relationship: the donation joins the session below
     donation.occurrence_date = day
     donation.posted_by_id = schedule.created_by_id
     try:
