@@ -150,3 +150,12 @@ def test_reassigning_without_a_choice_is_a_422_and_recipients_cannot_reassign(lo
     response = post_form(f"/claims/{food_bank_claim}/reassign", {"recipient_id": str(org("Old Town Night Shelter").id)})
     assert response.status_code == 403
     assert _claim(session, food_bank_claim).recipient_id == org("Columbia Regional Food Bank").id
+
+
+def test_rescheduling_tells_both_the_donor_and_the_recipient(login_as, post_form, food_bank_claim, session, now):
+    login_as("foodbank")
+    post_form(f"/claims/{food_bank_claim}/schedule", {"delivery_start": local_input(now + dt.timedelta(days=1)),
+                                                      "delivery_end": local_input(now + dt.timedelta(days=1, hours=1))})
+    told = set(session.scalars(select(User.email).join(Notification, Notification.user_id == User.id)
+                               .where(Notification.kind == NotificationKind.PICKUP_SCHEDULED)))
+    assert {"grocer@example.org", "foodbank@example.org"} <= told

@@ -243,3 +243,20 @@ def test_a_backbone_coordinator_claims_on_behalf_of_a_shelter(login_as, posted, 
     assert response.status_code == 302
     made = session.scalar(select(Claim).where(Claim.line_id == line_id))
     assert made.recipient_id == shelter.id and made.on_behalf is True
+
+
+def test_a_person_in_two_recipient_organizations_picks_one(login_as, posted, session, user, org):
+    from coalition.models import Membership, Role
+
+    session.add(Membership(user=user("foodbank@example.org"), organization=org("Old Town Night Shelter"), role=Role.STAFF))
+    shelter_id, food_bank_id = org("Old Town Night Shelter").id, org("Columbia Regional Food Bank").id
+    line_id = posted().line_id
+    client = login_as("foodbank")
+    html = client.get("/supply/").get_data(as_text=True)
+    assert '<label for="org">Claiming for</label>' in html
+    assert f'<option selected value="{food_bank_id}">' in html and f'<option value="{shelter_id}">' in html
+    html = client.get(f"/supply/?org={shelter_id}").get_data(as_text=True)
+    assert "Nearest to Old Town Night Shelter first." in html
+    assert f"/supply/lines/{line_id}/claim?org={shelter_id}" in html
+    claim_page = client.get(f"/supply/lines/{line_id}/claim?org={shelter_id}").get_data(as_text=True)
+    assert f'<option selected value="{shelter_id}">Old Town Night Shelter</option>' in claim_page

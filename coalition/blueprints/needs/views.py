@@ -56,6 +56,7 @@ def index():
         own=[n for n in visible if n.recipient_id in own_ids],
         others=[n for n in visible if n.recipient_id not in own_ids],
         can_post=bool(acting_recipients()),
+        has_own=bool(own_ids),
     )
 
 

@@ -70,13 +70,6 @@ def as_utc(value: dt.datetime | None) -> dt.datetime | None:
     return value.astimezone(dt.timezone.utc) if value is not None else None
 
 
-def to_utc(day: dt.date | None, at: dt.time | None) -> dt.datetime | None:
-    """A local date and time of day as an aware UTC datetime (None when either is missing)."""
-    if day is None or at is None:
-        return None
-    return dt.datetime.combine(day, at, local_zone()).astimezone(dt.timezone.utc)
-
-
 def to_local(value: dt.datetime) -> dt.datetime:
     return value.astimezone(local_zone())
 

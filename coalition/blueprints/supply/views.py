@@ -14,6 +14,7 @@ from coalition.blueprints.supply.common import (
     human_duration,
     place_errors,
     recipient_choices,
+    to_local,
 )
 from coalition.blueprints.supply.forms import ClaimForm, SupplyFilterForm
 from coalition.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -117,7 +118,7 @@ def claim(line_id: int):
 
 def _need_choices(recipient) -> list[SelectChoice]:
     return [SelectChoice("", "No particular need"), *(
-        SelectChoice(str(n.id), f"{n.quantity_g / 1000:g} kg {n.category.label.lower()} by {n.needed_by:%d %b}")
+        SelectChoice(str(n.id), f"{n.quantity_g / 1000:g} kg {n.category.label.lower()} by {to_local(n.needed_by):%a %d %b}")
         for n in needs.list_open_needs(db.session, recipient))]
 
 
