@@ -308,3 +308,36 @@ def test_recipients_and_drivers_have_no_donate_link(login_as, client):
     login_as("foodbank")
     assert ">Donate</a>" not in client.get("/").get_data(as_text=True)
     assert client.get("/donations/new").status_code == 403
+
+
+def test_a_recipient_sees_no_claim_link_while_a_partner_holds_the_first_right(login_as, client, make_donation, session,
+                                                                            org, user):
+    from coalition.services import donations
+
+    donations.set_priority_partners(session, user("grocer@example.org"), org("Hawthorne Green Grocer"),
+                                    [org("Old Town Night Shelter")])
+    donation = make_donation()
+    session.commit()
+    donation_id, line_id = donation.id, donation.lines[0].id
+    login_as("foodbank")
+    page = client.get(f"/donations/{donation_id}").get_data(as_text=True)
+    assert "Reserved for a partner" in page and f"/supply/lines/{line_id}/claim" not in page
+    client.post("/signout", data={"csrf_token": csrf_token_from(page)})
+    login_as("shelter")
+    assert f"/supply/lines/{line_id}/claim" in client.get(f"/donations/{donation_id}").get_data(as_text=True)
+
+
+def test_a_person_acting_for_two_donors_chooses_which(login_as, client, session, org, user, make_donation):
+    from coalition.models import Membership, Role
+
+    session.add(Membership(user=user("grocer@example.org"), organization=org("Sauvie Island Growers"), role=Role.STAFF))
+    make_donation()
+    session.commit()
+    farm_id = org("Sauvie Island Growers").id
+    login_as("grocer")
+    store_page = client.get("/donations/").get_data(as_text=True)
+    assert "bread and rolls" in store_page and f"/donations/?org={farm_id}" in store_page
+    farm_page = client.get(f"/donations/?org={farm_id}").get_data(as_text=True)
+    assert "bread and rolls" not in farm_page and "Offer produce" in farm_page
+    assert "Offer produce" in client.get(f"/donations/new?org={farm_id}").get_data(as_text=True)
+    assert client.get(f"/donations/?org={org('Alberta Street Market').id}").status_code == 403

@@ -312,10 +312,19 @@ def _detail_page(donation: Donation, repost_form: RepostForm | None = None, canc
         "donations/detail.html", donation=donation, claimed=claimed, claims=claims, now=now,
         events=audit.list_events(db.session, "donation", donation.id), can_manage=can_manage,
         can_claim=donation.is_open and donation.pickup_end > now and permissions.can_browse_supply(current_user),
+        reserved=_reserved_for_others(donation, now),
         repost_form=repost_form, cancel_form=cancel_form or CancelForm(formdata=None), button_form=ButtonForm(),
         time_left=time_left, produce=donation.kind is DonationKind.PRODUCE,
         can_repost=permissions.can_post_donation(current_user, donation.donor),
     ), status
+
+
+def _reserved_for_others(donation: Donation, now: dt.datetime) -> bool:
+    """True when a priority partner other than every recipient this person acts for holds the first right."""
+    if permissions.is_backbone_staff(current_user):
+        return False
+    own = permissions.recipient_organizations(current_user)
+    return bool(own) and all(donations.reserved_for_other(donation, recipient.id, now) for recipient in own)
 
 
 @bp.route("/<int:donation_id>")
