@@ -18,6 +18,7 @@ from coalition.services import audit, claims
 
 # Claims still on their way (shown first); the others are history.
 IN_PROGRESS = (ClaimStatus.CLAIMED, ClaimStatus.SCHEDULED, ClaimStatus.PICKED_UP)
+PAST_SHOWN = 50
 
 
 def _undo_until(claim: Claim) -> dt.datetime | None:
@@ -35,7 +36,7 @@ def index():
     everything = claims.list_claims_of(db.session, viewer, active_only=False)
     active = [c for c in everything if c.status in IN_PROGRESS]
     past = sorted((c for c in everything if c.status not in IN_PROGRESS),
-                  key=lambda c: c.ended_at or c.delivery_end, reverse=True)
+                  key=lambda c: c.ended_at or c.delivery_end, reverse=True)[:PAST_SHOWN]
     return render_template(
         "claims/index.html", viewer=viewer, active=active, past=past,
         undo_until={c.id: _undo_until(c) for c in active}, org_choices=recipient_choices(
