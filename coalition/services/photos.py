@@ -88,6 +88,14 @@ def photo_path(upload_folder: str | Path, filename: str) -> Path:
     return path
 
 
+def discard_photo(upload_folder: str | Path, filename: str) -> None:
+    """Delete a stored photo that no donation uses (replaced before posting); a missing file is fine."""
+    try:
+        photo_path(upload_folder, filename).unlink()
+    except (NotFound, OSError):
+        pass
+
+
 def attach_photo(session: Session, actor: User, donation: Donation, filename: str, now: dt.datetime) -> Donation:
     """Show a stored photo on a donation (replacing any earlier one). Raises PermissionDenied."""
     if not permissions.can_manage_donation(actor, donation):

@@ -341,3 +341,16 @@ def test_a_person_acting_for_two_donors_chooses_which(login_as, client, session,
     assert "bread and rolls" not in farm_page and "Offer produce" in farm_page
     assert "Offer produce" in client.get(f"/donations/new?org={farm_id}").get_data(as_text=True)
     assert client.get(f"/donations/?org={org('Alberta Street Market').id}").status_code == 403
+
+
+def test_sending_post_twice_posts_once(login_as, client, form_data, session):
+    """A phone that resends "Post donation" (a double tap, a retry) gets the donation already posted."""
+    login_as("grocer")
+    before = donation_count(session)
+    first = client.post("/donations/new", data=form_data("review", action="post", draft="abc123"))
+    again = client.post("/donations/new", data=form_data("review", action="post", draft="abc123"))
+    assert first.status_code == again.status_code == 302
+    assert first.headers["Location"] == again.headers["Location"]
+    assert donation_count(session) == before + 1
+    other = client.post("/donations/new", data=form_data("review", action="post", draft="another"))
+    assert other.headers["Location"] != first.headers["Location"]

@@ -159,3 +159,14 @@ def test_photo_names_outside_the_folder_are_not_found(app):
     for name in ("../secret_key", ".hidden", "a/b.jpg", "missing.jpg"):
         with pytest.raises(NotFound):
             photos.photo_path(app.config["UPLOAD_FOLDER"], name)
+
+
+def test_a_replaced_photo_is_deleted(app, login_as, pickup_screen, client):
+    login_as("grocer")
+    before = stored_files(app)
+    first = pickup_screen(image_bytes(), "one.jpg")
+    token = csrf_token_from(first.get_data(as_text=True))
+    after_first = stored_files(app) - before
+    pickup_screen(image_bytes("PNG"), "two.png", "image/png", token=token)
+    after_second = stored_files(app) - before
+    assert len(after_first) == len(after_second) == 1 and after_first != after_second

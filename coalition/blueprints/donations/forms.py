@@ -93,6 +93,7 @@ class DonationForm(FlaskForm):
 
     step = HiddenField(default="lines")
     donor_id = HiddenField()
+    draft = HiddenField()       # random id of this draft, so a resent "Post" posts nothing twice
     shown_lines = HiddenField(default="1")
     lines = SlotList(FormField(LineForm), min_entries=LINE_SLOTS, max_entries=LINE_SLOTS)
     pickup_start = local_datetime("Pickup from")

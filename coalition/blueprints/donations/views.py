@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 
 from flask import current_app, flash, redirect, render_template, request, send_file, url_for
 from flask import session as browser_session
@@ -31,6 +32,7 @@ from coalition.services import audit, donations, organizations, photos, recurrin
 from wtforms.fields.choices import SelectChoice
 
 PHOTO_KEY = "donation_photo"      # the photo uploaded on screen 2, waiting for "Post"
+POSTED_KEY = "donation_drafts"    # draft id -> donation id of the last few posts: a resent "Post" posts nothing twice
 STEPS = ("lines", "pickup", "review")
 _LINE_KEY = re.compile(r"^lines-(\d+)-(\w+)$")
 # The services name the produce availability period like any window; the form calls it from/until.
@@ -228,6 +230,7 @@ def new():
     if not form.is_submitted():
         _fill_defaults(form, kind)
         form.donor_id.data = str(donor.id)
+        form.draft.data = secrets.token_urlsafe(12)
         browser_session.pop(PHOTO_KEY, None)
         return _posting_page(form, donor, kind, "lines")
 
@@ -260,12 +263,19 @@ def new():
             except ValidationError as error:
                 form.photo.errors = [error.fields.get("photo", error.message)]
             else:
+                replaced = browser_session.get(PHOTO_KEY)
+                if replaced:
+                    photos.discard_photo(current_app.config["UPLOAD_FOLDER"], replaced)
                 browser_session[PHOTO_KEY] = name
         if not _check(form, donor, kind, slots, lines_only=False):
             return _posting_page(form, donor, kind, _first_step_with_errors(form), 422)
         return _posting_page(form, donor, kind, "review")
 
     # step == "review", action == "post"
+    already = browser_session.get(POSTED_KEY, {}).get(form.draft.data or "")
+    if already:
+        flash("This was already posted; here it is.", "success")
+        return redirect(url_for("donations.detail", donation_id=already))
     if not parsed:
         return _posting_page(form, donor, kind, _first_step_with_errors(form), 422)
     now = utcnow()
@@ -285,6 +295,10 @@ def new():
         return _posting_page(form, donor, kind, _first_step_with_errors(form), error.status_code)
     db.session.commit()
     browser_session.pop(PHOTO_KEY, None)
+    if form.draft.data:
+        posted = dict(list(browser_session.get(POSTED_KEY, {}).items())[-4:])
+        posted[form.draft.data] = donation.id
+        browser_session[POSTED_KEY] = posted
     what = "offer" if kind is DonationKind.PRODUCE else "donation"
     if donation.priority_recipient is not None:
         flash(f"Your {what} is posted. {donation.priority_recipient.name} has the first right to claim it for "

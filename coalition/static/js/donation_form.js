@@ -16,3 +16,18 @@
     if (!document.querySelector("fieldset.line[hidden]")) button.hidden = true;
   });
 })();
+
+// A second tap on "Post donation" while the first is on its way must not post twice.
+(function () {
+  "use strict";
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (!form.classList || !form.classList.contains("posting")) return;
+    if (form.dataset.sending) { event.preventDefault(); return; }
+    form.dataset.sending = "1";
+  });
+  // Coming back with the browser's Back button restores the page as it was: allow sending again.
+  window.addEventListener("pageshow", function () {
+    document.querySelectorAll("form.posting").forEach(function (form) { delete form.dataset.sending; });
+  });
+})();
