@@ -316,7 +316,7 @@ class _Model:
     2V+2j and delivery node 2V+2j+1. Routing indices come from the manager.
     """
 
-    def __init__(self, data: _Data, vehicles: list[int], vehicle_weight: int):
+    def __init__(self, data: _Data, vehicles: list[int], vehicle_weight: int, strict: bool = False):
         self.data = data
         self.vehicles = vehicles
         problem = data.problem
@@ -434,13 +434,15 @@ class _Model:
                     cumul.SetMin(lo)
             if r.max_ride_s is not None:
                 # The native pair limit lets OR-Tools' filters reject bad moves cheaply
-                # (alone, the generic constraint made a 200-request day 6x slower); the
-                # generic constraint makes the final cumul values respect it too, which
-                # the filter alone does not guarantee.
+                # (the generic constraint alone made a 200-request day 6x slower, and a
+                # 1,000-request day could not even be constructed). The filter does not
+                # make the final cumul values respect it, so the strict model used by
+                # _finalize() also posts the generic constraint.
                 limit = int(math.floor(r.max_ride_s * TIME_SCALE))
                 self._limits.append(lambda _p, _d, limit=limit: limit)
                 time_dim.SetPickupToDeliveryLimitFunctionForPair(self._limits[-1], j)
-                solver.Add(time_dim.CumulVar(di) - time_dim.CumulVar(pi) <= limit)
+                if strict:
+                    solver.Add(time_dim.CumulVar(di) - time_dim.CumulVar(pi) <= limit)
             allowed = [k_of[i] for i in data.allowed[r.id] if i in k_of]
             if len(allowed) < V:
                 # Cold chain, capacity and reach, from the pre-checks. SetAllowedVehiclesForIndex
@@ -719,7 +721,47 @@ def _pipeline(problem: Problem, params: SolveParams, variant: int, budget_s: flo
                       solution_limit=limit(50 + 10 * n_req))
         if cand is not None and _score(problem, cand) <= best_score:
             best, best_score = cand, _score(problem, cand)
-    return best
+    return _finalize(data, best, clock)
+
+
+def _finalize(data: _Data, sol: Solution, clock: _Clock) -> Solution:
+    """Re-time ``sol``'s routes in a model that posts every constraint exactly.
+
+    Search models check ride limits through filters only; here the routes are
+    read into a strict model so the reported times respect them. A route the
+    strict model rejects loses its ride-limited requests (reported as dropped).
+    """
+    if not any(r.max_ride_s is not None for r in data.requests) or not sol.used_routes:
+        return sol
+    problem = data.problem
+    used = [i for i, v in enumerate(problem.vehicles) if sol.route_of(v.id) is not None]
+    current = sol
+    for _attempt in range(3):
+        model = _Model(data, used, 0, strict=True)
+        routes = model.routes_to_indices(current)
+        model.routing.CloseModelWithParameters(model.search_params(max(1.0, clock.left())))
+        assignment = model.routing.ReadAssignmentFromRoutes(routes, True)
+        if assignment is not None:
+            return model.to_solution(assignment)
+        # Find the routes that cannot be timed and drop their ride-limited requests.
+        bad: set[str] = set()
+        for k, idx in enumerate(routes):
+            if not idx:
+                continue
+            single = _Model(data, used, 0, strict=True)
+            only = [[] for _ in routes]
+            only[k] = single.routes_to_indices(current)[k]
+            single.routing.CloseModelWithParameters(single.search_params(1.0))
+            if single.routing.ReadAssignmentFromRoutes(only, True) is None:
+                route = current.route_of(problem.vehicles[used[k]].id)
+                bad |= {v.request_id for v in route.visits if problem.request(v.request_id).max_ride_s is not None}
+        if not bad or _attempt == 1:
+            # Last resort: keep only requests without a ride limit.
+            bad |= {r.id for r in data.requests if r.max_ride_s is not None}
+        routes_left = tuple(replace(r, visits=tuple(v for v in r.visits if v.request_id not in bad))
+                            for r in current.routes)
+        current = replace(current, routes=routes_left)
+    return _empty_solution(data)  # not even the ride-free part could be timed: serve nothing rather than lie
 
 
 def _homogeneous(vehicles: tuple[Vehicle, ...]) -> bool:
