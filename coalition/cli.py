@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import signal
 import time
+from zoneinfo import ZoneInfo
 
 import click
 from flask import Flask, current_app
@@ -10,7 +11,7 @@ from flask.cli import AppGroup
 
 from coalition.extensions import db
 from coalition.models.base import utcnow
-from coalition.services import demo
+from coalition.services import demo, measurement_demo
 
 demo_cli = AppGroup("demo", help="Load or reset the demo coalition 'Feeding Our City'.")
 
@@ -23,8 +24,10 @@ def load_command(if_empty: bool) -> None:
         click.echo("Database already has data; demo not loaded.")
         return
     summary = demo.load_demo(db.session)
+    measurement_demo.load_demo_measurement(db.session, utcnow())  # neighborhoods, goal, deliveries: DEMO DATA
     db.session.commit()
     click.echo(f"Demo loaded: {summary.organizations_created} organizations and {summary.users_created} people added.")
+    _load_day()
 
 
 @demo_cli.command("reset")
@@ -34,6 +37,16 @@ def reset_command() -> None:
     summary = demo.reset_demo(db.session)
     db.session.commit()
     click.echo(f"Demo reset: {summary.organizations_created} organizations and {summary.users_created} people.")
+    _load_day()
+
+
+def _load_day() -> None:
+    """Add the demo's realistic day (surplus tonight, offers, needs, claims) when nothing is open."""
+    config = current_app.config
+    day = demo.load_day(db.session, utcnow(), ZoneInfo(config["COALITION_TIMEZONE"]),
+                        config["PRIORITY_CLAIM_MINUTES"], config["NOTIFY_RADIUS_KM"])
+    db.session.commit()
+    click.echo(day.describe())
 
 
 @demo_cli.command("logins")

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
-import importlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -24,7 +23,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 
-from coalition.services import expiry, notifications
+from coalition.services import expiry, notifications, recurring
 from coalition.services.mail import MailSettings
 
 log = logging.getLogger(__name__)
@@ -38,16 +37,14 @@ class PeriodicResult:
     claims_expired: int = 0
     warnings_sent: int = 0
     priorities_opened: int = 0
-    occurrences_created: int | None = None   # None: recurring pickups are not available
+    occurrences_created: int = 0
     emails_sent: int = 0
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        occurrences = ("recurring pickups not available" if self.occurrences_created is None
-                       else f"{self.occurrences_created} recurring occurrences created")
         text = (f"{self.donations_expired} donations expired ({self.claims_expired} claims), "
                 f"{self.warnings_sent} use-by warnings, {self.priorities_opened} priorities opened to all, "
-                f"{occurrences}, {self.emails_sent} e-mails sent")
+                f"{self.occurrences_created} recurring occurrences created, {self.emails_sent} e-mails sent")
         return text + (f"; errors: {'; '.join(self.errors)}" if self.errors else "")
 
     def as_dict(self) -> dict:
@@ -60,16 +57,9 @@ def expire_and_warn(session: Session, now: dt.datetime, config: Mapping) -> expi
                         notify_radius_km=config.get("NOTIFY_RADIUS_KM", 15))
 
 
-def generate_recurring(session: Session, now: dt.datetime, config: Mapping) -> int | None:
-    """Create the coming occurrences of recurring pickups; None when that feature is not installed."""
-    try:
-        recurring = importlib.import_module("coalition.services.recurring")
-    except ImportError:
-        return None
-    generate: Callable | None = getattr(recurring, "generate_occurrences", None)
-    if generate is None:
-        return None
-    return len(generate(session, now, ZoneInfo(config.get("COALITION_TIMEZONE", "UTC"))))
+def generate_recurring(session: Session, now: dt.datetime, config: Mapping) -> int:
+    """Create the coming occurrences of every active recurring pickup and weekly produce offer."""
+    return len(recurring.generate_occurrences(session, now, ZoneInfo(config.get("COALITION_TIMEZONE", "UTC"))))
 
 
 def send_emails(session: Session, now: dt.datetime, config: Mapping) -> int:

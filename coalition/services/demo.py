@@ -4,17 +4,40 @@ Every name here is invented demo data placed at plausible addresses; it
 is not a list of real organizations. Loading is idempotent (matched by
 organization name and user e-mail), so ``flask demo load`` can run on every
 start.
+
+:func:`load_day` adds a realistic day of the marketplace on top, relative to
+"now" in the coalition's time zone: surplus at most groceries for pickup
+tonight, farm produce offers (one weekly), needs at every food bank and
+shelter, priority partners for two stores and a few claims. It only runs
+when there are no open donations, so it never piles a second day on the first.
 """
 from __future__ import annotations
 
+import datetime as dt
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from coalition.extensions import Base
-from coalition.models import Membership, Organization, OrganizationKind, Role, User
-from coalition.services import passwords
+from coalition.models import (
+    WEEKDAYS,
+    Donation,
+    DonationKind,
+    DonationStatus,
+    FoodCategory,
+    Membership,
+    Need,
+    Organization,
+    OrganizationKind,
+    Role,
+    StorageClass,
+    User,
+    grams,
+)
+from coalition.services import claims, donations, passwords, recurring
+from coalition.services.matching import default_delivery_window
 
 DEMO_PASSWORD = "feedingourcity"
 
@@ -122,5 +145,213 @@ def clear_all_data(session: Session) -> None:
 
 
 def reset_demo(session: Session) -> DemoSummary:
+    """Delete everything and load the demo coalition (its day is added by :func:`load_day`)."""
     clear_all_data(session)
     return load_demo(session)
+
+
+# --- a realistic day of the marketplace -------------------------------------
+
+DEMO_NOTE = "Demo data: invented for the demo coalition."
+
+# Tonight's surplus: store -> lines of (category, description, kg, storage, hours the food keeps after pickup starts).
+TONIGHTS_SURPLUS = {
+    "Hawthorne Green Grocer": [
+        ("bakery", "Sourdough loaves and baguettes", 18, "ambient", 18),
+        ("produce", "Salad greens and fresh herbs", 12, "refrigerated", 40),
+        ("dairy", "Yogurt cups near their date", 9, "refrigerated", 36),
+    ],
+    "Alberta Street Market": [
+        ("prepared", "Deli sandwiches and wraps", 14, "refrigerated", 14),
+        ("bakery", "Bagels and muffins", 22, "ambient", 20),
+    ],
+    "Sellwood Fresh Foods": [
+        ("produce", "Bananas, apples and citrus", 45, "ambient", 60),
+        ("dairy", "Milk gallons and cheese", 30, "refrigerated", 48),
+    ],
+    "St. Johns Neighborhood Grocery": [
+        ("bakery", "Sandwich bread and buns", 26, "ambient", 30),
+        ("meat_fish", "Chicken thighs, frozen at close", 16, "frozen", 24 * 30),
+    ],
+    "Multnomah Village Co-op": [
+        ("prepared", "Hot-bar meals, chilled", 20, "refrigerated", 18),
+        ("produce", "Potatoes and onions", 80, "ambient", 24 * 5),
+    ],
+    "Lents Family Market": [
+        ("dry_goods", "Dented cans, rice and pasta", 35, "ambient", 24 * 60),
+        ("produce", "Tomatoes and peppers", 18, "ambient", 48),
+        ("bakery", "Tortillas and sweet bread", 7, "ambient", 36),
+    ],
+}
+
+# Farm produce offers for the next days: farm -> lines of (category, description, kg, storage, pack type).
+FARM_OFFERS = {
+    "Sauvie Island Growers": [
+        ("produce", "Winter squash", 80, "ambient", "bins"),
+        ("produce", "Kale and chard", 25, "refrigerated", "waxed cases"),
+    ],
+    "Gresham Berry & Greens": [
+        ("frozen", "Frozen blueberries", 40, "frozen", "5 kg bags"),
+        ("produce", "Salad mix", 15, "refrigerated", "3 kg clamshell cases"),
+    ],
+}
+WEEKLY_FARM = ("Tualatin Valley Farm", [("produce", "Carrots and beets", 60, "ambient", "25 kg sacks", 24 * 7)])
+
+# Needs: recipient -> (category, storage, kg, hours until needed, people expected).
+NEEDS = {
+    "Columbia Regional Food Bank": [
+        ("produce", "ambient", 150, 48, 900), ("dairy", "refrigerated", 60, 36, 900), ("frozen", "frozen", 50, 72, 900),
+    ],
+    "Eastside Community Food Bank": [("produce", "ambient", 80, 30, 450), ("dry_goods", "ambient", 60, 72, 450)],
+    "Westside Food Pantry Network": [("bakery", "ambient", 30, 24, 300), ("produce", "refrigerated", 20, 30, 300)],
+    "Old Town Night Shelter": [("bakery", "ambient", 20, 22, 120), ("prepared", "refrigerated", 15, 18, 120)],
+    "Rose Family Shelter": [("dairy", "refrigerated", 15, 24, 60), ("produce", "ambient", 25, 36, 60)],
+    "Foster Road Youth House": [("bakery", "ambient", 10, 20, 35), ("prepared", "refrigerated", 10, 16, 35)],
+    "Kenton Women's Shelter": [("produce", "ambient", 20, 30, 50), ("meat_fish", "frozen", 8, 48, 50)],
+}
+
+# Priority partners: store -> recipients in rank order.
+PARTNERS = {
+    "Hawthorne Green Grocer": ["Old Town Night Shelter", "Columbia Regional Food Bank"],
+    "Alberta Street Market": ["Kenton Women's Shelter"],
+}
+
+# Claims already made today: (store, line description, recipient, kg, claimant e-mail or None for the coordinator).
+CLAIMS = [
+    ("Hawthorne Green Grocer", "Sourdough loaves and baguettes", "Old Town Night Shelter", 8, "shelter@example.org"),
+    ("Sellwood Fresh Foods", "Bananas, apples and citrus", "Columbia Regional Food Bank", 20, "foodbank@example.org"),
+    ("Sellwood Fresh Foods", "Milk gallons and cheese", "Rose Family Shelter", 10, None),
+]
+
+
+@dataclass(frozen=True)
+class DaySummary:
+    donations: int = 0
+    offers: int = 0
+    needs: int = 0
+    claims: int = 0
+    skipped: bool = False
+
+    def describe(self) -> str:
+        if self.skipped:
+            return "Open donations exist already; no demo day added."
+        return (f"Demo day: {self.donations} surplus donations, {self.offers} produce offers, "
+                f"{self.needs} needs and {self.claims} claims.")
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def _acting_person(session: Session, organization: Organization) -> User:
+    """Someone who acts for the organization: an existing admin/staff member, or a demo manager created for it."""
+    for membership in session.scalars(select(Membership).where(
+            Membership.organization_id == organization.id, Membership.active.is_(True),
+            Membership.role.in_((Role.ADMIN, Role.COORDINATOR, Role.STAFF))).order_by(Membership.id)):
+        if membership.user.active:
+            return membership.user
+    email = f"{_slug(organization.name)}@example.org"
+    user = session.scalar(select(User).where(User.email == email))
+    if user is None:
+        user = User(email=email, display_name=f"Manager of {organization.name}",
+                    password_hash=passwords.hash_password(DEMO_PASSWORD))
+        session.add(user)
+    session.add(Membership(user=user, organization=organization, role=Role.ADMIN))
+    session.flush()
+    return user
+
+
+def _local(day: dt.date, hour: int, minute: int, tz: dt.tzinfo) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour, minute), tz).astimezone(dt.timezone.utc)
+
+
+def _tonight(now: dt.datetime, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+    """Tonight's pickup, 20:00-22:00 local; tomorrow night's when less than an hour of tonight's is left."""
+    today = now.astimezone(tz).date()
+    start, end = _local(today, 20, 0, tz), _local(today, 22, 0, tz)
+    if end - now < dt.timedelta(hours=1):
+        start, end = _local(today + dt.timedelta(days=1), 20, 0, tz), _local(today + dt.timedelta(days=1), 22, 0, tz)
+    return start, end
+
+
+def load_day(session: Session, now: dt.datetime, tz: dt.tzinfo, priority_minutes: int = 30,
+             notify_radius_km: float = 15) -> DaySummary:
+    """Add a realistic marketplace day (see the module docstring) unless open donations exist.
+
+    Everything goes through the ordinary services (posting announces to
+    partners and matching recipients, claims notify donors), so the demo
+    shows what a real day looks like. Needs the demo organizations.
+    """
+    if session.scalar(select(Donation.id).where(Donation.status == DonationStatus.OPEN).limit(1)) is not None:
+        return DaySummary(skipped=True)
+    by_name = {o.name: o for o in session.scalars(select(Organization))}
+    today = now.astimezone(tz).date()
+
+    for store, partner_names in PARTNERS.items():
+        donations.set_priority_partners(session, _acting_person(session, by_name[store]), by_name[store],
+                                        [by_name[name] for name in partner_names])
+
+    needs_by_key: dict[tuple[str, str, str], Need] = {}
+    for recipient_name, rows in NEEDS.items():
+        recipient = by_name[recipient_name]
+        person = _acting_person(session, recipient)
+        for category, storage, kg, hours, people in rows:
+            needed_by = now + dt.timedelta(hours=hours)
+            day = needed_by.astimezone(tz).date()
+            window = {"start": _local(day, 9, 0, tz).isoformat(), "end": _local(day, 17, 0, tz).isoformat()}
+            need = Need(
+                recipient=recipient, category=FoodCategory(category), storage=StorageClass(storage),
+                quantity_g=grams(kg), needed_by=needed_by, delivery_windows=[window],
+                refrigerated_free_g=grams(recipient.refrigerated_capacity_kg * 0.3),
+                frozen_free_g=grams(recipient.frozen_capacity_kg * 0.3), people_expected=people,
+                notes="Demo need", created_by_id=person.id, created_at=now,
+            )
+            session.add(need)
+            needs_by_key[(recipient_name, category, storage)] = need
+    session.flush()
+
+    start, end = _tonight(now, tz)
+    posted: dict[str, Donation] = {}
+    for store, rows in TONIGHTS_SURPLUS.items():
+        donor = by_name[store]
+        data = donations.DonationInput(
+            lines=[donations.LineInput(category, description, storage, start + dt.timedelta(hours=keeps), kg=kg)
+                   for category, description, kg, storage, keeps in rows],
+            pickup_start=start, pickup_end=end, notes=f"Ring at the loading dock. {DEMO_NOTE}")
+        posted[store] = donations.post_donation(session, _acting_person(session, donor), donor, data, now,
+                                                priority_minutes, notify_radius_km)
+
+    offers = 0
+    from_, until = _local(today + dt.timedelta(days=1), 6, 0, tz), _local(today + dt.timedelta(days=3), 14, 0, tz)
+    for farm, rows in FARM_OFFERS.items():
+        donor = by_name[farm]
+        data = donations.DonationInput(
+            lines=[donations.LineInput(category, description, storage, until + dt.timedelta(days=4), kg=kg,
+                                       pack_type=pack) for category, description, kg, storage, pack in rows],
+            pickup_start=from_, pickup_end=until, kind=DonationKind.PRODUCE, available_from=from_,
+            available_until=until, notes=f"Pickup at the barn during farm hours. {DEMO_NOTE}")
+        donations.post_donation(session, _acting_person(session, donor), donor, data, now, priority_minutes,
+                                notify_radius_km)
+        offers += 1
+    farm_name, rows = WEEKLY_FARM
+    farm = by_name[farm_name]
+    tomorrow = today + dt.timedelta(days=1)
+    recurring.create_schedule(session, _acting_person(session, farm), farm, recurring.ScheduleInput(
+        weekdays=[WEEKDAYS[tomorrow.weekday()]], pickup_time="07:00", pickup_minutes=7 * 60,
+        lines=[recurring.TemplateLine(category, description, storage, kg, keeps, pack_type=pack)
+               for category, description, kg, storage, pack, keeps in rows],
+        starts_on=tomorrow, notes=f"Weekly harvest offer. {DEMO_NOTE}", kind=DonationKind.PRODUCE), now, tz)
+    offers += 1
+
+    made = 0
+    for store, description, recipient_name, kg, claimant in CLAIMS:
+        donation = posted[store]
+        line = next(line for line in donation.lines if line.description == description)
+        recipient = by_name[recipient_name]
+        actor = session.scalar(select(User).where(User.email == (claimant or "coordinator@example.org")))
+        need = needs_by_key.get((recipient_name, line.category.value, line.storage.value))
+        window = default_delivery_window(donation.pickup_end, recipient.hours, tz)
+        claims.claim_line(session, actor, line.id, recipient, kg, *window, now, need=need)
+        made += 1
+    session.flush()
+    return DaySummary(len(posted), offers, len(needs_by_key), made)

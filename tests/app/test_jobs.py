@@ -3,14 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import sys
-import types
-
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from coalition import jobs
-from coalition.models import Donation, DonationStatus, Notification, NotificationKind
+from coalition.models import WEEKDAYS, Donation, DonationStatus, Notification, NotificationKind
 from coalition.services import claims, notifications
 from tests.smtp_server import SMTPTestServer
 
@@ -45,19 +42,22 @@ def test_a_failing_step_is_rolled_back_and_the_others_still_run(app, session, ma
     assert session.get(Donation, donation.id).status is DonationStatus.EXPIRED
 
 
-def test_recurring_occurrences_are_skipped_cleanly_when_the_feature_is_absent(app, session, now, monkeypatch):
-    monkeypatch.setitem(sys.modules, "coalition.services.recurring", None)   # makes the import fail
-    assert jobs.generate_recurring(session, now, app.config) is None
-    assert "recurring pickups not available" in jobs.run_periodic(session, now, app.config).summary()
+def test_the_periodic_run_creates_recurring_occurrences_once(app, session, org, now):
+    """A daily pickup gets its coming occurrences from the job; a second run adds none (idempotent)."""
+    from coalition.models import DonationKind, RecurringSchedule
 
-
-def test_recurring_occurrences_are_generated_in_the_coalition_time_zone(app, session, now, monkeypatch):
-    calls = []
-    fake = types.ModuleType("coalition.services.recurring")
-    fake.generate_occurrences = lambda s, n, tz: calls.append((s, n, str(tz))) or ["a", "b"]
-    monkeypatch.setitem(sys.modules, "coalition.services.recurring", fake)
-    assert jobs.generate_recurring(session, now, app.config) == 2
-    assert calls == [(session, now, app.config["COALITION_TIMEZONE"])]
+    schedule = RecurringSchedule(
+        donor=org("Hawthorne Green Grocer"), kind=DonationKind.SURPLUS, weekdays=list(WEEKDAYS), pickup_time="21:00",
+        pickup_minutes=60, starts_on=now.date(), active=True,
+        template=[{"category": "bakery", "description": "bread", "quantity_g": 10_000, "units": None,
+                   "storage": "ambient", "shelf_life_h": 24, "pack_type": ""}])
+    session.add(schedule)
+    session.flush()
+    first = jobs.run_periodic(session, now, app.config)
+    assert first.occurrences_created >= 14 and first.errors == []
+    assert session.scalar(select(func.count()).select_from(Donation).where(Donation.schedule_id == schedule.id)) \
+        == first.occurrences_created
+    assert jobs.run_periodic(session, now, app.config).occurrences_created == 0
 
 
 def test_flask_marketplace_sweep_prints_what_it_did(app, session, make_donation):
