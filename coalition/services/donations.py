@@ -404,3 +404,48 @@ def set_priority_partners(session: Session, actor: User, donor: Organization, re
 def list_priority_partners(session: Session, donor: Organization) -> list[Organization]:
     """A donor's active partner recipients, in rank order (first right to claim goes to the first)."""
     return [partner.recipient for partner in _partners(session, donor.id)]
+
+
+def update_donation(session: Session, actor: User, donation: Donation, pickup_start: dt.datetime | None,
+                    pickup_end: dt.datetime | None, notes: str | None, now: dt.datetime) -> Donation:
+    """Move the pickup window and/or change the driver's notes while nothing of the donation is claimed.
+
+    ``None`` leaves a value as it is (a window is given whole or not at all). Raises PermissionDenied,
+    Conflict when the donation is closed or partly claimed, ValidationError for a bad window or notes.
+    """
+    from sqlalchemy import update
+
+    if not permissions.can_manage_donation(actor, donation):
+        raise PermissionDenied("You cannot change this donation.")
+    if donation.status is not DonationStatus.OPEN:
+        raise Conflict(f"This donation is {donation.status.value}; it can no longer be changed.")
+    # Take the lines' row locks (as claim_line does) so no claim slips in between the check and the change.
+    line_ids = [line.id for line in donation.lines]
+    session.execute(update(DonationLine).where(DonationLine.id.in_(line_ids))
+                    .values(claim_version=DonationLine.claim_version + 1).execution_options(synchronize_session=False))
+    if claimed_g_by_line(session, line_ids):
+        raise Conflict("Part of this donation is already claimed: its claimants plan around it. "
+                       "Cancel it and post again instead.")
+    errors: dict[str, str] = {}
+    moving = pickup_start is not None or pickup_end is not None
+    if moving:
+        longest = MAX_PRODUCE_PERIOD if donation.kind is DonationKind.PRODUCE else MAX_SURPLUS_WINDOW
+        validate_window(pickup_start, pickup_end, now, "pickup", errors, longest, "pickup window")
+        if not errors:
+            for index, line in enumerate(donation.lines):
+                if line.use_by < pickup_start:
+                    errors[f"lines-{index}-use_by"] = f"{line.description}'s use-by is before the new pickup window."
+    if notes is not None and len(notes) > 2000:
+        errors["notes"] = "Keep the notes under 2000 characters."
+    if errors:
+        raise ValidationError("Please correct the highlighted fields.", errors)
+    changes = {}
+    if moving:
+        donation.pickup_start, donation.pickup_end = pickup_start, pickup_end
+        changes.update(pickup_start=pickup_start.isoformat(), pickup_end=pickup_end.isoformat())
+    if notes is not None:
+        donation.notes = notes.strip()
+        changes["notes"] = donation.notes
+    audit.record(session, actor, "donation", donation.id, "updated", now, donation.donor_id, **changes)
+    session.flush()
+    return donation

@@ -1,3 +1,4 @@
+"""The caller and the coalition's organizations, as JSON."""
 from __future__ import annotations
 
 from flask import jsonify
@@ -5,6 +6,7 @@ from flask_login import current_user
 
 from coalition import permissions
 from coalition.blueprints.api import bp
+from coalition.blueprints.api.common import ID, V1, check_id
 from coalition.extensions import db
 from coalition.models import Organization
 from coalition.permissions import login_required
@@ -27,7 +29,7 @@ def organization_json(organization: Organization) -> dict:
     }
 
 
-@bp.route("/me")
+@bp.route(f"{V1}/me")
 @login_required
 def me():
     return jsonify({
@@ -42,15 +44,15 @@ def me():
     })
 
 
-@bp.route("/organizations")
+@bp.route(f"{V1}/organizations")
 @login_required
 def list_organizations():
     return jsonify({"organizations": [organization_json(o) for o in organizations.list_organizations(db.session)]})
 
 
-@bp.route("/organizations/<int:organization_id>")
+@bp.route(f"{V1}/organizations/<{ID}:organization_id>")
 @login_required
 def get_organization(organization_id: int):
-    organization = organizations.get_organization(db.session, organization_id)
+    organization = organizations.get_organization(db.session, check_id(organization_id, "organization"))
     permissions.authorize(permissions.can_view_organization(current_user, organization))
     return jsonify(organization_json(organization))

@@ -1,0 +1,1 @@
+"""Needs as JSON (added once services/needs.py lands)."""
