@@ -62,6 +62,9 @@ def _steps_for(session: Session, membership: Membership) -> list[NextStep]:
                               "supply.index", {"org": organization.id}))
         steps.append(NextStep("Post a need", "Tell donors what you need, by when, and how much you can store.",
                               "needs.create", {"org": organization.id}))
+    if organization.kind is OrganizationKind.BACKBONE and membership.role in (Role.ADMIN, Role.COORDINATOR):
+        steps.append(NextStep("Suggested matches", "Match all open supply to open needs, review and accept as claims.",
+                              "matching.index"))
     if membership.role is Role.DRIVER:
         steps.append(NextStep("Your base", f"You drive for {organization.name}. Check its address and hours.",
                               "organizations.detail", org))

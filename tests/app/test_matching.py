@@ -241,3 +241,13 @@ def test_accepting_nothing_is_a_clear_error(login_as):
     client = login_as("coordinator")
     response = _accept(client, {}, [])
     assert response.status_code == 422 and "Tick at least one suggestion" in response.get_data(as_text=True)
+
+
+def test_backbone_staff_find_matching_in_the_menu_and_on_their_home_page(login_as, app):
+    html = login_as("coordinator").get("/").get_data(as_text=True)
+    assert 'href="/matching/">Matching</a>' in html and "Suggested matches" in html
+    from tests.app.conftest import ROLE_EMAILS, sign_in
+
+    other = app.test_client()
+    sign_in(other, ROLE_EMAILS["foodbank"])
+    assert 'href="/matching/"' not in other.get("/").get_data(as_text=True)
