@@ -11,7 +11,7 @@ from flask.cli import AppGroup
 
 from coalition.extensions import db
 from coalition.models.base import utcnow
-from coalition.services import demo
+from coalition.services import demo, measurement_demo
 
 demo_cli = AppGroup("demo", help="Load or reset the demo coalition 'Feeding Our City'.")
 
@@ -24,6 +24,7 @@ def load_command(if_empty: bool) -> None:
         click.echo("Database already has data; demo not loaded.")
         return
     summary = demo.load_demo(db.session)
+    measurement_demo.load_demo_measurement(db.session, utcnow())  # neighborhoods, goal, deliveries: DEMO DATA
     db.session.commit()
     click.echo(f"Demo loaded: {summary.organizations_created} organizations and {summary.users_created} people added.")
     _load_day()

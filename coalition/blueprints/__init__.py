@@ -20,3 +20,7 @@ def register_blueprints(app: Flask) -> None:
 
     for package in (main, auth, organizations, donations, supply, claims, needs, notifications, matching, api):
         app.register_blueprint(package.bp)
+    from coalition.blueprints import measurement  # shared measurement, and its /api/v1/indicators
+
+    app.register_blueprint(measurement.bp)
+    app.register_blueprint(measurement.api_bp)

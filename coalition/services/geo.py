@@ -341,6 +341,19 @@ def _bulk_assign(session: Session, changes: list[dict]) -> None:
     session.execute(update(table).where(table.c.id == bindparam("rid")).values(neighborhood_id=bindparam("nid")), changes)
 
 
+def list_neighborhoods(session: Session) -> list[Neighborhood]:
+    return list(session.scalars(select(Neighborhood).order_by(Neighborhood.name)))
+
+
+def get_neighborhood(session: Session, neighborhood_id: int) -> Neighborhood:
+    from coalition.errors import NotFound
+
+    neighborhood = session.get(Neighborhood, neighborhood_id)
+    if neighborhood is None:
+        raise NotFound("There is no such neighborhood.")
+    return neighborhood
+
+
 def neighborhood_id_at(session: Session, latitude: float, longitude: float) -> int | None:
     """The neighborhood containing a point (bounding boxes first, then the polygon), or None."""
     candidates = session.execute(select(Neighborhood.id, Neighborhood.geometry).where(

@@ -442,3 +442,101 @@ def people_served(session: Session, start: dt.date | None = None, end: dt.date |
         return int(v) if v is not None else None
 
     return PeopleServed(int(visits), _int(individuals), _int(households), _int(meals), int(count))
+
+
+# --- dashboards -----------------------------------------------------------------------
+
+def month_start(text: str, field: str) -> dt.datetime:
+    try:
+        day = dt.datetime.strptime(text.strip(), "%Y-%m")
+    except ValueError:
+        raise ValidationError("Give months as YYYY-MM.", {field: "Give the month as YYYY-MM."}) from None
+    return day.replace(tzinfo=dt.timezone.utc)
+
+
+def _next_month(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(year=moment.year + (moment.month == 12), month=moment.month % 12 + 1, day=1)
+
+
+def period_filters(from_month: str | None, to_month: str | None, now: dt.datetime,
+                   organization_id: int | None = None) -> Filters:
+    """The months [from_month, to_month] inclusive (default: the last 12 months up to now's month)."""
+    this_month = now.astimezone(dt.timezone.utc).replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    end = _next_month(month_start(to_month, "to")) if to_month else _next_month(this_month)
+    if from_month:
+        start = month_start(from_month, "from")
+    else:
+        start = end
+        for _ in range(12):
+            start = (start - dt.timedelta(days=1)).replace(day=1)
+    if start >= end:
+        raise ValidationError("The first month comes before the last.", {"from": "Start before the end."})
+    return Filters(start, end, organization_id)
+
+
+@dataclasses.dataclass
+class Dashboard:
+    filters: Filters
+    settings: CoalitionSettings
+    totals: Totals
+    share_rescued: float | None
+    people: PeopleServed
+    progress: GoalProgress
+    city_rates: list[tuple[int, float, str]]
+    months: list[Row]
+    by: dict[str, list[Row]]
+    neighborhoods: list
+    partner: Organization | None = None
+    partner_totals: Totals | None = None
+    partner_months: list[Row] | None = None
+    partner_people: PeopleServed | None = None
+
+    @property
+    def from_month(self) -> str:
+        return self.filters.start.strftime("%Y-%m")
+
+    @property
+    def to_month(self) -> str:
+        return (self.filters.end - dt.timedelta(days=1)).strftime("%Y-%m")
+
+
+def build_dashboard(session: Session, filters: Filters, partner: Organization | None = None,
+                    public: bool = False) -> Dashboard:
+    """Everything a dashboard shows for a period: coalition figures, and a partner's own beside them.
+
+    ``public`` leaves out the breakdowns that name partners (aggregates only).
+    """
+    from coalition.services import geo
+
+    settings = get_settings(session)
+    coalition = Filters(filters.start, filters.end)
+    start_day, end_day = filters.start.date(), filters.end.date()
+    groupings = ("category", "storage", "donor_kind") if public else ("category", "storage", "donor_kind", "partner", "donor")
+    dashboard = Dashboard(
+        filters=coalition, settings=settings, totals=totals(session, coalition, settings),
+        share_rescued=share_rescued(session, coalition), people=people_served(session, start_day, end_day),
+        progress=goal_progress(session),
+        city_rates=[(v.period_start.year, v.value, v.source) for v in city_series(session)],
+        months=_fill_months(breakdown(session, coalition, "month", settings), coalition, settings),
+        by={g: breakdown(session, coalition, g, settings) for g in groupings},
+        neighborhoods=geo.neighborhood_stats(session, filters.start, filters.end, settings.kg_per_meal),
+    )
+    if partner is not None:
+        own = Filters(filters.start, filters.end, partner.id)
+        dashboard.partner = partner
+        dashboard.partner_totals = totals(session, own, settings)
+        dashboard.partner_months = _fill_months(breakdown(session, own, "month", settings), own, settings)
+        dashboard.partner_people = people_served(session, start_day, end_day, partner.id)
+        dashboard.by = {g: breakdown(session, own, g, settings) for g in ("category", "storage")}
+    return dashboard
+
+
+def _fill_months(rows: list[Row], filters: Filters, settings: CoalitionSettings) -> list[Row]:
+    """Every month of the period, with zero rows where nothing was delivered (charts need the gaps)."""
+    by_key = {r.key: r for r in rows}
+    filled, month = [], filters.start
+    while month < filters.end:
+        key = month.strftime("%Y-%m")
+        filled.append(by_key.get(key) or Row(key, key, 0, 0.0, 0.0, 0.0))
+        month = _next_month(month)
+    return filled

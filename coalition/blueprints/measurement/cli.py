@@ -1,0 +1,45 @@
+"""``flask measurement import-neighborhoods FILE``, ``load-demo`` and ``assign``."""
+from __future__ import annotations
+
+import click
+
+from coalition.blueprints.measurement import bp
+from coalition.errors import ValidationError
+from coalition.extensions import db
+from coalition.models.base import utcnow
+from coalition.services import geo, measurement_demo
+
+
+@bp.cli.command("import-neighborhoods")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--source", default="", help="Where the population and rates come from (when the file has no source column).")
+@click.option("--year", type=int, default=None, help="Year of the figures (when the file has no year column).")
+def import_neighborhoods_command(path: str, source: str, year: int | None) -> None:
+    """Import neighborhood boundaries with population and food-insecurity rate (GeoJSON, GeoPackage, zipped Shapefile)."""
+    try:
+        result = geo.import_neighborhoods(db.session, path, utcnow(), source, year)
+    except ValidationError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(f"Imported {result.created} new and updated {result.updated} neighborhoods from {result.source_crs}; "
+               f"{result.deliveries_assigned} deliveries placed in a neighborhood.")
+    if result.repaired:
+        click.echo(f"Repaired invalid polygons: {', '.join(result.repaired)}")
+
+
+@bp.cli.command("load-demo")
+def load_demo_command() -> None:
+    """Load the demo neighborhoods, goal, survey values, deliveries and partner reports (DEMO DATA)."""
+    summary = measurement_demo.load_demo_measurement(db.session, utcnow())
+    db.session.commit()
+    click.echo(f"Demo measurement: {summary.neighborhoods} neighborhoods, {summary.deliveries} deliveries, "
+               f"{summary.reports} partner reports added.")
+
+
+@bp.cli.command("assign")
+def assign_command() -> None:
+    """Re-join every delivery record to the neighborhoods (after editing boundaries by hand)."""
+    placed = geo.assign_neighborhoods(db.session)
+    db.session.commit()
+    click.echo(f"{placed} deliveries lie inside a neighborhood.")
