@@ -121,7 +121,8 @@ def index():
     now = utcnow()
     everything = donations.list_donations_of(db.session, donor, include_closed=True)
     current = sorted((d for d in everything if d.is_open and d.pickup_end > now), key=lambda d: d.pickup_start)
-    past = [d for d in everything if d not in current][:50]
+    open_ids = {d.id for d in current}
+    past = [d for d in everything if d.id not in open_ids][:50]
     claimed = donations.claimed_g_by_line(db.session, [line.id for d in everything for line in d.lines])
     return render_template("donations/index.html", donor=donor, current=current, past=past, claimed=claimed,
                            donors=permissions.donor_organizations(current_user), kind=_kind_for(donor), now=now)
