@@ -197,17 +197,18 @@ FARM_OFFERS = {
 }
 WEEKLY_FARM = ("Tualatin Valley Farm", [("produce", "Carrots and beets", 60, "ambient", "25 kg sacks", 24 * 7)])
 
-# Needs: recipient -> (category, storage, kg, hours until needed, people expected).
+# Needs: recipient -> (category, storage, kg, needed by: days ahead and local hour, people expected).
 NEEDS = {
     "Columbia Regional Food Bank": [
-        ("produce", "ambient", 150, 48, 900), ("dairy", "refrigerated", 60, 36, 900), ("frozen", "frozen", 50, 72, 900),
+        ("produce", "ambient", 150, 2, 12, 900), ("dairy", "refrigerated", 60, 1, 15, 900),
+        ("frozen", "frozen", 50, 3, 12, 900),
     ],
-    "Eastside Community Food Bank": [("produce", "ambient", 80, 30, 450), ("dry_goods", "ambient", 60, 72, 450)],
-    "Westside Food Pantry Network": [("bakery", "ambient", 30, 24, 300), ("produce", "refrigerated", 20, 30, 300)],
-    "Old Town Night Shelter": [("bakery", "ambient", 20, 22, 120), ("prepared", "refrigerated", 15, 18, 120)],
-    "Rose Family Shelter": [("dairy", "refrigerated", 15, 24, 60), ("produce", "ambient", 25, 36, 60)],
-    "Foster Road Youth House": [("bakery", "ambient", 10, 20, 35), ("prepared", "refrigerated", 10, 16, 35)],
-    "Kenton Women's Shelter": [("produce", "ambient", 20, 30, 50), ("meat_fish", "frozen", 8, 48, 50)],
+    "Eastside Community Food Bank": [("produce", "ambient", 80, 1, 16, 450), ("dry_goods", "ambient", 60, 3, 12, 450)],
+    "Westside Food Pantry Network": [("bakery", "ambient", 30, 1, 12, 300), ("produce", "refrigerated", 20, 2, 12, 300)],
+    "Old Town Night Shelter": [("bakery", "ambient", 20, 1, 18, 120), ("prepared", "refrigerated", 15, 1, 17, 120)],
+    "Rose Family Shelter": [("dairy", "refrigerated", 15, 1, 18, 60), ("produce", "ambient", 25, 2, 18, 60)],
+    "Foster Road Youth House": [("bakery", "ambient", 10, 1, 18, 35), ("prepared", "refrigerated", 10, 1, 17, 35)],
+    "Kenton Women's Shelter": [("produce", "ambient", 20, 2, 18, 50), ("meat_fish", "frozen", 8, 2, 18, 50)],
 }
 
 # Priority partners: store -> recipients in rank order.
@@ -285,7 +286,8 @@ def load_day(session: Session, now: dt.datetime, tz: dt.tzinfo, priority_minutes
     if session.scalar(select(Donation.id).where(Donation.status == DonationStatus.OPEN).limit(1)) is not None:
         return DaySummary(skipped=True)
     by_name = {o.name: o for o in session.scalars(select(Organization))}
-    today = now.astimezone(tz).date()
+    start, end = _tonight(now, tz)
+    today = start.astimezone(tz).date()   # the day of tonight's pickup: needs and offers follow it
 
     for store, partner_names in PARTNERS.items():
         donations.set_priority_partners(session, _acting_person(session, by_name[store]), by_name[store],
@@ -295,10 +297,10 @@ def load_day(session: Session, now: dt.datetime, tz: dt.tzinfo, priority_minutes
     for recipient_name, rows in NEEDS.items():
         recipient = by_name[recipient_name]
         person = _acting_person(session, recipient)
-        for category, storage, kg, hours, people in rows:
-            needed_by = now + dt.timedelta(hours=hours)
-            day = needed_by.astimezone(tz).date()
-            window = {"start": _local(day, 9, 0, tz).isoformat(), "end": _local(day, 17, 0, tz).isoformat()}
+        for category, storage, kg, days, hour, people in rows:
+            day = today + dt.timedelta(days=days)
+            needed_by = _local(day, hour, 0, tz)
+            window = {"start": _local(day, 9, 0, tz).isoformat(), "end": needed_by.isoformat()}
             need = Need(
                 recipient=recipient, category=FoodCategory(category), storage=StorageClass(storage),
                 quantity_g=grams(kg), needed_by=needed_by, delivery_windows=[window],
@@ -310,7 +312,6 @@ def load_day(session: Session, now: dt.datetime, tz: dt.tzinfo, priority_minutes
             needs_by_key[(recipient_name, category, storage)] = need
     session.flush()
 
-    start, end = _tonight(now, tz)
     posted: dict[str, Donation] = {}
     for store, rows in TONIGHTS_SURPLUS.items():
         donor = by_name[store]

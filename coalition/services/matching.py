@@ -93,6 +93,7 @@ class OpenLine:
     use_by: dt.datetime | None = None
     whole_only: bool = False          # the donor does not allow splitting: all of it or nothing
     reserved_for: int | None = None   # a priority partner's organization id, while it holds the first right
+    pickup_start: dt.datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ class OpenNeed:
     wanted_g: int
     needed_by: dt.datetime
     people_expected: int = 0
+    delivery_windows: tuple[tuple[dt.datetime, dt.datetime], ...] = ()   # when the recipient takes deliveries
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,8 @@ class Suggestion:
     distance_km: float | None
     explanation: str
     value: float = 0.0   # the arc's value per kg (perishability x urgency - distance penalty)
+    delivery_start: dt.datetime | None = None   # the window a claim gets when accepted
+    delivery_end: dt.datetime | None = None
 
     @property
     def kg(self) -> float:
@@ -288,7 +292,13 @@ def _explain(lines, needs, cold_space_g, flows, now, weights, tz) -> list[Sugges
             text += f"; the priority partner of {line.donor.name}"
         if need.people_expected:
             text += f"; serves {need.people_expected} people"
-        suggestions.append(Suggestion(line, need, g, km, text, arc_value(line, need, now, weights) or 0.0))
+        window = (None, None)
+        if line.pickup_end is not None:
+            window = delivery_window_for(ready_at(line.pickup_start, line.pickup_end), need.delivery_windows,
+                                         need.recipient.hours, tz)
+            if window[0] > need.needed_by:
+                text += "; arrives after the time asked"
+        suggestions.append(Suggestion(line, need, g, km, text, arc_value(line, need, now, weights) or 0.0, *window))
     suggestions.sort(key=lambda s: (s.line.donor.name, s.line.id, -s.value, s.need.id))
     return suggestions
 
@@ -311,6 +321,38 @@ def default_delivery_window(ready_at: dt.datetime, hours: Mapping | None, tz: dt
             if closes - start >= dt.timedelta(minutes=30):
                 return start.astimezone(UTC), min(start + length, closes).astimezone(UTC)
     return ready_at, ready_at + length
+
+
+def ready_at(pickup_start: dt.datetime | None, pickup_end: dt.datetime) -> dt.datetime:
+    """When claimed food can be on its way: the end of a short pickup window, two hours into a long one
+    (a farm offer open for days)."""
+    if pickup_start is None:
+        return pickup_end
+    return min(pickup_end, pickup_start + dt.timedelta(hours=2))
+
+
+def delivery_window_for(ready_at: dt.datetime, need_windows: Sequence[tuple[dt.datetime, dt.datetime]],
+                        hours: Mapping | None, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
+    """The delivery window for food ready at ``ready_at`` (the pickup's end): the first of the need's own
+    delivery windows with at least 30 minutes left after ``ready_at``, else :func:`default_delivery_window`."""
+    for start, end in sorted(need_windows):
+        start = max(start, ready_at)
+        if end - start >= dt.timedelta(minutes=30):
+            return start, end
+    return default_delivery_window(ready_at, hours, tz)
+
+
+def parse_windows(raw) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
+    """A need's stored ``[{"start": ISO-8601, "end": ISO-8601}]`` as (start, end) pairs; bad entries are skipped."""
+    windows = []
+    for item in raw or []:
+        try:
+            start, end = dt.datetime.fromisoformat(item["start"]), dt.datetime.fromisoformat(item["end"])
+        except (KeyError, TypeError, ValueError):
+            continue
+        if start.tzinfo is not None and end.tzinfo is not None and end > start:
+            windows.append((start, end))
+    return tuple(sorted(windows))
 
 
 # --- reading the database ---------------------------------------------------
@@ -360,7 +402,7 @@ def load_open_needs(session: Session) -> tuple[list[OpenNeed], dict[tuple[int, S
         wanted = need.quantity_g - sum(claimed.get(need.id, {}).values())
         if wanted > 0:
             needs.append(OpenNeed(need.id, _site(need.recipient), need.category, need.storage, wanted,
-                                  need.needed_by, need.people_expected))
+                                  need.needed_by, need.people_expected, parse_windows(need.delivery_windows)))
     space = {key: max(g - used.get(key, 0), 0) for key, g in stated.items()}
     return needs, space
 
@@ -375,7 +417,7 @@ def load_open_lines(session: Session, now: dt.datetime) -> list[OpenLine]:
         lines.append(OpenLine(
             item.line.id, _site(donation.donor), item.line.category, item.line.storage, item.remaining_g,
             item.line.description, donation.id, donation.pickup_end, item.line.use_by,
-            whole_only=not donation.allow_split, reserved_for=reserved))
+            whole_only=not donation.allow_split, reserved_for=reserved, pickup_start=donation.pickup_start))
     lines.sort(key=lambda line: line.id)
     return lines
 
@@ -425,7 +467,7 @@ def accept_allocation(session: Session, actor: User, rows: Sequence[AcceptRow], 
     nothing is claimed. Then each claim runs in its own savepoint: a row that
     meets a Conflict (someone claimed meanwhile, the need was closed) is
     reported in ``failures`` and the others still go through. The delivery
-    window is :func:`default_delivery_window` after the pickup window.
+    window is :func:`delivery_window_for` the food's :func:`ready_at` time (the need's own windows first).
     Raises PermissionDenied unless the actor may run matching.
     """
     if not permissions.can_run_matching(actor):
@@ -461,7 +503,8 @@ def accept_allocation(session: Session, actor: User, rows: Sequence[AcceptRow], 
         if need.status is not NeedStatus.OPEN:
             result.failures.append((row, f"{label}: the need is {need.status.value}."))
             continue
-        start, end = default_delivery_window(line.donation.pickup_end, need.recipient.hours, tz)
+        start, end = delivery_window_for(ready_at(line.donation.pickup_start, line.donation.pickup_end),
+                                         parse_windows(need.delivery_windows), need.recipient.hours, tz)
         try:
             with session.begin_nested():
                 claim = claim_service.claim_line(session, actor, line.id, need.recipient, row.kg, start, end, now,

@@ -56,6 +56,8 @@ def test_late_in_the_evening_the_pickup_moves_to_tomorrow_night(session):
     late = dt.datetime(2026, 11, 24, 21, 30, tzinfo=LA).astimezone(dt.timezone.utc)
     demo.load_day(session, late, LA)
     assert {d.pickup_start.astimezone(LA) for d in _open_surplus(session)} == {dt.datetime(2026, 11, 25, 20, 0, tzinfo=LA)}
+    # The needs follow that day: none is due before the food could reach it.
+    assert min(session.scalars(select(Need.needed_by))) > dt.datetime(2026, 11, 26, 9, 0, tzinfo=LA)
 
 
 def test_farms_offer_produce_including_a_weekly_offer(session, day):
@@ -91,9 +93,11 @@ def test_a_few_claims_are_made_linked_to_needs(session, day):
     assert any(claim.on_behalf for claim in made)
 
 
-def test_the_day_gives_matching_something_to_suggest(session, day):
+def test_the_day_gives_matching_something_to_suggest_in_time(session, day):
     plan = matching.build_plan(session, MORNING, LA)
     assert plan.matched_g > 100_000 and plan.matched_g <= min(plan.supply_g, plan.wanted_g)
+    late = [s.explanation for s in plan.suggestions if "arrives after" in s.explanation]
+    assert len(late) <= len(plan.suggestions) // 4, late
 
 
 def test_loading_the_day_again_adds_nothing(session, day):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import select
@@ -12,6 +13,7 @@ from coalition.services.matching import OpenLine, OpenNeed, Site, allocate
 from tests.app.conftest import csrf_token_from
 
 NOW = dt.datetime(2026, 11, 24, 12, 0, tzinfo=dt.timezone.utc)
+LOCAL = ZoneInfo("America/Los_Angeles")   # the test app's COALITION_TIMEZONE
 # Sites on one parallel: 0.01 degree of longitude is about 0.78 km here.
 DONOR = Site(1, "Corner Store", 45.5, -122.60)
 NEAR = Site(10, "Near Shelter", 45.5, -122.61)
@@ -102,9 +104,7 @@ def test_too_far_is_not_suggested():
 
 
 def test_default_delivery_window_falls_in_the_recipients_hours():
-    from zoneinfo import ZoneInfo
-
-    la = ZoneInfo("America/Los_Angeles")
+    la = LOCAL
     pickup_end = dt.datetime(2026, 11, 24, 22, 0, tzinfo=la)   # a Tuesday night
     hours = {"wed": [["08:00", "17:00"]]}
     start, end = matching.default_delivery_window(pickup_end.astimezone(dt.timezone.utc), hours, la)
@@ -112,6 +112,15 @@ def test_default_delivery_window_falls_in_the_recipients_hours():
         dt.datetime(2026, 11, 25, 8, 0, tzinfo=la), dt.datetime(2026, 11, 25, 10, 0, tzinfo=la))
     start, end = matching.default_delivery_window(pickup_end, {}, la)
     assert (start, end) == (pickup_end, pickup_end + dt.timedelta(hours=2))
+
+
+def test_the_delivery_window_is_the_needs_own_window_when_one_fits():
+    """Food ready at 22:00: a need's window 20:00-23:00 has 1 h left, so delivery is 22:00-23:00."""
+    ready = NOW + dt.timedelta(hours=10)
+    windows = ((ready - dt.timedelta(hours=2), ready + dt.timedelta(hours=1)),)
+    assert matching.delivery_window_for(ready, windows, {}, dt.timezone.utc) == (ready, ready + dt.timedelta(hours=1))
+    too_short = ((ready - dt.timedelta(hours=2), ready + dt.timedelta(minutes=10)),)
+    assert matching.delivery_window_for(ready, too_short, {}, dt.timezone.utc) == (ready, ready + dt.timedelta(hours=2))
 
 
 # --- the database layer -----------------------------------------------------
@@ -174,17 +183,21 @@ def _accept(client, rows: dict[str, str], ticked: list[str]):
     return client.post("/matching/accept", data=data)
 
 
-def test_accepting_creates_claims_on_behalf_linked_to_the_need(login_as, make_donation, shelter_need, session):
+def test_accepting_creates_claims_on_behalf_linked_to_the_need(login_as, make_donation, shelter_need, session, now):
     client = login_as("coordinator")
     donation = make_donation(kg=20)
     target = shelter_need(kg=20)
     key = f"{donation.lines[0].id}-{target.id}"
     session.commit()
+    [shown] = [s for s in matching.suggest_allocation(session, now, LOCAL) if s.key == key]
     response = _accept(client, {key: "15"}, [key])
     assert response.status_code == 302
     claim = session.scalar(select(Claim).where(Claim.need_id == target.id))
     assert claim.quantity_g == 15_000 and claim.on_behalf and claim.recipient.name == "Old Town Night Shelter"
     assert claim.delivery_start >= donation.pickup_end
+    # The window shown on the page is the one the claim got: within the shelter's hours (09:00-21:00 local).
+    assert (shown.delivery_start, shown.delivery_end) == (claim.delivery_start, claim.delivery_end)
+    assert 9 <= claim.delivery_start.astimezone(LOCAL).hour < 21
 
 
 def test_an_unticked_row_is_not_claimed(login_as, make_donation, shelter_need, session):
