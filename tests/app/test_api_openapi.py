@@ -22,7 +22,7 @@ from tests.app.route_rules import build_values
 from tests.app.test_api_auth import Api
 
 EXAMPLES_PER_OPERATION = 20
-FUZZ_ROLES = ("grocer", "foodbank")
+FUZZ_ROLES = ("grocer", "foodbank", "shelter")  # a donor; the claimant of the walk's claim; the owner of its need
 
 
 def api_routes(app) -> set[tuple[str, str]]:

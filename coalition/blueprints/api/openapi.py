@@ -137,11 +137,19 @@ SCHEMAS = {
     "NeedInput": obj({
         "recipient_id": {**ID_SCHEMA, "description": "The food bank or shelter; needed only if you act for several "
                                                      "(the backbone always names it)."},
-        "category": enum(FoodCategory), "storage": enum(StorageClass), "kg": KG_IN, "needed_by": DATE_TIME,
-        "delivery_windows": {"type": "array", "maxItems": 14, "items": ref("Window")},
+        "category": enum(FoodCategory), "storage": enum(StorageClass),
+        "kg": {**KG_IN, "maximum": 50000}, "needed_by": DATE_TIME,
+        "delivery_windows": {"type": "array", "maxItems": 5, "items": ref("Window")},
         "refrigerated_free_kg": {"type": "number", "minimum": 0}, "frozen_free_kg": {"type": "number", "minimum": 0},
         "people_expected": {"type": "integer", "minimum": 0}, "notes": {"type": "string", "maxLength": 300},
     }, ["category", "storage", "kg", "needed_by"]),
+    "NeedUpdate": obj({
+        "category": enum(FoodCategory), "storage": enum(StorageClass),
+        "kg": {**KG_IN, "maximum": 50000}, "needed_by": DATE_TIME,
+        "delivery_windows": {"type": "array", "maxItems": 5, "items": ref("Window")},
+        "refrigerated_free_kg": {"type": "number", "minimum": 0}, "frozen_free_kg": {"type": "number", "minimum": 0},
+        "people_expected": {"type": "integer", "minimum": 0}, "notes": {"type": "string", "maxLength": 300},
+    }),
 }
 
 ERRORS = {
@@ -281,13 +289,14 @@ PATHS = {
 NEEDS_PATHS = {
     "/api/v1/needs": {
         "get": op("listNeeds", "Open needs (recipients: their own; donors and the backbone: all)", "200", "NeedList",
-                  tag="needs"),
+                  tag="needs", description="Soonest first."),
         "post": op("createNeed", "Post a need", "201", "Need", "400", "422", request="NeedInput", tag="needs"),
     },
     "/api/v1/needs/{need_id}": {
         "get": op("getNeed", "One need", "200", "Need", tag="needs", parameters=[NEED]),
-        "patch": op("updateNeed", "Change an open need (send every field, as when posting)", "200", "Need", "400",
-                    "409", "422", request="NeedInput", tag="needs", parameters=[NEED]),
+        "patch": op("updateNeed", "Change an open need", "200", "Need", "400", "409", "422", request="NeedUpdate",
+                    tag="needs", parameters=[NEED],
+                    description="Fields left out keep their values; delivery_windows is replaced whole."),
     },
     "/api/v1/needs/{need_id}/cancel": {"post": op(
         "cancelNeed", "Cancel an open need", "200", "Need", "400", "409", request="Empty", tag="needs",
@@ -295,8 +304,8 @@ NEEDS_PATHS = {
 }
 
 
-def document(include_needs: bool) -> dict:
-    paths = {**PATHS, **(NEEDS_PATHS if include_needs else {})}
+def document() -> dict:
+    paths = {**PATHS, **NEEDS_PATHS}
     return {
         "openapi": "3.0.3",
         "info": {
@@ -323,7 +332,4 @@ def document(include_needs: bool) -> dict:
 
 @bp.route("/openapi.json")
 def openapi():
-    from flask import current_app
-
-    include_needs = any(rule.endpoint == "api.list_needs" for rule in current_app.url_map.iter_rules())
-    return jsonify(document(include_needs))
+    return jsonify(document())

@@ -9,6 +9,7 @@ from tests.app.route_rules import (
     CLAIMANT_PEOPLE,
     DONOR_PEOPLE,
     DONORS,
+    NEED_OWNER_PEOPLE,
     PUBLIC,
     RECIPIENTS,
     SIGNED_IN,
@@ -18,6 +19,7 @@ VIEW_DONATION = DONOR_PEOPLE | RECIPIENTS | BACKBONE_STAFF     # permissions.can
 CLAIMERS = RECIPIENTS | BACKBONE_STAFF                          # recipient_organizations or backbone staff
 MANAGE_CLAIM = CLAIMANT_PEOPLE | BACKBONE_STAFF                 # permissions.can_manage_claim
 VIEW_CLAIM = MANAGE_CLAIM | DONOR_PEOPLE                        # permissions.can_view_claim
+MANAGE_NEED = NEED_OWNER_PEOPLE | BACKBONE_STAFF                # permissions.can_manage_need
 
 RULES = {
     "api.openapi": ("GET", "/api/openapi.json", PUBLIC, {200}),
@@ -47,4 +49,9 @@ RULES = {
     "api.undo_claim": ("POST", "/api/v1/claims/{claim}/undo", MANAGE_CLAIM, {400}),
     "api.release_claim": ("POST", "/api/v1/claims/{claim}/release", MANAGE_CLAIM, {400}),
     "api.reassign_claim": ("POST", "/api/v1/claims/{claim}/reassign", BACKBONE_STAFF, {400}),
+    "api.list_needs": ("GET", "/api/v1/needs", DONORS | RECIPIENTS | BACKBONE_STAFF, {200}),
+    "api.create_need": ("POST", "/api/v1/needs", RECIPIENTS | BACKBONE_STAFF, {400}),
+    "api.get_need": ("GET", "/api/v1/needs/{need}", MANAGE_NEED | DONORS, {200}),
+    "api.update_need": ("PATCH", "/api/v1/needs/{need}", MANAGE_NEED, {400}),
+    "api.cancel_need": ("POST", "/api/v1/needs/{need}/cancel", MANAGE_NEED, {400}),
 }
