@@ -65,6 +65,12 @@ def _steps_for(session: Session, membership: Membership) -> list[NextStep]:
     if organization.kind is OrganizationKind.BACKBONE and membership.role in (Role.ADMIN, Role.COORDINATOR):
         steps.append(NextStep("Suggested matches", "Match all open supply to open needs, review and accept as claims.",
                               "matching.index"))
+    if organization.kind is OrganizationKind.BACKBONE and membership.role in (Role.ADMIN, Role.COORDINATOR):
+        steps.append(NextStep("Progress toward the goal", "Kg, meals, people served and neighborhoods against the common goal.",
+                              "measurement.dashboard"))
+    elif organization.kind.is_recipient and permissions.can_act_for(membership.user, organization):
+        steps.append(NextStep("Report people served", "Last month's visits, individuals and households: one short form.",
+                              "measurement.reports"))
     if membership.role is Role.DRIVER:
         steps.append(NextStep("Your base", f"You drive for {organization.name}. Check its address and hours.",
                               "organizations.detail", org))

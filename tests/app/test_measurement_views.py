@@ -207,3 +207,10 @@ def test_the_cli_imports_neighborhoods_and_reports_a_bad_file(app, session, tmp_
     result = runner.invoke(args=["measurement", "import-neighborhoods", str(good), "--year", "2025"])
     assert result.exit_code == 0, result.output
     assert "Imported 1 new" in result.output
+
+
+def test_home_pages_point_the_backbone_to_progress_and_recipients_to_reporting(login_as, login_fresh):
+    assert "Progress toward the goal" in login_as("backbone").get("/").get_data(as_text=True)
+    shelter_home = login_fresh("shelter").get("/").get_data(as_text=True)
+    assert "Report people served" in shelter_home and 'href="/measurement/reports"' in shelter_home
+    assert "Report people served" not in login_fresh("grocer").get("/").get_data(as_text=True)

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-WIDTH, HEIGHT = 640, 260
-LEFT, RIGHT, TOP, BOTTOM = 56, 12, 16, 44
+WIDTH, HEIGHT = 480, 250
+LEFT, RIGHT, TOP, BOTTOM = 52, 26, 20, 40
 
 
 def _nice_max(value: float) -> float:
@@ -54,7 +54,7 @@ def bar_chart(points: list[tuple[str, float]], title: str, unit: str, chart_id: 
     slot = plot_w / n
     series = [(compare, "bar compare")] if compare else []
     series.append((points, "bar"))
-    label_every = max(1, n // 12)
+    label_every = max(1, -(-n // 6))  # at most six labels: they must not overlap on a phone
     for s_index, (data, css) in enumerate(series):
         width = slot * (0.7 / len(series))
         for i, (label, value) in enumerate(data):

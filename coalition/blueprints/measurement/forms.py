@@ -10,8 +10,8 @@ class PeriodForm(FlaskForm):
     class Meta:
         csrf = False  # a GET filter, it changes nothing
 
-    from_month = StringField("From month", validators=[Optional()])
-    to_month = StringField("To month", validators=[Optional()])
+    from_month = StringField("From month", validators=[Optional()], render_kw={"type": "month", "placeholder": "YYYY-MM"})
+    to_month = StringField("To month", validators=[Optional()], render_kw={"type": "month", "placeholder": "YYYY-MM"})
 
 
 class GoalForm(FlaskForm):
