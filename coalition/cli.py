@@ -90,7 +90,7 @@ def worker_command(interval: int, runs: int) -> None:
     done = 0
     try:
         while True:
-            outcome = jobs.enqueue(jobs.periodic_job)
+            outcome = jobs.enqueue(jobs.periodic_job, ttl_s=2 * interval)
             if isinstance(outcome, dict):
                 click.echo(f"{utcnow():%H:%M:%S} {jobs.PeriodicResult(**outcome).summary()}.")
             else:

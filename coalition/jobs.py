@@ -120,11 +120,14 @@ def periodic_job() -> dict:
         return run_periodic(db.session, now, app.config).as_dict()
 
 
-def enqueue(func: Callable, *args, queue_name: str = QUEUE_NAME, redis_url: str | None = None):
+def enqueue(func: Callable, *args, queue_name: str = QUEUE_NAME, redis_url: str | None = None,
+            ttl_s: int | None = None):
     """Run ``func(*args)`` on RQ when REDIS_URL is set (returns the rq Job), else right here (returns its result).
 
-    ``redis_url`` overrides the app's REDIS_URL. ``func`` must be importable by
-    the worker (a module-level function such as :func:`periodic_job`).
+    ``redis_url`` overrides the app's REDIS_URL. ``ttl_s`` drops a queued job
+    that no worker started within that many seconds (so runs do not pile up
+    while no ``rq worker`` is running). ``func`` must be importable by the
+    worker (a module-level function such as :func:`periodic_job`).
     """
     url = redis_url if redis_url is not None else (current_app.config.get("REDIS_URL") if has_app_context() else None)
     if not url:
@@ -132,4 +135,4 @@ def enqueue(func: Callable, *args, queue_name: str = QUEUE_NAME, redis_url: str 
     from redis import Redis
     from rq import Queue
 
-    return Queue(queue_name, connection=Redis.from_url(url)).enqueue(func, *args)
+    return Queue(queue_name, connection=Redis.from_url(url)).enqueue(func, *args, ttl=ttl_s)

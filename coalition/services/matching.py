@@ -130,6 +130,19 @@ class Suggestion:
         return f"{self.line.id}-{self.need.id}"
 
 
+@dataclass(frozen=True)
+class Leftover:
+    """Supply the plan leaves unmatched, or a need it leaves short, and why."""
+
+    label: str      # "Bagels (Alberta Street Market)" or "Old Town Night Shelter: bakery, ambient"
+    grams: int
+    reason: str
+
+    @property
+    def kg(self) -> float:
+        return self.grams / 1000
+
+
 @dataclass
 class Plan:
     """Suggestions with the totals the coordinator weighs them against."""
@@ -139,6 +152,8 @@ class Plan:
     wanted_g: int          # all open needs, kg still wanted
     lines: int = 0
     needs: int = 0
+    unmatched_supply: list[Leftover] = field(default_factory=list)
+    unmet_needs: list[Leftover] = field(default_factory=list)
 
     @property
     def matched_g(self) -> int:
@@ -303,6 +318,65 @@ def _explain(lines, needs, cold_space_g, flows, now, weights, tz) -> list[Sugges
     return suggestions
 
 
+def explain_leftovers(lines: Sequence[OpenLine], needs: Sequence[OpenNeed],
+                      cold_space_g: Mapping[tuple[int, StorageClass], int], suggestions: Sequence[Suggestion],
+                      now: dt.datetime, weights: Weights = Weights()) -> tuple[list[Leftover], list[Leftover]]:
+    """Say why supply stays unmatched and needs stay short after :func:`allocate` (largest first)."""
+    by_line: dict[int, int] = defaultdict(int)
+    by_need: dict[int, int] = defaultdict(int)
+    cold_used: dict[tuple[int, StorageClass], int] = defaultdict(int)
+    for s in suggestions:
+        by_line[s.line.id] += s.grams
+        by_need[s.need.id] += s.grams
+        if s.need.storage in COLD:
+            cold_used[(s.need.recipient.id, s.need.storage)] += s.grams
+
+    def kind(category: FoodCategory, storage: StorageClass) -> str:
+        return f"{category.label.lower()} ({storage.label.lower()})"
+
+    def cold_full(need: OpenNeed) -> bool:
+        key = (need.recipient.id, need.storage)
+        return need.storage in COLD and cold_used[key] >= cold_space_g.get(key, 0)
+
+    supply = []
+    for line in lines:
+        left = line.available_g - by_line[line.id]
+        if left <= 0:
+            continue
+        same = [n for n in needs if n.category is line.category and n.storage is line.storage and n.wanted_g > 0]
+        reachable = [n for n in same if arc_value(line, n, now, weights) is not None]
+        open_ = [n for n in reachable if by_need[n.id] < n.wanted_g]
+        if not same:
+            reason = f"No open need for {kind(line.category, line.storage)}."
+        elif line.reserved_for is not None and not reachable:
+            reason = "Held for the donor's priority partner, who has no need for it; it opens to all soon."
+        elif not reachable:
+            reason = f"The needs for it are more than {weights.max_km:g} km away."
+        elif not open_:
+            reason = "The needs it could meet are met."
+        elif all(cold_full(n) for n in open_):
+            reason = f"No {line.storage.label.lower()} space left at the recipients that need it."
+        elif line.whole_only:
+            reason = f"The donor gives it whole only, and no single need takes all {line.available_g / 1000:g} kg."
+        else:
+            reason = "Other food went to the needs it could meet."
+        supply.append(Leftover(f"{line.description} ({line.donor.name})", left, reason))
+    short = []
+    for need in needs:
+        left = need.wanted_g - by_need[need.id]
+        if left <= 0:
+            continue
+        same = [line for line in lines if line.category is need.category and line.storage is need.storage]
+        if not same:
+            reason = f"No open supply of {kind(need.category, need.storage)}."
+        elif cold_full(need):
+            reason = f"Its {need.storage.label.lower()} space is full."
+        else:
+            reason = "Not enough matching supply within reach."
+        short.append(Leftover(f"{need.recipient.name}: {kind(need.category, need.storage)}", left, reason))
+    return (sorted(supply, key=lambda x: -x.grams), sorted(short, key=lambda x: -x.grams))
+
+
 def default_delivery_window(ready_at: dt.datetime, hours: Mapping | None, tz: dt.tzinfo,
                             length: dt.timedelta = dt.timedelta(hours=2)) -> tuple[dt.datetime, dt.datetime]:
     """A delivery window after the pickup ends: ``length`` from ``ready_at``, moved into the
@@ -427,8 +501,9 @@ def build_plan(session: Session, now: dt.datetime, tz: dt.tzinfo = UTC, weights:
     lines = load_open_lines(session, now)
     needs, space = load_open_needs(session)
     suggestions = allocate(lines, needs, space, now, weights, tz)
+    unmatched, unmet = explain_leftovers(lines, needs, space, suggestions, now, weights)
     return Plan(suggestions, sum(line.available_g for line in lines), sum(need.wanted_g for need in needs),
-                len(lines), len(needs))
+                len(lines), len(needs), unmatched, unmet)
 
 
 def suggest_allocation(session: Session, now: dt.datetime, tz: dt.tzinfo = UTC,

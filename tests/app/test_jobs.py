@@ -108,9 +108,9 @@ def test_with_redis_the_periodic_job_runs_on_an_rq_worker(app, session, make_don
 
     donation_id = _expire_pickup(session, make_donation())
     with app.app_context():
-        job = jobs.enqueue(jobs.periodic_job, queue_name=redis_queue.name, redis_url=REDIS_URL)
+        job = jobs.enqueue(jobs.periodic_job, queue_name=redis_queue.name, redis_url=REDIS_URL, ttl_s=60)
     assert session.get(Donation, donation_id).status is DonationStatus.OPEN
-    assert redis_queue.job_ids == [job.id]
+    assert redis_queue.job_ids == [job.id] and job.ttl == 60
     with app.app_context():
         assert SimpleWorker([redis_queue], connection=redis_queue.connection).work(burst=True)
     job.refresh()

@@ -23,7 +23,7 @@ AMBIENT, FRIDGE, FROZEN = StorageClass.AMBIENT, StorageClass.REFRIGERATED, Stora
 
 
 def line(id=1, kg=20, category=BAKERY, storage=AMBIENT, **extra):
-    return OpenLine(id, DONOR, category, storage, int(kg * 1000), **extra)
+    return OpenLine(id, DONOR, category, storage, int(kg * 1000), "bread and rolls", **extra)
 
 
 def need(id=100, site=NEAR, kg=20, category=BAKERY, storage=AMBIENT, hours=24):
@@ -103,6 +103,22 @@ def test_too_far_is_not_suggested():
     assert allocate([line()], [need(site=FAR)], {}, NOW, matching.Weights(max_km=5)) == []
 
 
+def test_leftovers_say_why_supply_is_unmatched_and_needs_are_short():
+    lines = [line(1, kg=30), line(2, kg=10, category=PRODUCE), line(3, kg=10, storage=FRIDGE)]
+    needs = [need(100, kg=20), need(101, kg=8, storage=FRIDGE), need(102, kg=5, category=FoodCategory.DAIRY)]
+    space = {(NEAR.id, FRIDGE): 3_000}
+    got = allocate(lines, needs, space, NOW)
+    supply, short = matching.explain_leftovers(lines, needs, space, got, NOW)
+    assert [(x.label, x.grams, x.reason) for x in supply] == [
+        ("bread and rolls (Corner Store)", 10_000, "The needs it could meet are met."),
+        ("bread and rolls (Corner Store)", 10_000, "No open need for produce (ambient)."),
+        ("bread and rolls (Corner Store)", 7_000, "No refrigerated space left at the recipients that need it."),
+    ]
+    assert [(x.grams, x.reason) for x in short] == [
+        (5_000, "Its refrigerated space is full."), (5_000, "No open supply of dairy (ambient)."),
+    ]
+
+
 def test_default_delivery_window_falls_in_the_recipients_hours():
     la = LOCAL
     pickup_end = dt.datetime(2026, 11, 24, 22, 0, tzinfo=la)   # a Tuesday night
@@ -162,12 +178,14 @@ def test_cold_space_counts_what_is_already_claimed(session, make_donation, shelt
 
 def test_the_matching_page_explains_each_suggestion_with_totals(login_as, make_donation, shelter_need, session):
     make_donation(kg=20)
+    make_donation(kg=5, category="meat_fish", storage="frozen")
     shelter_need(kg=20)
     session.commit()  # requests end their session: only committed rows survive (as savepoints)
     client = login_as("coordinator")
     html = client.get("/matching/").get_data(as_text=True)
     assert "Old Town Night Shelter needs 20 kg bakery" in html
-    assert "20 kg matched" in html and "kg open" in html
+    assert "20 kg matched" in html and "of 25 kg open" in html
+    assert "Supply left unmatched" in html and "No open need for meat and fish (frozen)." in html
     by_recipient = client.get("/matching/?by=recipient").get_data(as_text=True)
     assert "Old Town Night Shelter" in by_recipient
 
