@@ -316,7 +316,8 @@ class _Model:
     2V+2j and delivery node 2V+2j+1. Routing indices come from the manager.
     """
 
-    def __init__(self, data: _Data, vehicles: list[int], vehicle_weight: int, strict: bool = False):
+    def __init__(self, data: _Data, vehicles: list[int], vehicle_weight: int, strict: bool = False,
+                 breaks: bool = True):
         self.data = data
         self.vehicles = vehicles
         problem = data.problem
@@ -355,6 +356,7 @@ class _Model:
 
         starts = [2 * k for k in range(V)]
         ends = [2 * k + 1 for k in range(V)]
+        self._closed = False
         self.manager = pywrapcp.RoutingIndexManager(n, V, starts, ends)
         self.routing = routing = pywrapcp.RoutingModel(self.manager)
         manager = self.manager
@@ -385,16 +387,20 @@ class _Model:
             lo = data.t_lo(v.shift.start_s)
             if data.params.now_s is not None and vi not in data.locked_prefix:
                 lo = max(lo, data.t_lo(data.params.now_s))
-            hi = data.t_hi(v.shift.end_s)
+            # Without break intervals, keep the break's length free at the end of the
+            # shift so that most routes can take it when breaks are imposed again.
+            reserve = v.break_.duration_s if (v.break_ is not None and not breaks) else 0.0
+            hi = data.t_hi(v.shift.end_s - reserve)
             time_dim.CumulVar(routing.Start(k)).SetRange(lo, max(lo, hi))
             time_dim.CumulVar(routing.End(k)).SetRange(lo, max(lo, hi))
             if v.max_duration_s is not None:
-                time_dim.SetSpanUpperBoundForVehicle(int(math.floor(v.max_duration_s * TIME_SCALE)), k)
+                span = max(0.0, v.max_duration_s - reserve)
+                time_dim.SetSpanUpperBoundForVehicle(int(math.floor(span * TIME_SCALE)), k)
             routing.SetFixedCostOfVehicle(vehicle_weight + v.fixed_cost * COST_SCALE, k)
             routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(routing.Start(k)))
             routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(k)))
         self.breaks: dict[int, object] = {}
-        if any(problem.vehicles[vi].break_ is not None for vi in vehicles):
+        if breaks and any(problem.vehicles[vi].break_ is not None for vi in vehicles):
             visit_transit = [0] * routing.Size()
             for index in range(routing.Size()):
                 visit_transit[index] = int(service[manager.IndexToNode(index)])
@@ -509,12 +515,33 @@ class _Model:
         node = self.manager.IndexToNode(index)
         return self.requests[(node - 2 * len(self.vehicles)) // 2].id
 
-    def hint(self, sol: Solution | None):
+    def hint(self, sol: Solution | None, sp=None):
+        """``sol``'s routes as a starting assignment of this model, or None.
+
+        ``sol`` may come from a model without breaks: routes of break-taking
+        vehicles where the break does not fit are left out (their requests
+        start unperformed), so the rest of the plan still warm-starts.
+        """
         if sol is None:
             return None
         routes = self.routes_to_indices(sol)
-        self.routing.CloseModelWithParameters(self.search_params(1.0))
-        return self.routing.ReadAssignmentFromRoutes(routes, True)
+        if not self._closed:
+            # Close with the parameters the search will use (they fix its operators and limits).
+            self.routing.CloseModelWithParameters(sp if sp is not None else self.search_params(1.0))
+            self._closed = True
+        assignment = self.routing.ReadAssignmentFromRoutes(routes, True)
+        if assignment is None and self.breaks:
+            problem = self.data.problem
+            for k in self.breaks:
+                route = sol.route_of(problem.vehicles[self.vehicles[k]].id)
+                if route is not None and not _break_fits(self.data, problem.vehicles[self.vehicles[k]], route):
+                    routes[k] = []
+            assignment = self.routing.ReadAssignmentFromRoutes(routes, True)
+            if assignment is None:
+                for k in self.breaks:
+                    routes[k] = []
+                assignment = self.routing.ReadAssignmentFromRoutes(routes, True)
+        return assignment
 
     def run(self, sp, start=None):
         if start is not None:
@@ -620,8 +647,10 @@ class _Clock:
 
 
 def _phase(data: _Data, vehicles: list[int], weight: int, seconds: float, start: Solution | None, *,
-           first: str, meta: str, solution_limit: int | None) -> Solution | None:
-    model = _Model(data, vehicles, weight)
+           first: str, meta: str, solution_limit: int | None, breaks: bool = True) -> Solution | None:
+    """One search on a fresh model; ``breaks=False`` ignores drivers' breaks (a faster
+    construction for large days; the next phase re-imposes them)."""
+    model = _Model(data, vehicles, weight, breaks=breaks)
     if not model.requests and not data.locked_prefix:
         return None
     if solution_limit is not None:
@@ -629,8 +658,12 @@ def _phase(data: _Data, vehicles: list[int], weight: int, seconds: float, start:
         # metaheuristic would only stop at the (wall-clock) time limit.
         meta = "GREEDY_DESCENT"
     sp = model.search_params(seconds, first=first, meta=meta, solution_limit=solution_limit)
-    initial = model.hint(start) if start is not None else None
+    initial = model.hint(start, sp) if start is not None else None
     assignment = model.run(sp, initial)
+    if assignment is None and initial is not None:
+        # The search can come back empty-handed (seen on 1,000-request days);
+        # the warm start itself is a valid plan of this model.
+        assignment = model.hint(start, sp)
     if assignment is None:
         return None
     return model.to_solution(assignment)
@@ -671,12 +704,15 @@ def _pipeline(problem: Problem, params: SolveParams, variant: int, budget_s: flo
     for first in firsts:
         share = 0.7 if large else 0.2
         cand = _phase(data, all_vehicles, data.vehicle_weight, max(0.05, clock.left() * share / len(firsts)),
-                      params.previous, first=first, meta=strategy["meta"], solution_limit=limit(20 + 4 * n_req))
+                      params.previous, first=first, meta=strategy["meta"], solution_limit=limit(20 + 4 * n_req),
+                      breaks=not large)
         if cand is not None and (best is None or _score(problem, cand) < _score(problem, best)):
             best = cand
     if best is None:
         return _empty_solution(data)
     best_score = _score(problem, best)
+    # A large day was constructed without breaks: only a later phase's plan is valid.
+    needs_breaks = large and any(problem.vehicles[i].break_ is not None for i in all_vehicles)
 
     # 2. fleet minimisation by route elimination
     if params.minimize_vehicles and not large:
@@ -719,9 +755,57 @@ def _pipeline(problem: Problem, params: SolveParams, variant: int, budget_s: flo
     if keep and seconds > 0.05:
         cand = _phase(data, keep, weight, seconds, best, first=strategy["first"], meta="GUIDED_LOCAL_SEARCH",
                       solution_limit=limit(50 + 10 * n_req))
-        if cand is not None and _score(problem, cand) <= best_score:
+        if cand is not None and (needs_breaks or _score(problem, cand) <= best_score):
             best, best_score = cand, _score(problem, cand)
+            needs_breaks = False
+    if needs_breaks:
+        return _empty_solution(data)
     return _finalize(data, best, clock)
+
+
+def _break_fits(data: _Data, v: Vehicle, route: Route) -> bool:
+    """Whether ``v`` can drive ``route``'s visits in order and take its break (earliest times).
+
+    Tries the break before each drive (including the drive home); a
+    conservative check: a break in the middle of a drive is not tried.
+    """
+    problem, T = data.problem, data.travel_s
+    b = v.break_
+    assert b is not None
+    stops = []
+    for visit in route.visits:
+        r = problem.request(visit.request_id)
+        spec = problem.pickup_of(r) if visit.kind == "pickup" else problem.delivery_of(r)
+        stops.append((r, visit.kind, spec, problem.loc_index(spec.location)))
+    n = len(stops)
+    t0 = v.shift.start_s if data.params.now_s is None else max(v.shift.start_s, data.params.now_s)
+    for where in range(n + 1):
+        t, prev, ok = t0, problem.loc_index(v.start), True
+        starts: dict[tuple[str, str], float] = {}
+        for pos in range(n + 1):
+            if pos == where:
+                bs = max(t, b.window.start_s)
+                if bs > b.window.end_s + 1e-9:
+                    ok = False
+                    break
+                t = bs + b.duration_s
+            if pos == n:
+                break
+            r, kind, spec, here = stops[pos]
+            start = _earliest(spec.windows, t + T[prev, here])
+            if start is None or (kind == "delivery" and r.max_ride_s is not None
+                                 and start - starts[(r.id, "pickup")] > r.max_ride_s + 1e-9):
+                ok = False
+                break
+            starts[(r.id, kind)] = start
+            t, prev = start + spec.service_s, here
+        if not ok:
+            continue
+        if v.end is not None:
+            t += T[prev, problem.loc_index(v.end)]
+        if t <= v.shift.end_s + 1e-9:
+            return True
+    return False
 
 
 def _finalize(data: _Data, sol: Solution, clock: _Clock) -> Solution:
