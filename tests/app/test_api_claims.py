@@ -203,3 +203,16 @@ def test_unknown_or_out_of_range_claim_ids_are_404(api):
     assert api.get("/api/v1/claims/2147483646", "foodbank").status_code == 404
     assert api.get("/api/v1/claims/2147483648", "foodbank").status_code == 404
     assert api.post("/api/v1/claims/0/undo", "foodbank", json={}).status_code == 404
+
+
+def test_someone_acting_for_two_recipients_names_one_with_recipient_id(api, posted, org, user, session):
+    from coalition.models import Membership, Role
+
+    shelter_id = org("Rose Family Shelter").id
+    session.add(Membership(user=user("foodbank@example.org"), organization=org("Rose Family Shelter"), role=Role.STAFF))
+    session.commit()
+    donation_id, _ = posted()
+    ask = api.post(f"/api/v1/donations/{donation_id}/claims", "foodbank", json={"kg": 1})
+    assert ask.status_code == 422 and "Rose Family Shelter" in ask.get_json()["fields"]["recipient_id"]
+    claim = api.post(f"/api/v1/donations/{donation_id}/claims", "foodbank", json={"kg": 1, "recipient_id": shelter_id})
+    assert claim.status_code == 201 and claim.get_json()["recipient"]["id"] == shelter_id

@@ -265,3 +265,17 @@ def test_cancelling_tells_claimants_and_cannot_happen_twice(api, make_donation, 
     assert api.get(f"/api/v1/claims/{claim['id']}", "foodbank").get_json()["status"] == "cancelled"
     again = api.post(f"/api/v1/donations/{donation_id}/cancel", "grocer", json={})
     assert again.status_code == 409 and "already cancelled" in again.get_json()["error"]
+
+
+def test_an_offer_is_moved_and_cancelled_through_the_offers_routes(api, now):
+    body = {"pickup_window": {"start": iso(now + dt.timedelta(days=1)), "end": iso(now + dt.timedelta(days=2))},
+            "lines": [{"description": "apples", "kg": 300, "storage": "ambient", "use_by": iso(now + dt.timedelta(days=20))}]}
+    offer_id = api.post("/api/v1/offers", "farmer", json=body).get_json()["id"]
+    later = {"start": iso(now + dt.timedelta(days=3)), "end": iso(now + dt.timedelta(days=4))}
+    assert api.patch(f"/api/v1/offers/{offer_id}", "grocer", json={"pickup_window": later}).status_code == 403
+    moved = api.patch(f"/api/v1/offers/{offer_id}", "farmer", json={"pickup_window": later})
+    assert moved.status_code == 200 and moved.get_json()["pickup_window"]["start"] == later["start"]
+    cancelled = api.post(f"/api/v1/offers/{offer_id}/cancel", "farmer", json={"reason": "hail"})
+    assert cancelled.status_code == 200 and cancelled.get_json()["status"] == "cancelled"
+    assert offer_id not in [o["id"] for o in api.get("/api/v1/offers", "farmer").get_json()["offers"]]
+    assert offer_id in [o["id"] for o in api.get("/api/v1/offers?include_closed=true", "farmer").get_json()["offers"]]

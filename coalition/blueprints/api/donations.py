@@ -195,7 +195,7 @@ def list_lines(donation_id: int):
 @bp.route(f"{V1}/lines/<{ID}:line_id>")
 @login_required
 def get_line(line_id: int):
-    line = db.session.get(DonationLine, line_id)
+    line = db.session.get(DonationLine, check_id(line_id, "donation line"))
     if line is None:
         raise NotFound("There is no such donation line.")
     load_donation(line.donation_id)
