@@ -4,7 +4,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import InputRequired, Length, Optional
 
-from coalition.blueprints.supply.common import local_datetime
+from coalition.blueprints.local_time import local_datetime
 
 
 class ReleaseForm(FlaskForm):

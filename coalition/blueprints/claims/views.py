@@ -8,7 +8,8 @@ from flask_login import current_user
 from coalition import permissions
 from coalition.blueprints.claims import bp
 from coalition.blueprints.claims.forms import ReassignForm, ReleaseForm, ScheduleForm
-from coalition.blueprints.supply.common import as_utc, chosen_recipient, place_errors, recipient_choices
+from coalition.blueprints.local_time import to_utc
+from coalition.blueprints.supply.common import chosen_recipient, place_errors, recipient_choices
 from coalition.errors import DomainError, NotFound, PermissionDenied
 from coalition.extensions import db
 from coalition.models import Claim, ClaimStatus
@@ -126,8 +127,8 @@ def schedule(claim_id: int):
     form = ScheduleForm()
     if not form.validate_on_submit():
         return _detail_page(claim, schedule=form, status=422)
-    error = _run(lambda: claims.schedule_claim(db.session, current_user, claim, as_utc(form.delivery_start.data),
-                                               as_utc(form.delivery_end.data), utcnow()), form)
+    error = _run(lambda: claims.schedule_claim(db.session, current_user, claim, to_utc(form.delivery_start.data),
+                                               to_utc(form.delivery_end.data), utcnow()), form)
     if error:
         return _detail_page(claim, schedule=form, status=error.status_code)
     flash("Delivery window saved. The donor and your team have been told.", "success")

@@ -1,10 +1,6 @@
 """Forms of the donor pages. Field names match the services' error keys (``lines-0-kg``, ``pickup_end``)."""
 from __future__ import annotations
 
-import datetime as dt
-from zoneinfo import ZoneInfo
-
-from flask import current_app
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
@@ -20,19 +16,19 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.fields import DateField, DateTimeLocalField, TimeField
+from wtforms.fields import DateField, TimeField
 from wtforms.fields.choices import SelectChoice
 from wtforms.utils import unset_value
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from coalition.blueprints.forms import choices_of
+from coalition.blueprints.local_time import local_datetime
 from coalition.models import FoodCategory, StorageClass
 
 LINE_SLOTS = 5            # lines on the posting screen; the empty ones are hidden until asked for
 SCHEDULE_LINE_SLOTS = 3
 PARTNER_SLOTS = 5
-LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 DAY_CHOICES = [SelectChoice(day, label) for day, label in (
     ("mon", "Monday"), ("tue", "Tuesday"), ("wed", "Wednesday"), ("thu", "Thursday"), ("fri", "Friday"),
     ("sat", "Saturday"), ("sun", "Sunday"))]
@@ -54,18 +50,6 @@ class SlotList(FieldList):
             self._add_entry(formdata)
 
 
-def local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["COALITION_TIMEZONE"])
-
-
-def local_datetime(label: str, **kwargs) -> DateTimeLocalField:
-    """A datetime-local input read in the coalition's time zone (the data is aware; views convert to UTC)."""
-    return DateTimeLocalField(label, format=LOCAL_FORMATS, tz=local_zone, validators=[Optional()],
-                              invalid_value_message="Give a date and time.", **kwargs)
-
-
-def to_utc(value: dt.datetime | None) -> dt.datetime | None:
-    return value.astimezone(dt.timezone.utc) if value is not None else None
 
 
 class LineForm(Form):

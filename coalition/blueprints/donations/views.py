@@ -19,9 +19,8 @@ from coalition.blueprints.donations.forms import (
     PartnersForm,
     RepostForm,
     ScheduleForm,
-    local_zone,
-    to_utc,
 )
+from coalition.blueprints.local_time import local_zone, to_utc
 from coalition.blueprints.forms import show_domain_error
 from coalition.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from coalition.extensions import db

@@ -5,7 +5,7 @@ from wtforms import FieldList, FloatField, Form, FormField, IntegerField, Select
 from wtforms.validators import InputRequired, Length, Optional
 
 from coalition.blueprints.forms import choices_of
-from coalition.blueprints.supply.common import local_datetime
+from coalition.blueprints.local_time import local_datetime
 from coalition.models import FoodCategory, StorageClass
 
 

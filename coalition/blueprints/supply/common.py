@@ -2,13 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
-
-from flask import current_app
 from flask_login import current_user
-from wtforms.fields import DateTimeLocalField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Optional
 
 from coalition import permissions
 from coalition.errors import DomainError, PermissionDenied
@@ -54,24 +49,6 @@ def recipient_choices(blank: str | None = None) -> list[SelectChoice]:
     return ([SelectChoice("", blank)] if blank is not None else []) + options
 
 
-def local_zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["COALITION_TIMEZONE"])
-
-
-LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M", "%Y-%m-%dT%H:%M:%S"]
-
-
-def local_datetime(label: str, **kwargs) -> DateTimeLocalField:
-    """A datetime-local input read (and shown) in the coalition's time zone."""
-    return DateTimeLocalField(label, format=LOCAL_FORMATS, tz=local_zone, validators=[Optional()], **kwargs)
-
-
-def as_utc(value: dt.datetime | None) -> dt.datetime | None:
-    return value.astimezone(dt.timezone.utc) if value is not None else None
-
-
-def to_local(value: dt.datetime) -> dt.datetime:
-    return value.astimezone(local_zone())
 
 
 def place_errors(form, error: DomainError) -> None:

@@ -6,7 +6,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional
 
 from coalition.blueprints.forms import choices_of
-from coalition.blueprints.supply.common import local_datetime
+from coalition.blueprints.local_time import local_datetime
 from coalition.models import FoodCategory, StorageClass
 
 

@@ -8,13 +8,12 @@ from wtforms.fields.choices import SelectChoice
 
 from coalition import permissions
 from coalition.blueprints.supply import bp
+from coalition.blueprints.local_time import to_local, to_utc
 from coalition.blueprints.supply.common import (
-    as_utc,
     chosen_recipient,
     human_duration,
     place_errors,
     recipient_choices,
-    to_local,
 )
 from coalition.blueprints.supply.forms import ClaimForm, SupplyFilterForm
 from coalition.errors import Conflict, DomainError, NotFound, PermissionDenied
@@ -96,7 +95,7 @@ def claim(line_id: int):
     try:
         need = needs.get_need(db.session, int(form.need_id.data)) if form.need_id.data else None
         made = claims.claim_line(db.session, current_user, line.id, recipient, form.kg.data,
-                                 as_utc(form.delivery_start.data), as_utc(form.delivery_end.data), now, need)
+                                 to_utc(form.delivery_start.data), to_utc(form.delivery_end.data), now, need)
     except (PermissionDenied, NotFound):
         db.session.rollback()
         raise
