@@ -69,7 +69,8 @@ def test_a_time_without_a_time_zone_is_422_naming_the_field(api, example, now, s
     assert donation_count(session) == before
 
 
-@pytest.mark.parametrize("payload", ["{not json", "[1, 2]", "null", '"text"'])
+@pytest.mark.parametrize("payload", ["{not json", "[1, 2]", "null", '"text"', "[" * 100_000 + "]" * 100_000,
+                                     '{"kg": ' + "1" * 5000 + "}", "{}{}"])
 def test_malformed_json_is_400(api, payload):
     response = api.post("/api/v1/donations", "grocer", data=payload, content_type="application/json")
     assert response.status_code == 400

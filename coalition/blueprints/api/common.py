@@ -33,9 +33,12 @@ def json_body() -> Body:
     """The request's JSON object (``{}`` is fine), or a 400."""
     if not request.is_json:
         raise MalformedRequest("Send a JSON object with Content-Type: application/json.")
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)  # None for invalid JSON
+    except RecursionError:  # the json module recurses once per nesting level
+        raise MalformedRequest("The JSON is nested too deeply.") from None
     if not isinstance(data, dict):
-        raise MalformedRequest("The body must be a JSON object.")
+        raise MalformedRequest("The body must be a JSON object (valid JSON, e.g. {\"kg\": 12.5}).")
     return Body(data)
 
 
