@@ -477,8 +477,15 @@ class _Model:
                 prev = self.index_of[key]
 
     def search_params(self, time_limit_s: float, *, first: str = "PARALLEL_CHEAPEST_INSERTION",
-                      meta: str = "GUIDED_LOCAL_SEARCH", solution_limit: int | None = None):
+                      meta: str = "GUIDED_LOCAL_SEARCH", solution_limit: int | None = None,
+                      insert_ops: bool = False):
         sp = pywrapcp.DefaultRoutingSearchParameters()
+        if insert_ops:
+            # Route elimination leaves requests unperformed: add the operators that
+            # insert them by moving or swapping others out of the way.
+            ops = sp.local_search_operators
+            for name in _INSERT_OPS:
+                setattr(ops, name, 3)  # BOOL_TRUE
         sp.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, first)
         sp.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, meta)
         sp.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
@@ -647,7 +654,8 @@ class _Clock:
 
 
 def _phase(data: _Data, vehicles: list[int], weight: int, seconds: float, start: Solution | None, *,
-           first: str, meta: str, solution_limit: int | None, breaks: bool = True) -> Solution | None:
+           first: str, meta: str, solution_limit: int | None, breaks: bool = True,
+           insert_ops: bool = False) -> Solution | None:
     """One search on a fresh model; ``breaks=False`` ignores drivers' breaks (a faster
     construction for large days; the next phase re-imposes them)."""
     model = _Model(data, vehicles, weight, breaks=breaks)
@@ -657,7 +665,7 @@ def _phase(data: _Data, vehicles: list[int], weight: int, seconds: float, start:
         # Deterministic mode: plain descent to a local optimum ends by itself; a
         # metaheuristic would only stop at the (wall-clock) time limit.
         meta = "GREEDY_DESCENT"
-    sp = model.search_params(seconds, first=first, meta=meta, solution_limit=solution_limit)
+    sp = model.search_params(seconds, first=first, meta=meta, solution_limit=solution_limit, insert_ops=insert_ops)
     initial = model.hint(start, sp) if start is not None else None
     assignment = model.run(sp, initial)
     if assignment is None and initial is not None:
@@ -669,11 +677,20 @@ def _phase(data: _Data, vehicles: list[int], weight: int, seconds: float, start:
     return model.to_solution(assignment)
 
 
+# Search variants, one per worker: first-solution strategy, metaheuristic, and
+# budget shares (construction; elimination stops when this share is left; one
+# elimination attempt).
+_INSERT_OPS = ("use_relocate_and_make_active", "use_node_pair_swap_active", "use_exchange_and_make_active",
+               "use_inactive_lns")
+
 _VARIANTS = (
-    {"first": "PARALLEL_CHEAPEST_INSERTION", "meta": "GUIDED_LOCAL_SEARCH"},
-    {"first": "LOCAL_CHEAPEST_INSERTION", "meta": "GUIDED_LOCAL_SEARCH"},
-    {"first": "SAVINGS", "meta": "SIMULATED_ANNEALING"},
-    {"first": "PATH_CHEAPEST_ARC", "meta": "TABU_SEARCH"},
+    {"first": "PARALLEL_CHEAPEST_INSERTION", "meta": "GUIDED_LOCAL_SEARCH", "construct": 0.2, "elim_stop": 0.35,
+     "elim_try": 0.08},
+    {"first": "LOCAL_CHEAPEST_INSERTION", "meta": "GUIDED_LOCAL_SEARCH", "construct": 0.2, "elim_stop": 0.35,
+     "elim_try": 0.12, "insert_ops": True},
+    {"first": "SAVINGS", "meta": "GUIDED_LOCAL_SEARCH", "construct": 0.2, "elim_stop": 0.35, "elim_try": 0.15},
+    {"first": "PARALLEL_CHEAPEST_INSERTION", "meta": "GUIDED_LOCAL_SEARCH", "construct": 0.2, "elim_stop": 0.35,
+     "elim_try": 0.15},
 )
 
 
@@ -681,7 +698,7 @@ def _pipeline(problem: Problem, params: SolveParams, variant: int, budget_s: flo
     clock = _Clock(time.monotonic() + budget_s)
     data = _prepare(problem, params)
     _set_weights(data)
-    strategy = _VARIANTS[variant % len(_VARIANTS)]
+    strategy = dict(_VARIANTS[variant % len(_VARIANTS)])
     det = params.deterministic
     all_vehicles = list(range(len(problem.vehicles)))
     if not data.requests or not all_vehicles:
@@ -693,7 +710,7 @@ def _pipeline(problem: Problem, params: SolveParams, variant: int, budget_s: flo
     if large:
         # Parallel cheapest insertion is quadratic in pairs and too slow past a few
         # hundred requests; local cheapest insertion scales.
-        strategy = {"first": "LOCAL_CHEAPEST_INSERTION", "meta": "GUIDED_LOCAL_SEARCH"}
+        strategy.update(first="LOCAL_CHEAPEST_INSERTION", construct=0.7)
 
     # 1. construct (deterministic mode: descend from several constructions, keep the best)
     firsts = [strategy["first"]]
@@ -702,7 +719,7 @@ def _pipeline(problem: Problem, params: SolveParams, variant: int, budget_s: flo
                    if f != strategy["first"]]
     best = None
     for first in firsts:
-        share = 0.7 if large else 0.2
+        share = strategy["construct"]
         cand = _phase(data, all_vehicles, data.vehicle_weight, max(0.05, clock.left() * share / len(firsts)),
                       params.previous, first=first, meta=strategy["meta"], solution_limit=limit(20 + 4 * n_req),
                       breaks=not large)
@@ -714,34 +731,47 @@ def _pipeline(problem: Problem, params: SolveParams, variant: int, budget_s: flo
     # A large day was constructed without breaks: only a later phase's plan is valid.
     needs_breaks = large and any(problem.vehicles[i].break_ is not None for i in all_vehicles)
 
-    # 2. fleet minimisation by route elimination
+    # 2. fleet minimisation by route elimination: drop the vehicle with the
+    # smallest route and search with the others, its requests unperformed and
+    # priced by their value. A failed attempt (requests still out) is continued
+    # from where it stopped, a few times, before another vehicle is tried.
     if params.minimize_vehicles and not large:
         failures = 0
-        tried: set[frozenset[str]] = set()
-        while clock.left() > budget_s * 0.35 and best.num_vehicles > 1 and failures < 3:
-            used = [r for r in best.used_routes if problem.vehicles.index(problem.vehicle(r.vehicle_id))
-                    not in data.locked_prefix]
-            if not used:
-                break
-            fleet = frozenset(r.vehicle_id for r in best.used_routes)
-            candidates = sorted(used, key=lambda r: (len(r.visits), r.travel_s))
-            victim = candidates[min(failures, len(candidates) - 1)]
-            key = fleet - {victim.vehicle_id}
-            if key in tried:
-                failures += 1
-                continue
-            tried.add(key)
-            keep = [i for i, v in enumerate(problem.vehicles) if v.id in key]
-            seconds = min(clock.left() - budget_s * 0.3, max(0.2, budget_s * 0.15))
+        skip: set[str] = set()  # vehicles whose elimination failed for the current fleet
+        pending: tuple[list[int], Solution] | None = None
+        while clock.left() > budget_s * strategy["elim_stop"] and best.num_vehicles > 1 and failures < 6:
+            if pending is None:
+                used = [r for r in best.used_routes if r.vehicle_id not in skip and
+                        problem.vehicles.index(problem.vehicle(r.vehicle_id)) not in data.locked_prefix]
+                if not used:
+                    break
+                victim = min(used, key=lambda r: (len(r.visits), r.travel_s))
+                fleet = {r.vehicle_id for r in best.used_routes} - {victim.vehicle_id}
+                keep = [i for i, v in enumerate(problem.vehicles) if v.id in fleet]
+                start, tries = best, 0
+            else:
+                keep, start = pending
+            # A continuation from the same point with the same search would repeat
+            # itself exactly; switch metaheuristic to explore differently.
+            meta = strategy["meta"] if pending is None else "TABU_SEARCH"
+            seconds = min(clock.left() - budget_s * (strategy["elim_stop"] - 0.05),
+                          max(0.2, budget_s * strategy["elim_try"]))
             if seconds <= 0.05:
                 break
-            cand = _phase(data, keep, data.vehicle_weight, seconds, best, first=strategy["first"],
-                          meta=strategy["meta"], solution_limit=limit(30 + 6 * n_req))
+            cand = _phase(data, keep, data.vehicle_weight, seconds, start, first=strategy["first"],
+                          meta=meta, solution_limit=limit(30 + 6 * n_req),
+                          insert_ops=strategy.get("insert_ops", False))
             if cand is not None and _score(problem, cand)[0] <= best_score[0]:
                 best, best_score = cand, _score(problem, cand)
-                failures = 0
+                failures, pending, skip = 0, None, set()
+                continue
+            failures += 1
+            tries += 1
+            if cand is not None and tries < 2 and not det and len(cand.dropped) <= max(1, len(victim.visits) // 4):
+                pending = (keep, cand)
             else:
-                failures += 1
+                pending = None
+                skip.add(victim.vehicle_id)
 
     # 3. cost on the final fleet. With identical vehicles the unused ones add
     # nothing but symmetry; otherwise they stay in, priced, so a better-placed
@@ -880,7 +910,7 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Solution:
     if workers == 1:
         sol = _pipeline(problem, params, params.seed, params.time_limit_s)
     else:
-        spawn_overhead = 1.5
+        spawn_overhead = 1.1  # process start and imports, measured ~0.5-1 s on a busy machine
         budget = max(0.5, params.time_limit_s - spawn_overhead)
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
