@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import math
 import warnings
@@ -263,6 +264,8 @@ def save_neighborhoods(session: Session, rows: list[dict], repaired: list[str], 
             max_lon=max_lon, max_lat=max_lat, centroid_lat=centroid.y, centroid_lon=centroid.x,
             is_demo=is_demo, imported_at=now)
         neighborhood = existing.get(row["name"])
+        if neighborhood is not None and not values["source"]:
+            values.pop("source")  # a file without sources keeps the figures' known source
         if neighborhood is None:
             neighborhood = Neighborhood(name=row["name"], **values)
             session.add(neighborhood)
@@ -391,21 +394,9 @@ def neighborhood_stats(session: Session, start: dt.datetime | None, end: dt.date
         query = query.where(DeliveryRecord.delivered_at < end)
     grams_by_id = {nid: int(total or 0) for nid, total in session.execute(query)}
 
-    centroids = gpd.GeoDataFrame({"nid": [n.id for n in neighborhoods]},
-                                 geometry=gpd.points_from_xy([n.centroid_lon for n in neighborhoods],
-                                                             [n.centroid_lat for n in neighborhoods]), crs=WGS84)
-    sites = help_sites(session)
-    distance_m: dict[int, float] = {}
-    nearest: dict[int, str] = {}
-    if sites:
-        utm = centroids.estimate_utm_crs()
-        site_frame = gpd.GeoDataFrame({"site": [s.name for s in sites]},
-                                      geometry=gpd.points_from_xy([s.longitude for s in sites], [s.latitude for s in sites]),
-                                      crs=WGS84).to_crs(utm)
-        joined = gpd.sjoin_nearest(centroids.to_crs(utm), site_frame, how="left", distance_col="distance_m")
-        joined = joined[~joined.index.duplicated(keep="first")]
-        for nid, site, dist in zip(joined["nid"], joined["site"], joined["distance_m"]):
-            distance_m[int(nid)], nearest[int(nid)] = float(dist), site
+    distance_m, nearest = _nearest_sites(
+        tuple((n.id, n.centroid_lon, n.centroid_lat) for n in neighborhoods),
+        tuple((s.name, s.longitude, s.latitude) for s in help_sites(session)))
 
     stats = []
     for n in neighborhoods:
@@ -419,6 +410,29 @@ def neighborhood_stats(session: Session, start: dt.datetime | None, end: dt.date
             underserved_score=None, rank=None, is_demo=n.is_demo))
     _score(stats)
     return sorted(stats, key=lambda s: (s.rank is None, s.rank or 0, s.name))
+
+
+@functools.lru_cache(maxsize=16)
+def _nearest_sites(centroids: tuple, sites: tuple) -> tuple[dict[int, float], dict[int, str]]:
+    """Metres from each centroid (id, lon, lat) to the nearest site (name, lon, lat), in the local UTM zone.
+
+    Cached on its inputs: the answer changes only when neighborhoods or sites move,
+    and building the projections costs more than the dashboard's SQL.
+    """
+    if not centroids or not sites:
+        return {}, {}
+    frame = gpd.GeoDataFrame({"nid": [c[0] for c in centroids]},
+                             geometry=gpd.points_from_xy([c[1] for c in centroids], [c[2] for c in centroids]), crs=WGS84)
+    utm = frame.estimate_utm_crs()
+    site_frame = gpd.GeoDataFrame({"site": [s[0] for s in sites]},
+                                  geometry=gpd.points_from_xy([s[1] for s in sites], [s[2] for s in sites]),
+                                  crs=WGS84).to_crs(utm)
+    joined = gpd.sjoin_nearest(frame.to_crs(utm), site_frame, how="left", distance_col="distance_m")
+    joined = joined[~joined.index.duplicated(keep="first")]
+    distance_m, nearest = {}, {}
+    for nid, site, dist in zip(joined["nid"], joined["site"], joined["distance_m"]):
+        distance_m[int(nid)], nearest[int(nid)] = float(dist), site
+    return distance_m, nearest
 
 
 def _score(stats: list[NeighborhoodStats]) -> None:

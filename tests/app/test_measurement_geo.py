@@ -228,3 +228,14 @@ def test_the_demo_neighborhoods_load_and_are_labelled_demo(session):
     names = session.scalars(select(Neighborhood).order_by(Neighborhood.name)).all()
     assert all(n.is_demo and "DEMO DATA" in n.source for n in names)
     assert all(Polygon(json.loads(n.geometry)["coordinates"][0]).is_valid for n in names)
+
+
+def test_an_empty_file_a_fractional_population_and_a_bad_year_are_refused(session, tmp_path):
+    empty = write_geojson(tmp_path / "e.geojson", [])
+    with pytest.raises(ValidationError, match="holds no features"):
+        geo.import_neighborhoods(session, empty, NOW)
+    with pytest.raises(ValidationError, match=r"feature 1 \(West\): population 10.5 is not a whole number"):
+        geo.import_neighborhoods(session, two_squares(tmp_path, population=10.5), NOW)
+    with pytest.raises(ValidationError, match=r"feature 1 \(West\): year 'soon' is not a year"):
+        geo.import_neighborhoods(session, two_squares(tmp_path, year="soon"), NOW)
+    assert count(session) == 0
