@@ -18,7 +18,7 @@ DROP_REASONS: Mapping[str, str] = {
     "storage_class": "no available vehicle can carry {storage} food",
     "too_large": "its load is larger than every vehicle that could carry it",
     "unreachable": "one of its locations cannot be reached by road from the drivers' start points",
-    "ride_time": "its maximum ride time is shorter than the direct drive between pickup and delivery",
+    "ride_time": "its maximum ride time is shorter than the direct drive (or the wait for the delivery window)",
     "window_unreachable": "its time windows cannot be reached within any driver's shift",
     "not_enough_drivers": "not enough drivers or driver time to fit it in with the other requests",
 }

@@ -41,6 +41,9 @@ TIME_SCALE = 1000  # internal time unit: 1 ms
 COST_SCALE = 1000  # internal cost unit: 1 ms or 1 mm
 _MAX_OBJECTIVE = 2**61
 _INF_TIME = 10**13  # an arc that cannot be driven (scaled); far beyond any horizon
+#: Past this many requests, construction uses local cheapest insertion without break
+#: intervals and route elimination is skipped (see _pipeline).
+LARGE_DAY = 300
 
 
 @dataclass(frozen=True)
@@ -245,8 +248,13 @@ def _precheck(data: _Data, r: Request) -> tuple[str | None, list[int]]:
             reach.append(i)
     if not reach:
         return "unreachable", []
-    if r.max_ride_s is not None and p.service_s + T[lp, ld] > r.max_ride_s + 1e-9:
-        return "ride_time", []
+    if r.max_ride_s is not None:
+        shortest = p.service_s + T[lp, ld]
+        if p.windows is not None and d.windows is not None:
+            # Waiting counts too: the latest pickup start to the earliest delivery start.
+            shortest = max(shortest, d.windows[0].start_s - p.windows[-1].end_s)
+        if shortest > r.max_ride_s + 1e-9:
+            return "ride_time", []
     ok_window = []
     for i in reach:
         v = vehicles[i]
@@ -706,7 +714,7 @@ def _pipeline(problem: Problem, params: SolveParams, variant: int, budget_s: flo
     n_req = len(data.requests)
     limit = (lambda n: n) if det else (lambda n: None)
 
-    large = n_req > 300
+    large = n_req > LARGE_DAY
     if large:
         # Parallel cheapest insertion is quadratic in pairs and too slow past a few
         # hundred requests; local cheapest insertion scales.
