@@ -216,3 +216,16 @@ def test_someone_acting_for_two_recipients_names_one_with_recipient_id(api, post
     assert ask.status_code == 422 and "Rose Family Shelter" in ask.get_json()["fields"]["recipient_id"]
     claim = api.post(f"/api/v1/donations/{donation_id}/claims", "foodbank", json={"kg": 1, "recipient_id": shelter_id})
     assert claim.status_code == 201 and claim.get_json()["recipient"]["id"] == shelter_id
+
+
+def test_a_claim_may_name_its_own_need_but_not_another_organizations(api, posted, now):
+    donation_id, _ = posted()
+    need_body = {"category": "bakery", "storage": "ambient", "kg": 50, "needed_by": iso(now + dt.timedelta(days=1))}
+    shelter_need = api.post("/api/v1/needs", "shelter", json=need_body).get_json()["id"]
+    foodbank_need = api.post("/api/v1/needs", "foodbank", json=need_body).get_json()["id"]
+    refused = api.post(f"/api/v1/donations/{donation_id}/claims", "foodbank", json={"kg": 1, "need_id": shelter_need})
+    assert refused.status_code == 422 and "need_id" in refused.get_json()["fields"]
+    unknown = api.post(f"/api/v1/donations/{donation_id}/claims", "foodbank", json={"kg": 1, "need_id": 10**15})
+    assert unknown.status_code == 422 and "need_id" in unknown.get_json()["fields"]
+    claim = api.post(f"/api/v1/donations/{donation_id}/claims", "foodbank", json={"kg": 1, "need_id": foodbank_need})
+    assert claim.status_code == 201 and claim.get_json()["need_id"] == foodbank_need

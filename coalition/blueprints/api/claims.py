@@ -10,7 +10,6 @@ from coalition import permissions
 from coalition.blueprints.api import bp
 from coalition.blueprints.api.common import (
     ID,
-    MAX_ID,
     V1,
     check_id,
     created,
@@ -22,12 +21,12 @@ from coalition.blueprints.api.common import (
 )
 from coalition.blueprints.api.donations import load_donation
 from coalition.blueprints.api.serializers import claim_json
-from coalition.errors import DomainError, ValidationError
+from coalition.errors import DomainError, NotFound, ValidationError
 from coalition.extensions import db
-from coalition.models import Claim, Need
+from coalition.models import Claim
 from coalition.models.base import utcnow
 from coalition.permissions import login_required
-from coalition.services import claims, donations, organizations
+from coalition.services import claims, donations, needs, organizations
 
 WINDOW_FIELDS = {"delivery_start": "delivery_window.start", "delivery_end": "delivery_window.end"}
 # Without a delivery window, the food is expected within this long after the pickup window closes.
@@ -118,9 +117,10 @@ def claim_donation(donation_id: int):
                                   lambda i: organizations.get_organization(db.session, i), permissions.can_claim_for)
     need = None
     if need_id is not None:
-        need = db.session.get(Need, need_id) if 1 <= need_id <= MAX_ID else None
-        if need is None:
-            raise ValidationError("There is no such need.", {"need_id": "Unknown need."})
+        try:
+            need = needs.get_need(db.session, check_id(need_id, "need"))
+        except NotFound:
+            raise ValidationError("There is no such need.", {"need_id": "Unknown need."}) from None
     now = utcnow()
     start, end = window if window else default_delivery_window(donation.pickup_end, now)
     claim = finish_write(claims.claim_line, line.id, recipient, kg, start, end, now, need)

@@ -16,7 +16,6 @@ from coalition.blueprints.api.common import (
     json_body,
     pick_organization,
     query_flag,
-    query_id,
     renamed,
 )
 from coalition.blueprints.api.serializers import donation_json, line_json
@@ -97,10 +96,11 @@ def create(kind: DonationKind):
     donor_id = body.integer("donor_id")
     pickup = body.window("pickup_window", True, "the pickup window") or (None, None)
     available = body.window("available") if kind is DonationKind.PRODUCE else None
+    allow_split = body.boolean("allow_split")
     data = donations.DonationInput(
         lines=read_lines(body, kind), pickup_start=pickup[0], pickup_end=pickup[1],
         notes=body.string("notes", max_length=2000) or "",
-        allow_split=True if body.boolean("allow_split") is None else body.boolean("allow_split"), kind=kind,
+        allow_split=True if allow_split is None else allow_split, kind=kind,
         available_from=available[0] if available else None, available_until=available[1] if available else None,
     )
     body.finish()
