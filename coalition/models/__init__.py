@@ -19,6 +19,19 @@ from coalition.models.measurement import (  # noqa: F401  (registers the measure
 from coalition.models.need import Need, NeedStatus
 from coalition.models.notification import Notification, NotificationKind, NotificationPreference
 from coalition.models.organization import WEEKDAYS, Organization, OrganizationKind
+from coalition.models.route_plan import (
+    FoodSafetyRule,
+    PlanDrop,
+    PlanStatus,
+    ProblemKind,
+    Route,
+    RoutePlan,
+    Stop,
+    StopAction,
+    StopKind,
+    StopStatus,
+)
+from coalition.models.shift import ColdChain, DriverShift, PlaceKind, ShiftPattern, ShiftStatus
 from coalition.models.sign_in import SignInFailure
 from coalition.models.user import Membership, Role, User, normalize_email
 
@@ -29,4 +42,6 @@ __all__ = [
     "Notification", "NotificationKind", "NotificationPreference", "Organization", "OrganizationKind",
     "PriorityPartner", "RecurringSchedule", "Role", "SignInFailure", "StorageClass", "User",
     "grams", "kg", "normalize_email",
+    "ColdChain", "DriverShift", "FoodSafetyRule", "PlaceKind", "PlanDrop", "PlanStatus", "ProblemKind", "Route",
+    "RoutePlan", "ShiftPattern", "ShiftStatus", "Stop", "StopAction", "StopKind", "StopStatus",
 ]
