@@ -304,8 +304,30 @@ NEEDS_PATHS = {
 }
 
 
+# Served by the measurement blueprint (coalition/blueprints/measurement/api.py), described here with the rest.
+MONTH = {"type": "string", "pattern": r"^\d{4}-\d{2}$", "example": "2026-01"}
+INDICATORS_PATHS = {
+    "/api/v1/indicators": {"get": op(
+        "getIndicators", "The coalition's shared indicators (kg rescued and distributed, meals, people served, goal)",
+        "200", "Indicators", "422", tag="measurement",
+        parameters=[query("from", MONTH, "First month, YYYY-MM (default: 12 months back)"),
+                    query("to", MONTH, "Last month, YYYY-MM (default: this month)"),
+                    query("group_by", {"type": "string"}, "Comma-separated: month, year, category, storage, "
+                          "donor_kind, partner, donor, neighborhood (partner and donor: the backbone only)"),
+                    query("organization_id", ID_SCHEMA, "One partner's own figures (its people or the backbone)")])},
+}
+SCHEMAS["Indicators"] = obj({
+    "period": obj({"from": TEXT, "to": TEXT, "start": DATE_TIME, "end": DATE_TIME}),
+    "organization_id": {"type": "integer", "nullable": True},
+    "goal": {"type": "object", "nullable": True},
+    "kg_rescued": KG_OUT, "kg_distributed": KG_OUT, "meals_distributed": {"type": "number"},
+    "people_served": {"type": "integer", "nullable": True}, "groups": {"type": "object"},
+    "definitions": {"type": "object"},
+}, ["period", "kg_rescued", "kg_distributed"])
+
+
 def document() -> dict:
-    paths = {**PATHS, **NEEDS_PATHS}
+    paths = {**PATHS, **NEEDS_PATHS, **INDICATORS_PATHS}
     return {
         "openapi": "3.0.3",
         "info": {
