@@ -42,6 +42,36 @@ Requests that cannot be served are in ``solution.dropped`` with a reason code
 (:data:`DROP_REASONS`) and a message; invalid input raises
 :class:`ProblemError` naming the offending item.
 
+Signatures (all dataclasses are frozen and validated on construction)::
+
+    Location(lat=None, lon=None, index=None)          # lat/lon degrees, or a matrix row
+    TimeWindow(start_s, end_s)                         # service may start in [start_s, end_s]
+    Break(window: TimeWindow, duration_s)              # break must start within window
+    StopSpec(location, service_s=0, windows=None)      # windows: tuple[TimeWindow, ...] | None (any time)
+    Depot(id, location, service_s=0, windows=None)
+    Request(id, kind="pickup_delivery", pickup=None, delivery=None, load={"kg": 0},
+            storage_class="ambient", max_ride_s=None, value=1, depot=None)
+    Vehicle(id, start, end=None, shift=TimeWindow(0, 86400), capacity={"kg": 0},
+            cold_chain="none", max_duration_s=None, break_=None, fixed_cost=0)   # end=None: open route
+    Problem(requests=(), vehicles=(), depots=(), matrix=None, objective="duration")
+    SolveParams(time_limit_s=10.0, deterministic=False, seed=0, num_workers=1,
+                minimize_vehicles=True, previous=None, done=frozenset(), now_s=None)
+    solve(problem, params=None) -> Solution
+    validate(problem, solution) -> list[Violation]
+
+    Solution(routes: tuple[Route], dropped: tuple[DroppedRequest], status: "ok"|"partial"|"empty",
+             objective, runtime_s, stats); .num_vehicles .distance_m .travel_s .to_dict()
+             .from_dict(d) .summary() .route_of(vehicle_id)
+    Route(vehicle_id, visits: tuple[Visit], start_s, end_s, distance_m, travel_s, break_start_s)
+    Visit(request_id, kind: "pickup"|"delivery", arrival_s, start_s, departure_s, load_after: dict)
+    DroppedRequest(request_id, reason, message)        # reason codes: DROP_REASONS
+
+Matrix providers: ``HaversineProvider(speed_kmh=30, circuity=1.3)`` (default),
+``PrecomputedMatrix(duration_s, distance_m=None)`` for ``Location(index=i)``,
+``OsrmProvider(base_url, profile="driving", timeout_s=10, batch_size=100)``
+(raises :class:`MatrixError`). The web app should pass ``num_workers=2`` only
+from a context that may start processes (a job worker, not a request thread).
+
 Re-optimization: ``solve(problem, SolveParams(previous=old_solution,
 done={("r1", "pickup")}, now_s=...))`` keeps the done visits first on their
 vehicles (loads picked up stay on board) and re-plans the rest, warm-started

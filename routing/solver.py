@@ -692,13 +692,16 @@ _INSERT_OPS = ("use_relocate_and_make_active", "use_node_pair_swap_active", "use
                "use_inactive_lns")
 
 _VARIANTS = (
+    # worker 0: eliminate the smallest routes in turn, each with one guided local search
     {"first": "PARALLEL_CHEAPEST_INSERTION", "meta": "GUIDED_LOCAL_SEARCH", "construct": 0.2, "elim_stop": 0.35,
-     "elim_try": 0.08},
+     "elim_try": 0.15, "continue": False},
+    # worker 1: shorter attempts, continue near-misses with tabu search, insertion operators
     {"first": "LOCAL_CHEAPEST_INSERTION", "meta": "GUIDED_LOCAL_SEARCH", "construct": 0.2, "elim_stop": 0.35,
-     "elim_try": 0.12, "insert_ops": True},
-    {"first": "SAVINGS", "meta": "GUIDED_LOCAL_SEARCH", "construct": 0.2, "elim_stop": 0.35, "elim_try": 0.15},
+     "elim_try": 0.12, "insert_ops": True, "continue": True},
+    {"first": "SAVINGS", "meta": "GUIDED_LOCAL_SEARCH", "construct": 0.2, "elim_stop": 0.35, "elim_try": 0.15,
+     "continue": False},
     {"first": "PARALLEL_CHEAPEST_INSERTION", "meta": "GUIDED_LOCAL_SEARCH", "construct": 0.2, "elim_stop": 0.35,
-     "elim_try": 0.15},
+     "elim_try": 0.15, "continue": True},
 )
 
 
@@ -747,13 +750,16 @@ def _pipeline(problem: Problem, params: SolveParams, variant: int, budget_s: flo
         failures = 0
         skip: set[str] = set()  # vehicles whose elimination failed for the current fleet
         pending: tuple[list[int], Solution] | None = None
-        while clock.left() > budget_s * strategy["elim_stop"] and best.num_vehicles > 1 and failures < 6:
+        max_failures = 6 if strategy["continue"] else 3
+        while clock.left() > budget_s * strategy["elim_stop"] and best.num_vehicles > 1 and failures < max_failures:
             if pending is None:
                 used = [r for r in best.used_routes if r.vehicle_id not in skip and
                         problem.vehicles.index(problem.vehicle(r.vehicle_id)) not in data.locked_prefix]
                 if not used:
                     break
-                victim = min(used, key=lambda r: (len(r.visits), r.travel_s))
+                ranked = sorted(used, key=lambda r: (len(r.visits), r.travel_s))
+                # Without continuation, successive failures try the next smallest routes.
+                victim = ranked[0] if strategy["continue"] else ranked[min(failures, len(ranked) - 1)]
                 fleet = {r.vehicle_id for r in best.used_routes} - {victim.vehicle_id}
                 keep = [i for i, v in enumerate(problem.vehicles) if v.id in fleet]
                 start, tries = best, 0
@@ -775,11 +781,13 @@ def _pipeline(problem: Problem, params: SolveParams, variant: int, budget_s: flo
                 continue
             failures += 1
             tries += 1
-            if cand is not None and tries < 2 and not det and len(cand.dropped) <= max(1, len(victim.visits) // 4):
+            if (strategy["continue"] and cand is not None and tries < 2 and not det
+                    and len(cand.dropped) <= max(1, len(victim.visits) // 4)):
                 pending = (keep, cand)
             else:
                 pending = None
-                skip.add(victim.vehicle_id)
+                if strategy["continue"]:
+                    skip.add(victim.vehicle_id)
 
     # 3. cost on the final fleet. With identical vehicles the unused ones add
     # nothing but symmetry; otherwise they stay in, priced, so a better-placed
@@ -918,7 +926,7 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Solution:
     if workers == 1:
         sol = _pipeline(problem, params, params.seed, params.time_limit_s)
     else:
-        spawn_overhead = 1.1  # process start and imports, measured ~0.5-1 s on a busy machine
+        spawn_overhead = 1.3  # process start and imports, measured ~0.5-1 s on a busy machine
         budget = max(0.5, params.time_limit_s - spawn_overhead)
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
