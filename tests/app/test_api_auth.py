@@ -175,3 +175,12 @@ def test_revoking_needs_a_bearer_token(login_as):
     response = client.delete("/api/v1/auth/token", headers={"X-CSRFToken": token})
     assert response.status_code == 400
     assert "Bearer" in response.get_json()["error"]
+
+
+def test_a_request_with_both_a_session_cookie_and_a_bearer_token_is_refused(login_as, api):
+    """The client must not act as the cookie's user while it believes it uses its token's."""
+    token = api.token("foodbank")
+    client = login_as("grocer")
+    response = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+    assert response.status_code == 400
+    assert "not both" in response.get_json()["error"]

@@ -7,7 +7,7 @@ loaded through Flask-Login's request loader so ``current_user`` and the
 permission predicates work exactly as on the pages. A signed-in browser
 session works too, but then every state-changing request must carry the
 page's CSRF token in an ``X-CSRFToken`` header; bearer requests need none
-(a cross-site page cannot set that header).
+(a cross-site page cannot set that header). A request carrying both is refused.
 """
 from flask import Blueprint
 

@@ -52,12 +52,17 @@ def _authenticate():
     if request.endpoint in PUBLIC_ENDPOINTS:
         return None
     authenticated = current_user.is_authenticated  # loads the user: session cookie first, then bearer token
+    bearer = bearer_secret() is not None
     if not authenticated:
-        if bearer_secret() is not None:
+        if bearer:
             return error_response(401, "This token is not valid: it is unknown, expired or revoked. Ask for a new one.")
         return None  # login_required answers 401
     if g.get("api_token") is not None:
         return None
+    if bearer:
+        # Flask-Login took the session cookie and never looked at the token: say so rather than
+        # act as someone the client may not mean.
+        return error_response(400, "Send either a bearer token or a session cookie, not both.")
     config = current_app.config
     if config.get("WTF_CSRF_ENABLED", True) and request.method in config["WTF_CSRF_METHODS"]:
         try:
