@@ -208,6 +208,8 @@ def run(database: str | None, rows: int, years: int, neighborhoods: int, repeats
                 (f"by neighborhood, {label}", lambda f=filters: indicators.breakdown(session, f, "neighborhood", settings)),
                 (f"neighborhood stats, {label}",
                  lambda f=filters: geo.neighborhood_stats(session, f.start, f.end, settings.kg_per_meal)),
+                (f"totals + 5 breakdowns in one scan, {label}",
+                 lambda f=filters: indicators.scan(session, f, indicators.COMBINABLE, settings)),
                 (f"share rescued, {label}", lambda f=filters: indicators.share_rescued(session, f)),
                 (f"one partner's totals, {label}",
                  lambda f=filters: indicators.totals(session, indicators.Filters(f.start, f.end, recipients[0].id), settings)),

@@ -384,6 +384,74 @@ def breakdown(session: Session, filters: Filters, by: str, settings: CoalitionSe
     return rows
 
 
+COMBINABLE = ("category", "storage", "donor_kind", "partner", "donor")
+
+
+def breakdowns(session: Session, filters: Filters, groupings: tuple[str, ...],
+               settings: CoalitionSettings | None = None) -> dict[str, list[Row]]:
+    """Several breakdowns from one scan (see :func:`scan`); same rows, labels and order as :func:`breakdown`."""
+    if any(g not in COMBINABLE for g in groupings):
+        return {g: breakdown(session, filters, g, settings) for g in groupings}
+    return scan(session, filters, groupings, settings)[0]
+
+
+def scan(session: Session, filters: Filters, groupings: tuple[str, ...],
+         settings: CoalitionSettings | None = None) -> tuple[dict[str, list[Row]], Totals]:
+    """The dashboard's breakdowns and totals from one pass over the period's delivery records.
+
+    Groups once by category, storage, donor and recipient (a few thousand
+    groups at most, whatever the number of records), then adds up in Python.
+    """
+    settings = settings or get_settings(session)
+    dialect = session.get_bind().dialect.name
+    timed = DeliveryRecord.posted_at.is_not(None) & DeliveryRecord.picked_up_at.is_not(None)
+    wait = _seconds_between(DeliveryRecord.picked_up_at, DeliveryRecord.posted_at, dialect)
+    keys = (DeliveryRecord.category, DeliveryRecord.storage, DeliveryRecord.donor_id, DeliveryRecord.recipient_id)
+    query = select(*keys, func.count(DeliveryRecord.id), func.sum(DeliveryRecord.picked_up_g),
+                   func.sum(DeliveryRecord.quantity_g), func.sum(DeliveryRecord.volunteer_minutes),
+                   func.sum(DeliveryRecord.distance_m), func.sum(case((timed, wait))), func.count(case((timed, 1)))
+                   ).group_by(*keys)
+    groups = session.execute(_where(query, filters)).all()
+    organizations = {o.id: o for o in session.scalars(select(Organization))}
+    result = {}
+    for grouping in groupings:
+        sums: dict = {}
+        for category, storage, donor_id, recipient_id, count, rescued, distributed, *_rest in groups:
+            if grouping == "category":
+                key, label = category.value, category.label
+            elif grouping == "storage":
+                key, label = storage.value, storage.label
+            elif grouping == "donor_kind":
+                kind = organizations[donor_id].kind
+                key, label = kind.value, kind.label
+            else:
+                org_id = recipient_id if grouping == "partner" else donor_id
+                key, label = str(org_id), organizations[org_id].name
+            entry = sums.setdefault(key, [label, 0, 0, 0])
+            entry[1] += int(count)
+            entry[2] += int(rescued or 0)
+            entry[3] += int(distributed or 0)
+        rows = [Row(key, label, count, rescued / 1000, distributed / 1000, distributed / 1000 / settings.kg_per_meal)
+                for key, (label, count, rescued, distributed) in sums.items()]
+        rows.sort(key=lambda r: (-r.kg_distributed, r.label))
+        result[grouping] = rows
+
+    def total(index: int):
+        values = [g[index] for g in groups if g[index] is not None]
+        return sum(int(v) if index != 9 else float(v) for v in values) if values else None
+
+    distributed_g = total(6) or 0
+    timed_count = total(10) or 0
+    kg_distributed = distributed_g / 1000
+    totals_ = Totals(
+        deliveries=total(4) or 0, kg_rescued=(total(5) or 0) / 1000, kg_distributed=kg_distributed,
+        meals=kg_distributed / settings.kg_per_meal, co2e_kg=kg_distributed * settings.co2e_per_kg,
+        volunteer_hours=None if total(7) is None else total(7) / 60,
+        driver_km=None if total(8) is None else total(8) / 1000,
+        hours_to_pickup=(total(9) / timed_count / 3600) if timed_count else None)
+    return result, totals_
+
+
 def share_rescued(session: Session, filters: Filters) -> float | None:
     """Delivered kg from donations posted in the period / kg posted in the period, in percent.
 
@@ -515,22 +583,22 @@ def build_dashboard(session: Session, filters: Filters, partner: Organization | 
     coalition = Filters(filters.start, filters.end)
     start_day, end_day = filters.start.date(), filters.end.date()
     groupings = ("category", "storage", "donor_kind") if public else ("category", "storage", "donor_kind", "partner", "donor")
+    by, coalition_totals = scan(session, coalition, groupings, settings)
     dashboard = Dashboard(
-        filters=coalition, settings=settings, totals=totals(session, coalition, settings),
+        filters=coalition, settings=settings, totals=coalition_totals,
         share_rescued=share_rescued(session, coalition), people=people_served(session, start_day, end_day),
         progress=goal_progress(session),
         city_rates=[(v.period_start.year, v.value, v.source) for v in city_series(session)],
         months=_fill_months(breakdown(session, coalition, "month", settings), coalition, settings),
-        by={g: breakdown(session, coalition, g, settings) for g in groupings},
+        by=by,
         neighborhoods=geo.neighborhood_stats(session, filters.start, filters.end, settings.kg_per_meal),
     )
     if partner is not None:
         own = Filters(filters.start, filters.end, partner.id)
         dashboard.partner = partner
-        dashboard.partner_totals = totals(session, own, settings)
+        dashboard.by, dashboard.partner_totals = scan(session, own, ("category", "storage"), settings)
         dashboard.partner_months = _fill_months(breakdown(session, own, "month", settings), own, settings)
         dashboard.partner_people = people_served(session, start_day, end_day, partner.id)
-        dashboard.by = {g: breakdown(session, own, g, settings) for g in ("category", "storage")}
     return dashboard
 
 

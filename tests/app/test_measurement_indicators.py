@@ -175,3 +175,21 @@ def test_goal_input_is_checked(session, user):
     assert "milestones" in caught.value.fields
     with pytest.raises(ValidationError):
         indicators.parse_milestones("2027: 14")
+
+
+def test_the_dashboards_one_scan_breakdowns_equal_the_single_breakdowns(session, march):
+    combined = indicators.breakdowns(session, MARCH, indicators.COMBINABLE)
+    for grouping in indicators.COMBINABLE:
+        assert combined[grouping] == indicators.breakdown(session, MARCH, grouping), grouping
+
+
+def test_the_one_scan_totals_equal_the_totals_query(session, deliver, march):
+    posted = dt.datetime(2026, 3, 10, 12, tzinfo=UTC)
+    deliver(5, volunteer_minutes=90, distance_m=12500, posted_at=posted, picked_up_at=posted + dt.timedelta(hours=1))
+    _by, scanned = indicators.scan(session, MARCH, ())
+    expected = indicators.totals(session, MARCH)
+    assert scanned.deliveries == expected.deliveries == 4
+    for name in ("kg_rescued", "kg_distributed", "meals", "co2e_kg", "volunteer_hours", "driver_km", "hours_to_pickup"):
+        assert getattr(scanned, name) == pytest.approx(getattr(expected, name)), name
+    _by, empty = indicators.scan(session, Filters(dt.datetime(2020, 1, 1, tzinfo=UTC), dt.datetime(2020, 2, 1, tzinfo=UTC)), ())
+    assert (empty.deliveries, empty.kg_distributed, empty.volunteer_hours, empty.hours_to_pickup) == (0, 0, None, None)
