@@ -21,7 +21,7 @@ from coalition.models import (
     grams,
 )
 from coalition.services import audit, deliveries, notifications
-from coalition.services.donations import remaining_g, reserved_for_other, validate_window
+from coalition.services.donations import MAX_LINE_KG, remaining_g, reserved_for_other, validate_window
 
 MAX_DELIVERY_WINDOW = dt.timedelta(days=7)
 
@@ -66,6 +66,8 @@ def claim_line(
     errors: dict[str, str] = {}
     if kg is not None and (isinstance(kg, bool) or not isinstance(kg, (int, float)) or not math.isfinite(kg) or kg <= 0):
         errors["kg"] = "Claim more than 0 kg."
+    elif kg is not None and kg > MAX_LINE_KG:
+        errors["kg"] = f"No line holds more than {MAX_LINE_KG} kg."
     elif kg is not None and grams(kg) == 0:
         errors["kg"] = "Claim at least 1 gram."
     validate_window(delivery_start, delivery_end, now, "delivery", errors, MAX_DELIVERY_WINDOW, "delivery window")
@@ -206,6 +208,8 @@ def record_movement(session: Session, actor: User | None, claim: Claim, picked_u
     for name, value in (("picked_up_kg", picked_up_kg), ("delivered_kg", delivered_kg)):
         if value is not None and (not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0):
             errors[name] = "Give 0 or more kg."
+        elif value is not None and value > MAX_LINE_KG:
+            errors[name] = f"No line holds more than {MAX_LINE_KG} kg."
     if not errors and 0 in (picked_up_kg, delivered_kg) and not (reason or "").strip():
         errors["reason"] = "Nothing moved: say why (not ready, nothing to collect, refused...)."
     if errors:

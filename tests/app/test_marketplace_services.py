@@ -228,3 +228,18 @@ def test_open_supply_is_sorted_by_distance_and_filtered_by_category(make_donatio
     dairy = donations.list_open_supply(session, viewer, now, category=donations.FoodCategory.DAIRY)
     assert [i.donation.id for i in dairy] == [near.id]
     assert dairy[0].time_left == near.pickup_end - now
+
+
+@pytest.mark.parametrize("kg", [1e306, 10_001, float("inf")])
+def test_an_absurd_claim_is_a_validation_error_not_a_crash(make_donation, session, user, org, now, window, kg):
+    line = make_donation(kg=10).lines[0]
+    with pytest.raises(ValidationError) as error:
+        claims.claim_line(session, user("foodbank@example.org"), line.id, org("Columbia Regional Food Bank"), kg, *window, now)
+    assert "kg" in error.value.fields
+
+
+def test_an_absurd_recorded_weight_is_a_validation_error(make_donation, session, user, org, now, window):
+    line = make_donation(kg=10).lines[0]
+    claim = claims.claim_line(session, user("foodbank@example.org"), line.id, org("Columbia Regional Food Bank"), 5, *window, now)
+    with pytest.raises(ValidationError):
+        claims.record_movement(session, None, claim, 1e306, None, "", now)
