@@ -247,6 +247,35 @@ def can_report_for_any(user: User | None) -> bool:
     return bool(recipient_organizations(user)) or is_backbone_staff(user)
 
 
+# --- dispatch, driver side: the driver app, rescues, cover, corrections --------------
+
+def is_driver(user: User | None) -> bool:
+    """Volunteer drivers (an active driver membership anywhere) use the driver app, take rescues and cover shifts."""
+    return _signed_in(user) and any(m.role is Role.DRIVER for m in user.active_memberships())
+
+
+def can_drive_stop(user: User | None, stop) -> bool:
+    """Only the acting driver of a published route (the shift's cover, else its own driver) records its stops."""
+    from coalition.models import PlanStatus
+
+    route = stop.route
+    return (_signed_in(user) and route.plan.status is PlanStatus.PUBLISHED
+            and route.shift.acting_driver_id == user.id)
+
+
+def can_request_cover(user: User | None, shift) -> bool:
+    return _signed_in(user) and shift.driver_id == user.id and shift.covered_by_id is None
+
+
+def can_cover_shift(user: User | None, shift) -> bool:
+    return is_driver(user) and shift.driver_id != user.id
+
+
+def can_dispatch(user: User | None) -> bool:
+    """The backbone offers rescues, sees uncovered work and corrects delivered kg after the fact."""
+    return is_backbone_staff(user)
+
+
 def authorize(allowed: bool, message: str = "You do not have permission to do that.") -> None:
     """Raise PermissionDenied unless ``allowed``; views call it after loading the object."""
     if not allowed:

@@ -202,8 +202,13 @@ def schedule_claim(session: Session, actor: User, claim: Claim, delivery_start: 
 
 
 def record_movement(session: Session, actor: User | None, claim: Claim, picked_up_kg: float | None,
-                    delivered_kg: float | None, reason: str, now: dt.datetime) -> Claim:
-    """Record what actually moved. It may differ from the claim; a zero needs a reason."""
+                    delivered_kg: float | None, reason: str, now: dt.datetime, *,
+                    route_id: int | None = None, driver: User | None = None) -> Claim:
+    """Record what actually moved. It may differ from the claim; a zero needs a reason.
+
+    A delivery also records (or replaces) the claim's one delivery record, with
+    the route and driver that carried it when dispatch passes them.
+    """
     errors: dict[str, str] = {}
     for name, value in (("picked_up_kg", picked_up_kg), ("delivered_kg", delivered_kg)):
         if value is not None and (not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0):
@@ -224,7 +229,7 @@ def record_movement(session: Session, actor: User | None, claim: Claim, picked_u
     audit.record(session, actor, "claim", claim.id, claim.status.value, now, claim.recipient_id,
                  picked_up_kg=picked_up_kg, delivered_kg=delivered_kg, reason=claim.shortfall_reason)
     if delivered_kg is not None:  # kg distributed come only from delivery records
-        deliveries.record_claim_delivery(session, actor, claim, now)
+        deliveries.record_claim_delivery(session, actor, claim, now, route_id=route_id, driver=driver)
     session.flush()
     return claim
 

@@ -100,12 +100,14 @@ def record_delivery(
     return record
 
 
-def record_claim_delivery(session: Session, actor: User | None, claim: Claim, now: dt.datetime) -> DeliveryRecord | None:
+def record_claim_delivery(session: Session, actor: User | None, claim: Claim, now: dt.datetime, *,
+                          route_id: int | None = None, driver: User | None = None) -> DeliveryRecord | None:
     """Record (or correct) the delivery of a claim from its ``delivered_g``; a zero removes the record.
 
     A claim has at most one delivery record; recording it again replaces the
     figures. The posting time is the donation's, the pickup time the claim's
     "picked_up" audit event (or now when picked up and delivered together).
+    Dispatch passes the route and driver that carried it.
     """
     existing = session.scalar(select(DeliveryRecord).where(DeliveryRecord.claim_id == claim.id))
     if existing is not None:
@@ -123,4 +125,5 @@ def record_claim_delivery(session: Session, actor: User | None, claim: Claim, no
         picked_up_kg=max(claim.picked_up_g or 0, claim.delivered_g) / 1000,
         category=line.category, storage=line.storage, donor=line.donation.donor, recipient=claim.recipient,
         claim=claim, posted_at=line.donation.created_at, picked_up_at=picked_up_at or now, actor=actor,
+        route_id=route_id, driver=driver,
     )

@@ -1,0 +1,409 @@
+"""The driver's side of a published route: arrive, pick up, deliver, report a problem, and corrections.
+
+Every action carries the phone's own id (``client_action_id``): the first
+time it is seen it is recorded as a :class:`StopAction`; a replay (double tap,
+a retry after a lost connection, the offline queue sending again) returns the
+first result and changes nothing. A delivery records what moved through
+``claims.record_movement``, which writes the claim's one DeliveryRecord (the
+only source of kg distributed); nothing here writes kg anywhere else.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+import re
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from coalition import permissions
+from coalition.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from coalition.models import (
+    ClaimStatus,
+    DeliveryRecord,
+    DriverShift,
+    PlanStatus,
+    ProblemKind,
+    Route,
+    RoutePlan,
+    StorageClass,
+    Stop,
+    StopAction,
+    StopKind,
+    StopStatus,
+    User,
+    grams,
+)
+from coalition.services import audit, claims
+
+ACTIONS = ("arrived", "picked_up", "delivered", "problem")
+ACTION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+COLD = (StorageClass.REFRIGERATED, StorageClass.FROZEN)
+FINISHED = (StopStatus.DONE, StopStatus.PROBLEM, StopStatus.SKIPPED)
+# Safe holding temperatures (FDA Food Code: cold food at 5 °C / 41 °F or below; frozen food stays frozen).
+SAFE_MAX_C = {StorageClass.REFRIGERATED: 5.0, StorageClass.FROZEN: -12.0}
+PROBLEM_LABELS = {
+    ProblemKind.NOT_READY: "Not ready",
+    ProblemKind.NOTHING_TO_COLLECT: "Nothing to collect",
+    ProblemKind.REFUSED: "Refused",
+    ProblemKind.NO_ACCESS: "No access",
+}
+# A problem at a pickup that means the food will never come: the claim records a zero with the reason.
+NOTHING_MOVES = (ProblemKind.NOTHING_TO_COLLECT, ProblemKind.REFUSED)
+
+
+class NeedsConfirmation(Conflict):
+    """More kg than claimed (or picked up): the driver confirms (``confirm_over``) and sends again."""
+
+
+@dataclasses.dataclass
+class ActionResult:
+    stop: Stop
+    action: str
+    replayed: bool
+    result: dict          # the stop as the first time this action was recorded
+
+
+# --- reading ------------------------------------------------------------------
+
+def acting_for(user_id: int):
+    """SQL condition: the shift is driven by ``user_id`` (its cover, or its own driver when uncovered)."""
+    return or_(DriverShift.covered_by_id == user_id,
+               (DriverShift.covered_by_id.is_(None)) & (DriverShift.driver_id == user_id))
+
+
+def list_driver_routes(session: Session, driver: User, local_date: dt.date) -> list[Route]:
+    """The driver's routes of published plans on that local day, by start time."""
+    query = (select(Route).join(RoutePlan, Route.plan_id == RoutePlan.id).join(DriverShift, Route.shift_id == DriverShift.id)
+             .where(RoutePlan.status == PlanStatus.PUBLISHED, RoutePlan.local_date == local_date, acting_for(driver.id))
+             .order_by(Route.start_at, Route.id))
+    return list(session.scalars(query))
+
+
+def get_stop(session: Session, stop_id) -> Stop:
+    stop = session.get(Stop, stop_id) if isinstance(stop_id, int) and not isinstance(stop_id, bool) else None
+    if stop is None:
+        raise NotFound("There is no such stop.")
+    return stop
+
+
+def stop_state(stop: Stop) -> dict:
+    """What the phone shows about a stop after an action (JSON-safe)."""
+    return {
+        "stop_id": stop.id, "status": stop.status.value,
+        "actual_kg": stop.actual_g / 1000 if stop.actual_g is not None else None,
+        "temperature_c": stop.temperature_c, "receiver_name": stop.receiver_name,
+        "problem_kind": stop.problem_kind.value if stop.problem_kind else None, "note": stop.note,
+        "arrived_at": stop.arrived_at.isoformat() if stop.arrived_at else None,
+        "completed_at": stop.completed_at.isoformat() if stop.completed_at else None,
+        "route_finished": stop.route.finished_at is not None,
+    }
+
+
+# --- the four actions -------------------------------------------------------------
+
+def arrive(session, actor, stop_id, client_action_id, performed_at, payload, now) -> ActionResult:
+    """The driver is at the stop. Arriving again is harmless; a finished stop is a Conflict."""
+    return _act(session, actor, stop_id, client_action_id, performed_at, payload, now, "arrived", _arrive)
+
+
+def pick_up(session, actor, stop_id, client_action_id, performed_at, payload, now) -> ActionResult:
+    """Record the kg collected (``payload``: kg, temperature_c for cold food, confirm_over, photo_filename)."""
+    return _act(session, actor, stop_id, client_action_id, performed_at, payload, now, "picked_up", _pick_up)
+
+
+def deliver(session, actor, stop_id, client_action_id, performed_at, payload, now) -> ActionResult:
+    """Record the kg handed over and who received them (``payload``: kg, receiver_name, confirm_over).
+
+    Records the claim's delivery (and so its DeliveryRecord) exactly once.
+    """
+    return _act(session, actor, stop_id, client_action_id, performed_at, payload, now, "delivered", _deliver)
+
+
+def report_problem(session, actor, stop_id, client_action_id, performed_at, payload, now) -> ActionResult:
+    """Not ready, nothing to collect, refused or no access (``payload``: problem_kind, note)."""
+    return _act(session, actor, stop_id, client_action_id, performed_at, payload, now, "problem", _problem)
+
+
+PERFORM = {"arrived": arrive, "picked_up": pick_up, "delivered": deliver, "problem": report_problem}
+
+
+def perform(session, actor, action, stop_id, client_action_id, performed_at, payload, now) -> ActionResult:
+    """Run one of the four actions by name (the offline queue's JSON endpoint)."""
+    if action not in PERFORM:
+        raise ValidationError("Unknown action.", {"action": f"One of: {', '.join(ACTIONS)}."})
+    return PERFORM[action](session, actor, stop_id, client_action_id, performed_at, payload, now)
+
+
+def _act(session: Session, actor: User, stop_id, client_action_id, performed_at, payload, now, action, apply) -> ActionResult:
+    if not isinstance(client_action_id, str) or not ACTION_ID.match(client_action_id):
+        raise ValidationError("The action has no valid id.", {"client_action_id": "8 to 64 letters, digits, - or _."})
+    first = session.scalar(select(StopAction).where(StopAction.client_action_id == client_action_id))
+    if first is not None:
+        return _replay(session, actor, first, stop_id, action)
+    stop = get_stop(session, stop_id)
+    if not permissions.can_drive_stop(actor, stop):
+        raise PermissionDenied("This stop is on someone else's route.")
+    payload = payload if isinstance(payload, dict) else {}
+    performed_at = _when(performed_at, now)
+
+    # The action id is claimed first, in the same savepoint as the work: of two concurrent sends of one
+    # action the second waits on the unique index and then replays the first; a refused action
+    # (a DomainError) leaves nothing behind, not even its id.
+    record = StopAction(client_action_id=client_action_id, stop_id=stop.id, user_id=actor.id, action=action,
+                        payload={"input": _loggable(payload)}, performed_at=performed_at, received_at=now)
+    try:
+        with session.begin_nested():
+            session.add(record)
+            session.flush()
+            route = stop.route
+            if route.started_at is None:
+                route.started_at = performed_at
+            apply(session, actor, stop, payload, performed_at, now)
+            _finish_route_if_done(session, route, performed_at)
+            session.flush()
+    except IntegrityError:
+        first = session.scalar(select(StopAction).where(StopAction.client_action_id == client_action_id))
+        if first is None:
+            raise
+        return _replay(session, actor, first, stop_id, action)
+    result = stop_state(stop)
+    record.payload = {"input": _loggable(payload), "result": result}
+    audit.record(session, actor, "stop", stop.id, action, now, stop.organization_id,
+                 client_action_id=client_action_id, performed_at=performed_at.isoformat(),
+                 **{k: v for k, v in result.items() if k in ("status", "actual_kg", "problem_kind")})
+    session.flush()
+    return ActionResult(stop, action, False, result)
+
+
+def _replay(session, actor, first: StopAction, stop_id, action) -> ActionResult:
+    if first.user_id != actor.id:
+        raise PermissionDenied("This action belongs to someone else.")
+    if first.stop_id != stop_id or first.action != action:
+        raise Conflict("This action id was already used for another action.", {"client_action_id": "Already used."})
+    stop = get_stop(session, first.stop_id)
+    return ActionResult(stop, action, True, (first.payload or {}).get("result") or stop_state(stop))
+
+
+def _when(performed_at, now: dt.datetime) -> dt.datetime:
+    """When it happened on the phone: aware, not in the future (a fast phone clock counts as now)."""
+    if performed_at is None:
+        return now
+    if not isinstance(performed_at, dt.datetime) or performed_at.tzinfo is None:
+        raise ValidationError("Give the time with its time zone.", {"performed_at": "An ISO time with its offset."})
+    if performed_at < now - dt.timedelta(days=7):
+        raise ValidationError("This action is more than a week old.", {"performed_at": "Too old."})
+    return min(performed_at, now)
+
+
+def _loggable(payload: dict) -> dict:
+    return {k: v for k, v in payload.items() if k != "photo" and isinstance(v, (str, int, float, bool, type(None)))}
+
+
+def _open(stop: Stop) -> None:
+    if stop.status in FINISHED:
+        raise Conflict(f"This stop is already {stop.status.value}.")
+
+
+def _kg(payload: dict, field: str = "kg") -> float:
+    value = payload.get(field)
+    if isinstance(value, str):
+        try:
+            value = float(value.strip().replace(",", "."))
+        except ValueError:
+            value = None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0:
+        raise ValidationError("Give the weight in kg.", {field: "Give 0 or more kg."})
+    if grams(value) == 0:
+        raise ValidationError("Nothing moved: report a problem and say why.",
+                              {field: "A zero needs a reason: use Problem (not ready, nothing to collect, refused...)."})
+    return float(value)
+
+
+def _check_over(payload: dict, kg: float, limit_g: int, what: str) -> None:
+    if grams(kg) > limit_g and not _truthy(payload.get("confirm_over")):
+        raise NeedsConfirmation(
+            f"{kg:g} kg is more than the {limit_g / 1000:g} kg {what}. Confirm the weight to record it.",
+            {"confirm_over": f"Confirm {kg:g} kg (more than the {limit_g / 1000:g} kg {what})."})
+
+
+def _truthy(value) -> bool:
+    return value is True or (isinstance(value, str) and value.lower() in ("1", "true", "yes", "on", "y"))
+
+
+def _arrive(session, actor, stop: Stop, payload, performed_at, now) -> None:
+    _open(stop)
+    if stop.arrived_at is None:
+        stop.arrived_at = performed_at
+    stop.status = StopStatus.ARRIVED
+
+
+def _pick_up(session, actor, stop: Stop, payload, performed_at, now) -> None:
+    _open(stop)
+    if stop.kind is not StopKind.PICKUP:
+        raise Conflict("This is a delivery stop: record a delivery.")
+    claim = stop.claim
+    errors: dict[str, str] = {}
+    kg = temperature = None
+    try:
+        kg = _kg(payload)
+    except ValidationError as error:
+        errors.update(error.fields)
+    storage = claim.line.storage
+    if storage in COLD:
+        value = payload.get("temperature_c")
+        try:
+            temperature = float(value) if value not in (None, "") and not isinstance(value, bool) else None
+        except (TypeError, ValueError):
+            temperature = None
+        if temperature is None or not math.isfinite(temperature) or not -40 <= temperature <= 40:
+            errors["temperature_c"] = "Check the food's temperature (°C) before taking it."
+    if errors:
+        raise ValidationError("Please correct the highlighted fields.", errors)
+    _check_over(payload, kg, claim.quantity_g, "claimed")
+    stop.actual_g, stop.temperature_c = grams(kg), temperature
+    photo = payload.get("photo_filename")
+    if isinstance(photo, str) and photo:
+        stop.photo_filename = photo[:100]
+    note = str(payload.get("note") or "").strip()[:500]
+    if temperature is not None and temperature > SAFE_MAX_C[storage]:
+        note = (f"Temperature {temperature:g} °C is above the safe {SAFE_MAX_C[storage]:g} °C. " + note).strip()
+    stop.note = note
+    stop.arrived_at = stop.arrived_at or performed_at
+    stop.completed_at, stop.status = performed_at, StopStatus.DONE
+    claims.record_movement(session, actor, claim, kg, None, note, performed_at)
+
+
+def _deliver(session, actor, stop: Stop, payload, performed_at, now) -> None:
+    _open(stop)
+    if stop.kind is not StopKind.DELIVERY:
+        raise Conflict("This is a pickup stop: record a pickup.")
+    claim = stop.claim
+    pickup = _pickup_of(stop)
+    if pickup is not None and pickup.status is not StopStatus.DONE:
+        raise Conflict(f"Pick this food up first (stop {pickup.position + 1}).")
+    errors: dict[str, str] = {}
+    kg = None
+    try:
+        kg = _kg(payload)
+    except ValidationError as error:
+        errors.update(error.fields)
+    receiver = str(payload.get("receiver_name") or "").strip()
+    if not receiver:
+        errors["receiver_name"] = "Who received the food?"
+    if errors:
+        raise ValidationError("Please correct the highlighted fields.", errors)
+    if claim.picked_up_g is not None:
+        _check_over(payload, kg, claim.picked_up_g, "picked up")
+    else:
+        _check_over(payload, kg, claim.quantity_g, "claimed")
+    stop.actual_g, stop.receiver_name = grams(kg), receiver[:120]
+    stop.note = str(payload.get("note") or "").strip()[:500]
+    stop.arrived_at = stop.arrived_at or performed_at
+    stop.completed_at, stop.status = performed_at, StopStatus.DONE
+    # The claim's one DeliveryRecord is written here, through record_movement, and nowhere else.
+    picked = None if claim.picked_up_g is not None else kg
+    claims.record_movement(session, actor, claim, picked, kg, stop.note, performed_at,
+                           route_id=stop.route_id, driver=actor)
+
+
+def _problem(session, actor, stop: Stop, payload, performed_at, now) -> None:
+    _open(stop)
+    try:
+        kind = ProblemKind(payload.get("problem_kind"))
+    except ValueError:
+        raise ValidationError("What went wrong?", {"problem_kind": "Choose what went wrong."}) from None
+    note = str(payload.get("note") or "").strip()[:500]
+    stop.problem_kind, stop.note = kind, note
+    stop.arrived_at = stop.arrived_at or performed_at
+    stop.completed_at, stop.status = performed_at, StopStatus.PROBLEM
+    reason = f"{PROBLEM_LABELS[kind]}{': ' + note if note else ''}"
+    claim = stop.claim
+    if stop.kind is StopKind.PICKUP and kind in NOTHING_MOVES and claim.status in (ClaimStatus.CLAIMED, ClaimStatus.SCHEDULED):
+        claims.record_movement(session, actor, claim, 0, None, reason, performed_at)
+    if stop.kind is StopKind.PICKUP:
+        # Nothing is on board for this claim: its drop-off on this route cannot happen either.
+        for other in stop.route.stops:
+            if other.claim_id == stop.claim_id and other.kind is StopKind.DELIVERY and other.status not in FINISHED:
+                other.status, other.problem_kind = StopStatus.PROBLEM, ProblemKind.NOTHING_TO_COLLECT
+                other.note, other.completed_at = f"Not picked up ({reason}).", performed_at
+
+
+def _pickup_of(stop: Stop) -> Stop | None:
+    for other in stop.route.stops:
+        if other.claim_id == stop.claim_id and other.kind is StopKind.PICKUP:
+            return other
+    return None
+
+
+def _finish_route_if_done(session: Session, route: Route, performed_at: dt.datetime) -> None:
+    """When the last stop is done, the route's volunteer time and distance go onto its delivery records."""
+    if route.finished_at is not None or any(s.status not in FINISHED for s in route.stops):
+        return
+    route.finished_at = performed_at
+    session.flush()
+    records = list(session.scalars(select(DeliveryRecord).where(DeliveryRecord.route_id == route.id)
+                                   .order_by(DeliveryRecord.id)))
+    if not records:
+        return
+    start = route.started_at or performed_at
+    first = route.stops[0] if route.stops else None
+    if route.start_at is not None and first is not None and first.arrival_at > route.start_at:
+        start -= first.arrival_at - route.start_at      # the drive to the first stop is volunteer time too
+    minutes = max(0, round((performed_at - start).total_seconds() / 60))
+    _spread(records, "volunteer_minutes", minutes)
+    _spread(records, "distance_m", route.distance_m or 0)
+
+
+def _spread(records: list[DeliveryRecord], column: str, total: int) -> None:
+    """Share ``total`` over the records by their kg; the shares add up to ``total`` exactly."""
+    weight = sum(r.quantity_g for r in records)
+    given = 0
+    for index, record in enumerate(records):
+        share = total - given if index == len(records) - 1 else total * record.quantity_g // weight
+        setattr(record, column, share)
+        given += share
+
+
+# --- corrections after the fact --------------------------------------------------------
+
+def correct_delivery(session: Session, actor: User, stop_id, kg, reason: str, now: dt.datetime) -> Stop:
+    """A backbone coordinator fixes the kg of a delivered stop; the claim and its DeliveryRecord follow.
+
+    Audited with the old and new weights and the reason. Raises PermissionDenied,
+    NotFound, Conflict (not a delivered stop) and ValidationError.
+    """
+    if not permissions.can_dispatch(actor):
+        raise PermissionDenied("Only the backbone's coordinators correct deliveries.")
+    stop = get_stop(session, stop_id)
+    if stop.kind is not StopKind.DELIVERY or stop.status is not StopStatus.DONE:
+        raise Conflict("Only a delivered stop can be corrected.")
+    errors: dict[str, str] = {}
+    new_kg = None
+    try:
+        new_kg = _kg({"kg": kg})
+    except ValidationError as error:
+        errors.update(error.fields)
+    reason = (reason or "").strip()
+    if not reason:
+        errors["reason"] = "Say why the weight changes."
+    if errors:
+        raise ValidationError("Please correct the highlighted fields.", errors)
+    claim = stop.claim
+    record = session.scalar(select(DeliveryRecord).where(DeliveryRecord.claim_id == claim.id))
+    old_g = stop.actual_g
+    stop.actual_g = claim.delivered_g = grams(new_kg)
+    if claim.picked_up_g is not None and claim.picked_up_g < stop.actual_g:
+        claim.picked_up_g = stop.actual_g
+    if record is not None:
+        record.quantity_g = stop.actual_g
+        record.picked_up_g = max(record.picked_up_g, stop.actual_g)
+    audit.record(session, actor, "stop", stop.id, "corrected", now, stop.organization_id,
+                 from_kg=(old_g or 0) / 1000, to_kg=new_kg, reason=reason[:300])
+    if record is not None:
+        audit.record(session, actor, "delivery", record.id, "corrected", now, claim.recipient_id,
+                     from_kg=(old_g or 0) / 1000, to_kg=new_kg, reason=reason[:300], stop_id=stop.id)
+    session.flush()
+    return stop
