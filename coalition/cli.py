@@ -47,6 +47,9 @@ def _load_day() -> None:
                         config["PRIORITY_CLAIM_MINUTES"], config["NOTIFY_RADIUS_KM"])
     db.session.commit()
     click.echo(day.describe())
+    busy = demo.load_busy_day(db.session, utcnow(), ZoneInfo(config["COALITION_TIMEZONE"]))
+    db.session.commit()
+    click.echo(busy.describe())
 
 
 @demo_cli.command("logins")
@@ -106,6 +109,59 @@ def worker_command(interval: int, runs: int) -> None:
         signal.signal(signal.SIGTERM, previous)
 
 
+routes_cli = AppGroup("routes", help="Plan the day's driver routes from claims and shifts.")
+
+
+@routes_cli.command("urls")
+@click.pass_context
+def urls_command(ctx) -> None:
+    """Flask's URL listing (this group takes over the built-in `flask routes`)."""
+    from flask.cli import routes_command
+
+    ctx.invoke(routes_command)
+
+
+@routes_cli.command("plan")
+@click.option("--date", "day", required=True, type=click.DateTime(["%Y-%m-%d"]), help="The local day, YYYY-MM-DD.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a summary.")
+@click.option("--time-limit", default=20.0, show_default=True, type=click.FloatRange(0.5, 600), help="Solver seconds.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 8), help="Solver processes.")
+@click.option("--deterministic", is_flag=True, help="Same input, same plan (one process).")
+@click.option("--as", "email", default=None, help="Plan as this backbone user (default: the first admin).")
+def plan_command(day, as_json: bool, time_limit: float, workers: int, deterministic: bool, email: str | None) -> None:
+    """Plan a day exactly as the planning page does (same service, same job), here and now."""
+    import json
+
+    from coalition import jobs
+    from coalition.errors import DomainError
+    from coalition.services import planning
+
+    tz = ZoneInfo(current_app.config["COALITION_TIMEZONE"])
+    try:
+        actor = planning.default_planner(db.session, email)
+        plan = planning.start_plan(db.session, actor, day.date(), tz, utcnow(), time_limit_s=time_limit,
+                                   deterministic=deterministic)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        if as_json:
+            click.echo(json.dumps({"error": error.message, "fields": error.fields}))
+        raise click.ClickException(error.message) from None
+    summary = jobs.plan_job(plan.id, workers)
+    if as_json:
+        click.echo(json.dumps(summary))
+        return
+    if summary.get("status") == "failed":
+        raise click.ClickException(f"Plan {plan.id} failed: {summary.get('error')}")
+    click.echo(f"Plan {summary['plan_id']} for {summary['date']}: {summary['served']} of {summary['requests']} "
+               f"requests served on {summary['vehicles_used']} routes, {summary['distance_km']} km, "
+               f"{summary['kg_moved']} kg, solved in {summary['duration_s']} s; "
+               f"{'valid' if summary['valid'] else 'NOT VALID'}.")
+    for drop in summary["dropped"]:
+        click.echo(f"  not served: claim {drop['claim_id']}: {drop['message']}")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(marketplace_cli)
+    app.cli.add_command(routes_cli)

@@ -136,3 +136,71 @@ def enqueue(func: Callable, *args, queue_name: str = QUEUE_NAME, redis_url: str 
     from rq import Queue
 
     return Queue(queue_name, connection=Redis.from_url(url)).enqueue(func, *args, ttl=ttl_s)
+
+
+# --- route planning --------------------------------------------------------------------------
+
+def plan_job(plan_id: int, num_workers: int = 2) -> dict:
+    """Solve a SOLVING route plan (in a thread, on RQ, or inline for the CLI): the plan's summary as a dict.
+
+    Whatever goes wrong (a bug, bad data, the solver) leaves the plan FAILED
+    with the error in words; the day's previous plans are untouched.
+    ``num_workers`` > 1 starts solver processes: fine in a job, never in a request thread.
+    """
+    from coalition.extensions import db
+    from coalition.services import planning
+
+    with _app_context() as app:
+        session = db.session
+        tz = ZoneInfo(app.config.get("COALITION_TIMEZONE", "UTC"))
+        try:
+            plan = planning.run_plan(session, plan_id, tz, dt.datetime.now(dt.timezone.utc), num_workers=num_workers)
+            session.commit()
+            return planning.plan_summary(plan)
+        except Exception as error:
+            session.rollback()
+            log.exception("planning job for plan %s failed", plan_id)
+            planning.fail_plan(session, plan_id, f"Planning failed: {type(error).__name__}: {error}. "
+                                                 "The previous plan is unchanged.")
+            session.commit()
+            return {"plan_id": plan_id, "status": "failed", "error": str(error)}
+
+
+def _run_in_thread(app, func: Callable, args: tuple) -> None:
+    with app.app_context():
+        try:
+            func(*args)
+        finally:
+            from coalition.extensions import db
+
+            db.session.remove()
+
+
+def start_background(func: Callable, *args, job_timeout_s: int = 600, redis_url: str | None = None,
+                     queue_name: str = QUEUE_NAME):
+    """Start ``func(*args)`` in the background: on RQ when REDIS_URL is set (returns the rq Job); else in a
+    daemon thread of this process with its own app context (returns the Thread); inline when the app's
+    ``JOBS_INLINE`` is true (default: while testing, where one database connection is shared)."""
+    app = current_app._get_current_object()
+    url = redis_url if redis_url is not None else app.config.get("REDIS_URL")
+    if url:
+        from redis import Redis
+        from rq import Queue
+
+        return Queue(queue_name, connection=Redis.from_url(url)).enqueue(func, *args, job_timeout=job_timeout_s)
+    if app.config.get("JOBS_INLINE", app.testing):
+        return func(*args)
+    import threading
+
+    thread = threading.Thread(target=_run_in_thread, args=(app, func, args), name=f"job-{func.__name__}", daemon=True)
+    thread.start()
+    return thread
+
+
+def start_plan_job(plan, redis_url: str | None = None, queue_name: str = QUEUE_NAME):
+    """Hand a SOLVING plan to :func:`plan_job` in the background; records the job id on the plan (not committed)."""
+    limit = float((plan.params or {}).get("time_limit_s", 10))
+    # The worker must know the plan: callers commit the SOLVING plan before starting the job.
+    outcome = start_background(plan_job, plan.id, job_timeout_s=int(limit * 3 + 120), redis_url=redis_url,
+                               queue_name=queue_name)
+    return outcome

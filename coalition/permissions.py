@@ -196,6 +196,47 @@ def can_run_matching(user: User | None) -> bool:
     return is_backbone_staff(user)
 
 
+# --- dispatch (coordinator side): shifts, planning, food-safety policy ---------
+
+def driver_organizations(user: User | None) -> list[Organization]:
+    """The organizations this user drives for (their active driver memberships)."""
+    if not _signed_in(user):
+        return []
+    return [m.organization for m in user.active_memberships() if m.role is Role.DRIVER]
+
+
+def can_post_shift_for(user: User | None, driver: User, organization: Organization) -> bool:
+    """A driver posts their own availability for an organization they drive for; the backbone's staff
+    for any driver, and an organization's admins and coordinators for its own drivers."""
+    if not _signed_in(user) or not has_role(driver, organization.id, Role.DRIVER):
+        return False
+    return (user.id == driver.id or is_backbone_staff(user)
+            or has_role(user, organization.id, Role.ADMIN, Role.COORDINATOR))
+
+
+def can_manage_shift(user: User | None, shift) -> bool:
+    """Change or cancel a shift: whoever may post it."""
+    return can_post_shift_for(user, shift.driver, shift.organization)
+
+
+def can_use_shifts(user: User | None) -> bool:
+    """The shifts pages: drivers, the backbone, and the admins/coordinators of organizations with drivers."""
+    if not _signed_in(user):
+        return False
+    return bool(driver_organizations(user)) or is_backbone_staff(user) or any(
+        m.role in (Role.ADMIN, Role.COORDINATOR) and any(o.role is Role.DRIVER and o.active for o in m.organization.memberships)
+        for m in user.active_memberships())
+
+
+def can_plan_routes(user: User | None) -> bool:
+    """Planning, reviewing, re-solving and publishing the day's routes is the backbone's."""
+    return is_backbone_staff(user)
+
+
+def can_manage_food_safety(user: User | None) -> bool:
+    return is_backbone_staff(user)
+
+
 # --- recipient-side pages: the needs list, posting needs -----------------------
 
 def can_list_needs(user: User | None) -> bool:

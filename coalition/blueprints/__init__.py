@@ -24,3 +24,6 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(measurement.bp)
     app.register_blueprint(measurement.api_bp)
+    from coalition.blueprints import planning  # dispatch: the coordinator's route planning
+
+    app.register_blueprint(planning.bp)

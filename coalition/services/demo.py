@@ -356,3 +356,93 @@ def load_day(session: Session, now: dt.datetime, tz: dt.tzinfo, priority_minutes
         made += 1
     session.flush()
     return DaySummary(len(posted), offers, len(needs_by_key), made)
+
+
+# --- the busy day to plan: tomorrow's claimed pickups and drivers' shifts (DEMO DATA) ------------
+
+BUSY_DAY_NOTE = "Demo busy day."
+BUSY_DAY_DONORS = [name for kind, name, *_ in ORGANIZATIONS if kind in (K.GROCERY, K.FARM)]
+BUSY_DAY_RECIPIENTS = [name for kind, name, *_ in ORGANIZATIONS if kind in (K.FOOD_BANK, K.SHELTER)]
+# (start, end) of the two pickup rounds, local time.
+BUSY_DAY_ROUNDS = [((9, 0), (11, 30)), ((13, 0), (15, 30))]
+BUSY_DAY_LINES = [  # category, description, storage, kg range
+    ("bakery", "bread and pastries", "ambient", (5, 25)),
+    ("produce", "mixed vegetables", "ambient", (10, 40)),
+    ("produce", "fruit", "ambient", (8, 30)),
+    ("dry_goods", "canned and dry goods", "ambient", (10, 35)),
+    ("dairy", "milk and yogurt", "refrigerated", (5, 20)),
+    ("prepared", "prepared meals", "refrigerated", (4, 15)),
+    ("meat_fish", "chicken and fish", "frozen", (5, 15)),
+    ("bakery", "sandwiches", "refrigerated", (3, 10)),
+]
+# Shifts per demo driver account: all do the morning, eight also the afternoon -> 20 shifts.
+BUSY_DAY_SHIFTS = [((8, 30), (12, 30)), ((12, 30), (17, 30))]
+
+
+@dataclass(frozen=True)
+class BusyDaySummary:
+    day: dt.date | None = None
+    claims: int = 0
+    shifts: int = 0
+    skipped: bool = False
+
+    def describe(self) -> str:
+        if self.skipped:
+            return f"Busy day {self.day}: already loaded."
+        return f"Busy day to plan on {self.day}: {self.claims} claimed requests and {self.shifts} driver shifts."
+
+
+def load_busy_day(session: Session, now: dt.datetime, tz: dt.tzinfo) -> BusyDaySummary:
+    """Tomorrow (local): two pickup rounds at every grocery and farm, every line claimed for a food bank
+    or shelter (at least 150 claims), and 20 driver shifts from the demo drivers. Idempotent: skipped
+    when tomorrow already has demo shifts."""
+    import random
+
+    from coalition.models.shift import ColdChain, DriverShift, PlaceKind, ShiftStatus
+
+    day = now.astimezone(tz).date() + dt.timedelta(days=1)
+    if session.scalar(select(DriverShift.id).where(DriverShift.local_date == day,
+                                                   DriverShift.notes == BUSY_DAY_NOTE).limit(1)) is not None:
+        return BusyDaySummary(day, skipped=True)
+    rng = random.Random(day.toordinal())
+    by_name = {o.name: o for o in session.scalars(select(Organization))}
+    coordinator = session.scalar(select(User).where(User.email == "coordinator@example.org"))
+    claims_made = 0
+    for donor_name in BUSY_DAY_DONORS:
+        donor = by_name[donor_name]
+        for (sh, sm), (eh, em) in BUSY_DAY_ROUNDS:
+            start, end = _local(day, sh, sm, tz), _local(day, eh, em, tz)
+            rows = rng.sample(BUSY_DAY_LINES, 8)
+            data = donations.DonationInput(
+                lines=[donations.LineInput(category, description, storage, end + dt.timedelta(hours=30),
+                                           kg=float(rng.randint(*kgs))) for category, description, storage, kgs in rows],
+                pickup_start=start, pickup_end=end, notes=f"Loading dock at the back. {BUSY_DAY_NOTE} {DEMO_NOTE}")
+            donation = donations.post_donation(session, _acting_person(session, donor), donor, data, now,
+                                               priority_minutes=0, notify_radius_km=0)
+            for line in donation.lines:
+                recipient = by_name[rng.choice(BUSY_DAY_RECIPIENTS)]
+                delivery = (start + dt.timedelta(minutes=30), end + dt.timedelta(hours=3))
+                claims.claim_line(session, coordinator, line.id, recipient, None, *delivery, now)
+                claims_made += 1
+    drivers = [session.scalar(select(User).where(User.email == email)) for email in
+               ["driver@example.org"] + [f"driver{i}@example.org" for i in range(1, len(VOLUNTEER_DRIVERS) + 1)]]
+    backbone = by_name["Feeding Our City Backbone"]
+    depots = [by_name[name] for kind, name, *_ in ORGANIZATIONS if kind is K.FOOD_BANK]
+    chains = [ColdChain.REFRIGERATED, ColdChain.INSULATED, ColdChain.INSULATED, ColdChain.NONE, ColdChain.NONE]
+    shifts = 0
+    for round_index, ((sh, sm), (eh, em)) in enumerate(BUSY_DAY_SHIFTS):
+        for index, driver in enumerate(drivers if round_index == 0 else drivers[:8]):
+            depot = depots[index % len(depots)]
+            home = index % 2 == 0
+            session.add(DriverShift(
+                driver=driver, organization=backbone, local_date=day, start_at=_local(day, sh, sm, tz),
+                end_at=_local(day, eh, em, tz), status=ShiftStatus.AVAILABLE, notes=BUSY_DAY_NOTE,
+                start_kind=PlaceKind.HOME if home else PlaceKind.DEPOT,
+                start_latitude=round(45.47 + rng.random() * 0.12, 4) if home else None,
+                start_longitude=round(-122.75 + rng.random() * 0.17, 4) if home else None,
+                start_organization=None if home else depot, end_kind=PlaceKind.ANYWHERE,
+                capacity_g=grams(rng.choice((150, 200, 250, 300, 400))), cold_chain=chains[index % len(chains)],
+                max_stops=None))
+            shifts += 1
+    session.flush()
+    return BusyDaySummary(day, claims_made, shifts)

@@ -1,0 +1,185 @@
+"""Planning pages: thin views over services/planning.py; the solve runs as a background job (coalition/jobs.py)."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from coalition import jobs, permissions
+from coalition.blueprints.local_time import local_zone
+from coalition.blueprints.planning import bp
+from coalition.blueprints.planning.forms import ActionForm, DayForm, MoveForm, PlanForm
+from coalition.errors import DomainError, PermissionDenied
+from coalition.extensions import db
+from coalition.models.base import utcnow
+from coalition.permissions import requires
+from coalition.services import food_safety, planning
+
+
+def _tomorrow() -> dt.date:
+    return utcnow().astimezone(local_zone()).date() + dt.timedelta(days=1)
+
+
+def _index(form: PlanForm, local_date: dt.date, status: int = 200):
+    preview = planning.preview_day(db.session, local_date, local_zone(), utcnow())
+    db.session.commit()   # a stale SOLVING plan may just have been marked failed
+    return render_template("planning/index.html", form=form, preview=preview, day=local_date,
+                           action=ActionForm()), status
+
+
+@bp.route("/")
+@requires(permissions.can_plan_routes)
+def index():
+    chooser = DayForm(request.args)
+    local_date = chooser.date.data if request.args.get("date") and chooser.validate() else _tomorrow()
+    return _index(PlanForm(date=local_date), local_date)
+
+
+@bp.route("/plan", methods=["POST"])
+@requires(permissions.can_plan_routes)
+def plan():
+    form = PlanForm()
+    if not form.validate_on_submit():
+        return _index(form, form.date.data or _tomorrow(), 422)
+    tz = local_zone()
+    window = None
+    if form.since.data or form.until.data:
+        start = dt.datetime.combine(form.date.data, form.since.data or dt.time(0), tz)
+        end = dt.datetime.combine(form.date.data, form.until.data or dt.time(23, 59), tz)
+        window = (start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc))
+    try:
+        new = planning.start_plan(db.session, current_user, form.date.data, tz, utcnow(), window=window,
+                                  time_limit_s=float(form.time_limit.data or 10))
+    except PermissionDenied:
+        db.session.rollback()
+        raise
+    except DomainError as error:
+        db.session.rollback()
+        form.form_errors.append(error.message)
+        return _index(form, form.date.data, error.status_code)
+    db.session.commit()
+    plan_id = new.id
+    jobs.start_plan_job(new)
+    return redirect(url_for("planning.show", plan_id=plan_id))
+
+
+@bp.route("/plans/<int:plan_id>")
+@requires(permissions.can_plan_routes)
+def show(plan_id: int):
+    plan = planning.get_plan(db.session, plan_id)
+    status = planning.plan_status(plan, utcnow())
+    db.session.commit()
+    return render_template("planning/plan.html", plan=plan, status=status, move=MoveForm(), action=ActionForm(),
+                           routes=planning.routes_for_map(plan), drops=planning.drops_by_reason(plan),
+                           tiles=current_app.config["MAP_TILE_URL"],
+                           attribution=current_app.config["MAP_TILE_ATTRIBUTION"])
+
+
+@bp.route("/plans/<int:plan_id>/status")
+@requires(permissions.can_plan_routes)
+def status(plan_id: int):
+    plan = planning.get_plan(db.session, plan_id)
+    answer = planning.plan_status(plan, utcnow())
+    db.session.commit()
+    return jsonify(answer)
+
+
+@bp.route("/plans/<int:plan_id>/move", methods=["POST"])
+@requires(permissions.can_plan_routes)
+def move(plan_id: int):
+    plan = planning.get_plan(db.session, plan_id)
+    form = MoveForm()
+    if not form.validate_on_submit():
+        flash("Choose a request and a route to move it to.", "error")
+        return redirect(url_for("planning.show", plan_id=plan_id)), 303
+    try:
+        new = planning.move_request(db.session, current_user, plan, form.claim_id.data, form.route_id.data, utcnow())
+    except PermissionDenied:
+        db.session.rollback()
+        raise
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("planning.show", plan_id=plan_id)), 303
+    db.session.commit()
+    new_id = new.id
+    jobs.start_plan_job(new)
+    return redirect(url_for("planning.show", plan_id=new_id))
+
+
+@bp.route("/plans/<int:plan_id>/publish", methods=["POST"])
+@requires(permissions.can_plan_routes)
+def publish(plan_id: int):
+    plan = planning.get_plan(db.session, plan_id)
+    if not ActionForm().validate_on_submit():
+        flash("The form expired; try again.", "error")
+        return redirect(url_for("planning.show", plan_id=plan_id)), 303
+    try:
+        told = planning.publish_plan(db.session, current_user, plan, utcnow(), local_zone())
+    except PermissionDenied:
+        db.session.rollback()
+        raise
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("planning.show", plan_id=plan_id)), 303
+    db.session.commit()
+    flash(f"Published: {told['drivers']} drivers and {told['organizations']} partners were told their times.",
+          "success")
+    return redirect(url_for("planning.show", plan_id=plan_id))
+
+
+@bp.route("/replan", methods=["POST"])
+@requires(permissions.can_plan_routes)
+def replan():
+    form = PlanForm()
+    local_date = form.date.data or _tomorrow()
+    if not form.validate_on_submit():
+        return _index(form, local_date, 422)
+    try:
+        new = planning.start_replan(db.session, current_user, local_zone(), utcnow(), local_date,
+                                    time_limit_s=float(form.time_limit.data or 10))
+    except PermissionDenied:
+        db.session.rollback()
+        raise
+    except DomainError as error:
+        db.session.rollback()
+        form.form_errors.append(error.message)
+        return _index(form, local_date, error.status_code)
+    db.session.commit()
+    new_id = new.id
+    jobs.start_plan_job(new)
+    return redirect(url_for("planning.show", plan_id=new_id))
+
+
+@bp.route("/food-safety", methods=["GET", "POST"])
+@requires(permissions.can_manage_food_safety)
+def food_safety_rules():
+    form = ActionForm()
+    errors: dict[str, str] = {}
+    posted: dict = {}
+    status = 200
+    if request.method == "POST":
+        if form.validate_on_submit():
+            posted = {tuple(key.split("-", 1)): request.form.get(key, "") for key in
+                      (f"{s}-{c}" for s, c in food_safety.DEFAULT_MINUTES)}
+            try:
+                count = food_safety.set_rules(db.session, current_user, posted)
+            except PermissionDenied:
+                db.session.rollback()
+                raise
+            except DomainError as error:
+                db.session.rollback()
+                form.form_errors.append(error.message)
+                errors, status = error.fields, error.status_code
+            else:
+                db.session.commit()
+                flash(f"Food-safety policy saved ({count} limits differ from the defaults).", "success")
+                return redirect(url_for("planning.food_safety_rules"))
+        else:
+            status = 422
+            form.form_errors.append("The form expired; try again.")
+    return render_template("planning/food_safety.html", form=form, rules=food_safety.list_rules(db.session),
+                           defaults=food_safety.DEFAULT_MINUTES, errors=errors,
+                           posted={f"{k[0]}-{k[1]}": v for k, v in posted.items()}), status

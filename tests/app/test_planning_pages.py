@@ -1,0 +1,47 @@
+"""The planning pages: preview, plan (the job runs inline while testing), review with map data, status JSON,
+publish, move, bad input beside the fields, and the food-safety settings page."""
+from __future__ import annotations
+
+import re
+
+from coalition.models.route_plan import PlanStatus, RoutePlan
+from tests.app.test_planning import add_shift, day  # noqa: F401  (fixture)
+
+
+def test_a_coordinator_plans_reviews_and_publishes_a_day(session, login_as, post_form, user, org, now, day):  # noqa: F811
+    add_shift(session, user, org, now)
+    session.commit()
+    client = login_as("coordinator")
+    page = client.get(f"/planning/?date={day['date'].isoformat()}").get_data(as_text=True)
+    assert "2 requests" in page and "1 driver shifts" in page and "Plan routes" in page
+    response = post_form("/planning/plan", {"date": day["date"].isoformat(), "time_limit": "1"},
+                         f"/planning/?date={day['date'].isoformat()}")
+    assert response.status_code == 302
+    plan_url = response.headers["Location"]
+    plan_id = int(re.search(r"/plans/(\d+)", plan_url).group(1))
+    status = client.get(f"/planning/plans/{plan_id}/status").get_json()
+    assert status["status"] == "ready" and status["done"]
+    page = client.get(plan_url).get_data(as_text=True)
+    assert "Route of Dana Driver" in page and "Publish and tell everyone" in page and 'data-routes=' in page
+    assert "30 kg</strong> moved" in page
+    published = post_form(f"/planning/plans/{plan_id}/publish", {}, plan_url)
+    assert published.status_code == 302
+    assert session.get(RoutePlan, plan_id).status is PlanStatus.PUBLISHED
+
+
+def test_a_day_with_no_shifts_is_refused_beside_the_form(session, login_as, post_form, day):  # noqa: F811
+    login_as("coordinator")
+    response = post_form("/planning/plan", {"date": day["date"].isoformat()}, "/planning/")
+    assert response.status_code == 422
+    assert "No driver has posted a shift that day" in response.get_data(as_text=True)
+
+
+def test_the_food_safety_page_saves_an_override_and_shows_errors_beside_fields(session, login_as, post_form):
+    login_as("coordinator")
+    bad = post_form("/planning/food-safety", {"refrigerated-insulated": "abc"}, "/planning/food-safety")
+    assert bad.status_code == 422 and 'id="refrigerated-insulated-error"' in bad.get_data(as_text=True)
+    good = post_form("/planning/food-safety", {"refrigerated-insulated": "180"}, "/planning/food-safety")
+    assert good.status_code == 302
+    from coalition.services import food_safety
+
+    assert food_safety.load_policy(session).max_ride_s("refrigerated", "insulated") == 3 * 3600
