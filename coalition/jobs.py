@@ -154,7 +154,8 @@ def plan_job(plan_id: int, num_workers: int = 2) -> dict:
         session = db.session
         tz = ZoneInfo(app.config.get("COALITION_TIMEZONE", "UTC"))
         try:
-            plan = planning.run_plan(session, plan_id, tz, dt.datetime.now(dt.timezone.utc), num_workers=num_workers)
+            plan = planning.run_plan(session, plan_id, tz, dt.datetime.now(dt.timezone.utc), num_workers=num_workers,
+                                     before_solving=session.commit)
             session.commit()
             return planning.plan_summary(plan)
         except Exception as error:

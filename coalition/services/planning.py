@@ -324,11 +324,14 @@ def _done_visits(plan: RoutePlan) -> dict[tuple[int, str], Stop]:
             if stop.status in (StopStatus.DONE, StopStatus.ARRIVED)}
 
 
-def run_plan(session: Session, plan_id: int, tz: dt.tzinfo, now: dt.datetime, num_workers: int = 1) -> RoutePlan:
+def run_plan(session: Session, plan_id: int, tz: dt.tzinfo, now: dt.datetime, num_workers: int = 1,
+             before_solving=None) -> RoutePlan:
     """The job's body: build the problem from the database, solve, check food safety, save the rows.
 
-    Flushes, never commits (the job commits). Raises whatever goes wrong; the
-    job turns that into a FAILED plan with the message.
+    Flushes, never commits (the job commits). ``before_solving`` (the job passes
+    its session's commit) is called once the problem is built, so no database
+    transaction stays open during the long solve (SQLite would lock out other
+    writers). Raises whatever goes wrong; the job turns that into a FAILED plan.
     """
     plan = get_plan(session, plan_id)
     if plan.status is not PlanStatus.SOLVING:
@@ -353,11 +356,10 @@ def run_plan(session: Session, plan_id: int, tz: dt.tzinfo, now: dt.datetime, nu
         carrying = {stop.route.shift for stop in done_stops.values()}
         shifts = shifts + [s for s in carrying if s not in shifts]
     pins = {int(k): v for k, v in (params.get("pins") or {}).items()}
-    plan.progress_pct, plan.message = 10, "Solving…"
-    session.flush()
-
     started = time.monotonic()
     built = build_problem(session, claims, shifts, plan.local_date, tz, policy, now_s, pins)
+    if before_solving is not None:
+        before_solving()
     solve_params = routing.SolveParams(time_limit_s=float(params.get("time_limit_s", DEFAULT_TIME_LIMIT_S)),
                                        deterministic=bool(params.get("deterministic")),
                                        num_workers=1 if params.get("deterministic") else num_workers,
