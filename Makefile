@@ -34,9 +34,9 @@ run: install
 
 # Browser tests drive Debian's Chromium; install it when missing (never a downloaded browser).
 browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  echo "Installing Chromium from Debian's packages for the browser tests"; \
-	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver >/dev/null; }
+	@command -v chromium >/dev/null 2>&1 && command -v pdftoppm >/dev/null 2>&1 || { \
+	  echo "Installing Chromium and poppler-utils (PDF checks) from Debian's packages for the tests"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver poppler-utils >/dev/null; }
 
 lint-imports: install-test
 	$(BIN)/lint-imports

@@ -317,6 +317,72 @@ def can_dispatch(user: User | None) -> bool:
     return is_backbone_staff(user)
 
 
+# --- coordination: volunteer readiness, donor receipts and compliance, feedback -------------
+
+def can_manage_readiness(user: User | None) -> bool:
+    """The backbone sees every driver's readiness and expiries, and pairs new drivers with mentors."""
+    return is_backbone_staff(user)
+
+
+def can_edit_driver_profile(user: User | None, driver: User) -> bool:
+    """A driver records their own readiness; the backbone, or the admins and coordinators of an
+    organization they drive for, may record it for them."""
+    if not _signed_in(user) or not any(m.role is Role.DRIVER for m in driver.active_memberships()):
+        return False
+    return user.id == driver.id or is_backbone_staff(user) or any(
+        has_role(user, m.organization_id, Role.ADMIN, Role.COORDINATOR)
+        for m in driver.active_memberships() if m.role is Role.DRIVER)
+
+
+def receipt_organizations(user: User | None) -> list[Organization]:
+    """The groceries and farms whose donation receipts this user may download (those they act for)."""
+    return donor_organizations(user)
+
+
+def can_view_receipts(user: User | None, donor: Organization) -> bool:
+    """A donor's receipts are its own people's; the backbone sees every donor's."""
+    return donor.kind.is_donor and (can_act_for(user, donor) or is_backbone_staff(user))
+
+
+def can_view_any_receipts(user: User | None) -> bool:
+    return bool(receipt_organizations(user)) or is_backbone_staff(user)
+
+
+def can_view_compliance_reports(user: User | None) -> bool:
+    """The monthly per-donor and per-recipient weight report (SB 1383 layout) and the $/kg estimates."""
+    return is_backbone_staff(user)
+
+
+def can_rate_any_delivery(user: User | None) -> bool:
+    return bool(recipient_organizations(user))
+
+
+def can_rate_delivery(user: User | None, recipient: Organization) -> bool:
+    """Only the receiving food bank's or shelter's own people rate the food it received."""
+    return recipient.kind.is_recipient and can_act_for(user, recipient)
+
+
+def can_flag_any_pickup(user: User | None) -> bool:
+    drives = _signed_in(user) and any(m.role is Role.DRIVER for m in user.active_memberships())
+    return drives or bool(recipient_organizations(user)) or is_backbone_staff(user)
+
+
+def can_flag_pickup(user: User | None, claim: Claim, drove_it: bool) -> bool:
+    """Who collected the food flags a problem with its donor: the driver who did the pickup
+    (``drove_it``, decided by the service), the claiming recipient's people (they often collect
+    themselves), or the backbone."""
+    return _signed_in(user) and (drove_it or can_act_for(user, claim.recipient) or is_backbone_staff(user))
+
+
+def can_view_feedback_of(user: User | None, organization: Organization) -> bool:
+    """An organization sees the feedback it gave and the feedback about it; the backbone sees all."""
+    return can_act_for(user, organization) or is_backbone_staff(user)
+
+
+def can_view_repeated_problems(user: User | None) -> bool:
+    return is_backbone_staff(user)
+
+
 def authorize(allowed: bool, message: str = "You do not have permission to do that.") -> None:
     """Raise PermissionDenied unless ``allowed``; views call it after loading the object."""
     if not allowed:

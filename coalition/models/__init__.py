@@ -33,6 +33,9 @@ from coalition.models.route_plan import (
 )
 from coalition.models.shift import ColdChain, DriverShift, PlaceKind, ShiftPattern, ShiftStatus
 from coalition.models.sign_in import SignInFailure
+from coalition.models.feedback import DeliveryRating, PickupIssue, PickupProblem  # noqa: F401  (coordination: feedback)
+from coalition.models.readiness import DriverProfile  # noqa: F401  (coordination: volunteer readiness)
+from coalition.models.receipts import FairMarketValue  # noqa: F401  (coordination: donor receipts)
 from coalition.models.user import Membership, Role, User, normalize_email
 
 __all__ = [

@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Response, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from coalition import permissions
+from coalition.blueprints.forms import show_domain_error
+from coalition.blueprints.local_time import local_zone
+from coalition.blueprints.reports import bp
+from coalition.blueprints.reports.forms import FairMarketValueForm, ReceiptPeriodForm
+from coalition.errors import DomainError, NotFound
+from coalition.extensions import db
+from coalition.models import FoodCategory
+from coalition.models.base import utcnow
+from coalition.permissions import requires
+from coalition.services import compliance, organizations, receipts
+
+
+def _today() -> dt.date:
+    return utcnow().astimezone(local_zone()).date()
+
+
+def _donor(organization_id: int):
+    organization = organizations.get_organization(db.session, organization_id)
+    if not permissions.can_view_receipts(current_user, organization):
+        raise NotFound("There is no such donor.")
+    return organization
+
+
+@bp.route("/receipts")
+@requires(permissions.can_view_any_receipts)
+def receipts_index():
+    """Choose a donor (the backbone: any) and a period; the download is a GET link."""
+    donors = permissions.receipt_organizations(current_user)
+    if permissions.is_backbone_staff(current_user):
+        donors = [o for o in organizations.list_organizations(db.session) if o.kind.is_donor]
+    form = ReceiptPeriodForm(request.args)
+    today = _today()
+    if not form.start.data:
+        form.start.data = today.replace(month=1, day=1).isoformat()
+    if not form.end.data:
+        form.end.data = today.isoformat()
+    return render_template("reports/receipts.html", donors=donors, form=form)
+
+
+@bp.route("/receipts/<int:organization_id>.pdf")
+@requires(permissions.can_view_any_receipts)
+def receipt_pdf(organization_id: int):
+    donor = _donor(organization_id)
+    form = ReceiptPeriodForm(request.args)
+    try:
+        start, end = receipts.parse_period(form.start.data, form.end.data, _today())
+        receipt = receipts.build_receipt(db.session, current_user, donor, start, end, local_zone())
+    except DomainError as error:
+        show_domain_error(form, error)
+        return render_template("reports/receipts.html", donors=[donor], form=form), error.status_code
+    body = receipts.render_receipt_pdf(receipt, current_app.config["COALITION_NAME"], utcnow())
+    return Response(body, mimetype="application/pdf", headers={
+        "Content-Disposition": f'attachment; filename="{receipts.receipt_filename(receipt)}"',
+        "Cache-Control": "private, no-store"})
+
+
+def _last_month() -> str:
+    return (_today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+
+
+@bp.route("/compliance")
+@requires(permissions.can_view_compliance_reports)
+def compliance_index():
+    month_text = request.args.get("month") or _last_month()
+    month = compliance.parse_month(month_text)
+    report = compliance.monthly_report(db.session, current_user, month, local_zone())
+    return render_template("reports/compliance.html", report=report, month=month.strftime("%Y-%m"))
+
+
+@bp.route("/compliance/<month>.<any(csv, pdf):fmt>")
+@requires(permissions.can_view_compliance_reports)
+def compliance_download(month: str, fmt: str):
+    first = compliance.parse_month(month)
+    report = compliance.monthly_report(db.session, current_user, first, local_zone())
+    name = f"food-recovery-report-{first.strftime('%Y-%m')}.{fmt}"
+    headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"}
+    if fmt == "csv":
+        return Response(compliance.report_csv(report), mimetype="text/csv", headers=headers)
+    return Response(compliance.report_pdf(report, current_app.config["COALITION_NAME"], utcnow()),
+                    mimetype="application/pdf", headers=headers)
+
+
+@bp.route("/values", methods=["GET", "POST"])
+@requires(permissions.can_view_compliance_reports)
+def values():
+    """The estimated fair-market value per category used on donor receipts."""
+    form = FairMarketValueForm()
+    current = receipts.fair_market_values(db.session)
+    if not form.is_submitted():
+        for category, value in current.items():
+            form[category.value].data = value
+    status = 200
+    if form.validate_on_submit():
+        try:
+            receipts.set_fair_market_values(db.session, current_user, {c.value: form[c.value].data for c in FoodCategory}, utcnow())
+        except DomainError as error:
+            db.session.rollback()
+            show_domain_error(form, error)
+            status = error.status_code
+        else:
+            db.session.commit()
+            flash("Fair-market values saved; receipts use them from now on.", "success")
+            return redirect(url_for("reports.values"))
+    elif form.is_submitted():
+        status = 422
+    return render_template("reports/values.html", form=form, categories=list(FoodCategory),
+                           defaults=receipts.DEFAULT_USD_PER_KG), status
