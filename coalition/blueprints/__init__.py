@@ -31,3 +31,6 @@ def register_blueprints(app: Flask) -> None:
     from coalition.blueprints import planning  # dispatch: the coordinator's route planning
 
     app.register_blueprint(planning.bp)
+    from coalition.blueprints import driver  # dispatch: the driver app, rescues, cover, the calendar feed
+
+    app.register_blueprint(driver.bp)

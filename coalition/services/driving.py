@@ -89,6 +89,14 @@ def get_stop(session: Session, stop_id) -> Stop:
     return stop
 
 
+def safe_until_of(stop: Stop) -> dt.datetime | None:
+    """Until when the stop's food is safe on the road: its own limit, or (a drop-off) that of its pickup."""
+    if stop.safe_until is not None:
+        return stop.safe_until
+    pickup = _pickup_of(stop) if stop.kind is StopKind.DELIVERY else None
+    return pickup.safe_until if pickup is not None else None
+
+
 def stop_state(stop: Stop) -> dict:
     """What the phone shows about a stop after an action (JSON-safe)."""
     return {
@@ -407,3 +415,12 @@ def correct_delivery(session: Session, actor: User, stop_id, kg, reason: str, no
                      from_kg=(old_g or 0) / 1000, to_kg=new_kg, reason=reason[:300], stop_id=stop.id)
     session.flush()
     return stop
+
+
+def list_deliveries_on(session: Session, local_date: dt.date) -> list[Stop]:
+    """Delivered stops of the day's published plans (the backbone corrects a weight from here)."""
+    query = (select(Stop).join(Route, Stop.route_id == Route.id).join(RoutePlan, Route.plan_id == RoutePlan.id)
+             .where(RoutePlan.local_date == local_date, RoutePlan.status == PlanStatus.PUBLISHED,
+                    Stop.kind == StopKind.DELIVERY, Stop.status == StopStatus.DONE)
+             .order_by(Stop.completed_at.desc(), Stop.id))
+    return list(session.scalars(query))

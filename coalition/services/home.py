@@ -72,6 +72,15 @@ def _steps_for(session: Session, membership: Membership) -> list[NextStep]:
         steps.append(NextStep("Report people served", "Last month's visits, individuals and households: one short form.",
                               "measurement.reports"))
     if membership.role is Role.DRIVER:
+        steps.append(NextStep("Today's route", "Your stops in order, a map and big buttons; it keeps working with no signal.",
+                              "driver.index"))
+        steps.append(NextStep("Shifts, rescues and cover",
+                              "Ask for cover, cover a colleague, take a rescue, add your shifts to your calendar.",
+                              "driver.shifts"))
+    if organization.kind is OrganizationKind.BACKBONE and membership.role in (Role.ADMIN, Role.COORDINATOR):
+        steps.append(NextStep("Uncovered work", "Shifts needing cover, rescues nobody took, claimed food no route carries.",
+                              "driver.board"))
+    if membership.role is Role.DRIVER:
         steps.append(NextStep("Your base", f"You drive for {organization.name}. Check its address and hours.",
                               "organizations.detail", org))
     steps.append(NextStep("Your organization", f"{organization.kind.label} · {organization.address or 'no address yet'}",

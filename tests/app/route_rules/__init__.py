@@ -34,6 +34,10 @@ NEED_OWNER_PEOPLE = {"shelter"}                           # act for the shelter 
 SIGNED_IN_REDIRECTS = {"auth.sign_in"}
 
 
+# Area modules may define ``build_values(session, values) -> dict`` to add ids of their own objects.
+EXTRA_VALUES: list = []
+
+
 def _collect() -> dict:
     merged: dict = {}
     for module_info in pkgutil.iter_modules(__path__):
@@ -41,6 +45,8 @@ def _collect() -> dict:
         overlap = set(merged) & set(module.RULES)
         assert not overlap, f"endpoints with two rules: {overlap}"
         merged.update(module.RULES)
+        if hasattr(module, "build_values"):
+            EXTRA_VALUES.append(module.build_values)
     return merged
 
 
@@ -68,8 +74,11 @@ def build_values(session) -> dict[str, int]:
                 needed_by=now + dt.timedelta(days=2), people_expected=80)
     session.add(need)
     session.commit()
-    return {"org": store.id, "staff_membership": staff.id, "donation": donation.id, "line": line.id,
-            "claim": claim.id, "need": need.id}
+    values = {"org": store.id, "staff_membership": staff.id, "donation": donation.id, "line": line.id,
+              "claim": claim.id, "need": need.id}
+    for extra in EXTRA_VALUES:
+        values.update(extra(session, values))
+    return values
 
 
 RULES = None  # filled below, after the area modules can import the role sets above

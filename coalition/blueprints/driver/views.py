@@ -1,0 +1,188 @@
+"""Driver app pages: today's route, its stop actions (HTML forms and the offline queue's JSON), corrections."""
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as dt
+import uuid
+from pathlib import Path
+
+from flask import Response, current_app, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
+
+from coalition import permissions
+from coalition.blueprints.driver import bp
+from coalition.blueprints.local_time import local_zone
+from coalition.errors import DomainError, NotFound, PermissionDenied, ValidationError, error_response
+from coalition.extensions import db
+from coalition.models import StopKind, StopStatus, StorageClass
+from coalition.models.base import utcnow
+from coalition.permissions import authorize, login_required, requires
+from coalition.services import driving, photos
+
+STATIC_JS = Path(__file__).resolve().parents[2] / "static" / "js"
+# The form's action names in URLs, and the service call behind each.
+STOP_ACTIONS = ("arrived", "picked_up", "delivered", "problem")
+COLD = (StorageClass.REFRIGERATED, StorageClass.FROZEN)
+
+
+def new_action_id() -> str:
+    return uuid.uuid4().hex
+
+
+def _route_page(errors: dict | None = None, status: int = 200):
+    today = utcnow().astimezone(local_zone()).date()
+    routes = driving.list_driver_routes(db.session, current_user, today)
+    return render_template(
+        "driver/route.html", routes=routes, today=today, errors=errors or {}, new_action_id=new_action_id,
+        now=utcnow(), cold=COLD, StopKind=StopKind, finished=driving.FINISHED, StopStatus=StopStatus,
+        problem_labels=driving.PROBLEM_LABELS, safe_until_of=driving.safe_until_of,
+        tile_url=current_app.config["MAP_TILE_URL"], tile_attribution=current_app.config["MAP_TILE_ATTRIBUTION"],
+    ), status
+
+
+@bp.route("/")
+@requires(permissions.is_driver)
+def index():
+    """Today's route of the signed-in driver: the page the service worker keeps for offline use."""
+    return _route_page()
+
+
+@bp.route("/sw.js")
+def service_worker():
+    """The driver app's service worker; served from /driver/ so its scope covers the driver pages."""
+    response = Response((STATIC_JS / "driver_sw.js").read_text(encoding="utf-8"), mimetype="text/javascript")
+    response.headers["Service-Worker-Allowed"] = "/driver/"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def _payload_from_form(form) -> dict:
+    return {key: form.get(key) for key in ("kg", "temperature_c", "receiver_name", "problem_kind", "note")
+            if form.get(key) not in (None, "")} | ({"confirm_over": True} if form.get("confirm_over") else {})
+
+
+def _store_photo(data: bytes | None) -> str | None:
+    if not data:
+        return None
+    return photos.store_photo(data, current_app.config["UPLOAD_FOLDER"], current_app.config["MAX_PHOTO_BYTES"])
+
+
+def _run_action(action: str, stop_id, client_action_id, performed_at, payload: dict, photo: bytes | None):
+    """Store the photo (if any), run the action, commit; rolls back (and drops the photo) on a domain error."""
+    stored = None
+    try:
+        stored = _store_photo(photo) if action == "picked_up" else None
+        if stored:
+            payload = {**payload, "photo_filename": stored}
+        result = driving.perform(db.session, current_user, action, stop_id, client_action_id, performed_at, payload, utcnow())
+    except DomainError:
+        db.session.rollback()
+        if stored:
+            photos.discard_photo(current_app.config["UPLOAD_FOLDER"], stored)
+        raise
+    db.session.commit()
+    if stored and result.replayed:
+        photos.discard_photo(current_app.config["UPLOAD_FOLDER"], stored)
+    return result
+
+
+@bp.route("/stops/<int:stop_id>/<any(arrived, picked_up, delivered, problem):action>", methods=["POST"])
+@requires(permissions.is_driver)
+def stop_action(stop_id: int, action: str):
+    """The same actions as the offline queue, as plain HTML forms (a page without JavaScript still works).
+
+    The form carries an action id made when the page was drawn, so submitting
+    it twice records it once.
+    """
+    upload = request.files.get("photo")
+    photo = upload.read() if upload and upload.filename else None
+    try:
+        _run_action(action, stop_id, request.form.get("client_action_id"), None, _payload_from_form(request.form), photo)
+    except (PermissionDenied, NotFound):
+        raise
+    except DomainError as error:
+        errors = {stop_id: {"action": action, "message": error.message, "fields": error.fields, "values": request.form}}
+        return _route_page(errors, error.status_code)
+    flash({"arrived": "Arrived.", "picked_up": "Pickup recorded.", "delivered": "Delivery recorded. Thank you!",
+           "problem": "Problem reported. The coordinators can see it."}[action], "success")
+    return redirect(url_for("driver.index") + f"#stop-{stop_id}")
+
+
+def _parse_time(value) -> dt.datetime | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise ValidationError("Give the time as ISO 8601.", {"performed_at": "An ISO time with its offset."})
+    try:
+        return dt.datetime.fromisoformat(value)
+    except ValueError:
+        raise ValidationError("Give the time as ISO 8601.", {"performed_at": "An ISO time with its offset."}) from None
+
+
+def _photo_from_json(payload: dict) -> bytes | None:
+    """A photo in the offline queue travels as a data: URL (base64)."""
+    value = payload.pop("photo", None)
+    if not value:
+        return None
+    if not isinstance(value, str) or "," not in value:
+        raise ValidationError("The photo could not be read.", {"photo": "Send the photo as a data: URL."})
+    try:
+        return base64.b64decode(value.split(",", 1)[1], validate=True)
+    except (binascii.Error, ValueError):
+        raise ValidationError("The photo could not be read.", {"photo": "Send the photo as a data: URL."}) from None
+
+
+@bp.route("/actions", methods=["POST"])
+@requires(permissions.is_driver)
+def actions():
+    """One queued action from the phone, as JSON (CSRF token in the X-CSRFToken header).
+
+    Body: ``{"client_action_id", "stop_id", "action", "performed_at", "payload"}``.
+    Answers ``{"replayed", "action", "stop"}``; a replayed id answers the first result.
+    """
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        return error_response(400, "Send a JSON object.")
+    payload = data.get("payload") if isinstance(data.get("payload"), dict) else {}
+    photo = _photo_from_json(payload)
+    result = _run_action(data.get("action"), data.get("stop_id"), data.get("client_action_id"),
+                         _parse_time(data.get("performed_at")), payload, photo)
+    return jsonify({"replayed": result.replayed, "action": result.action, "stop": result.result})
+
+
+@bp.route("/stops/<int:stop_id>/photo")
+@login_required
+def stop_photo(stop_id: int):
+    stop = driving.get_stop(db.session, stop_id)
+    if not (permissions.can_drive_stop(current_user, stop) or permissions.can_dispatch(current_user)):
+        raise NotFound("There is no such photo.")
+    if not stop.photo_filename:
+        raise NotFound("There is no such photo.")
+    return send_file(photos.photo_path(current_app.config["UPLOAD_FOLDER"], stop.photo_filename), max_age=0)
+
+
+@bp.route("/stops/<int:stop_id>/correct", methods=["GET", "POST"])
+@requires(permissions.can_dispatch)
+def correct(stop_id: int):
+    """A backbone coordinator corrects the kg of a delivered stop (audited; the delivery record follows)."""
+    stop = driving.get_stop(db.session, stop_id)
+    error, values, status = None, {}, 200
+    if request.method == "POST":
+        values = request.form
+        try:
+            driving.correct_delivery(db.session, current_user, stop.id, values.get("kg"), values.get("reason", ""), utcnow())
+        except (PermissionDenied, NotFound):
+            raise
+        except DomainError as caught:
+            db.session.rollback()
+            error, status = caught, caught.status_code
+        else:
+            db.session.commit()
+            flash("Corrected. The delivery record and the indicators use the new weight.", "success")
+            return redirect(url_for("driver.board"))
+    authorize(stop.kind is StopKind.DELIVERY and stop.status is StopStatus.DONE, "Only a delivered stop can be corrected.")
+    return render_template("driver/correct.html", stop=stop, error=error, values=values), status
+
+
+from coalition.blueprints.driver import work  # noqa: E402,F401  (rescues, cover, the board, the calendar)
