@@ -36,7 +36,7 @@ from coalition.models import (
     User,
     grams,
 )
-from coalition.services import claims, donations, passwords, recurring
+from coalition.services import claims, donations, passwords, readiness, recurring
 from coalition.services.matching import default_delivery_window
 
 DEMO_PASSWORD = "feedingourcity"
@@ -134,6 +134,8 @@ def load_demo(session: Session) -> DemoSummary:
         if not any(m.organization is organization and m.role is role for m in user.memberships):
             session.add(Membership(user=user, organization=organization, role=role))
     session.flush()
+    readiness.load_demo_profiles(session, [existing[email] for email, _n, _o, role in people if role is Role.DRIVER],
+                                 dt.datetime.now(dt.timezone.utc).date())
     return DemoSummary(created_orgs, created_users)
 
 

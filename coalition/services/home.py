@@ -83,6 +83,23 @@ def _steps_for(session: Session, membership: Membership) -> list[NextStep]:
     if membership.role is Role.DRIVER:
         steps.append(NextStep("Your base", f"You drive for {organization.name}. Check its address and hours.",
                               "organizations.detail", org))
+    # coordination: receipts, feedback, readiness
+    acting = permissions.can_act_for(membership.user, organization) and membership.role is not Role.DRIVER
+    if acting and organization.kind.is_donor:
+        steps.append(NextStep("Donation receipts", "A PDF of the food you donated in any period, with its estimated value.",
+                              "reports.receipts_index"))
+    if acting and (organization.kind.is_donor or organization.kind.is_recipient):
+        steps.append(NextStep("Feedback", "Rate the food you received, flag pickup problems, see what partners said.",
+                              "feedback.index"))
+    if membership.role is Role.DRIVER:
+        steps.append(NextStep("Your readiness", "Food-safety training, licence, insurance and vehicle: which routes you may take.",
+                              "readiness.profile"))
+    if organization.kind is OrganizationKind.BACKBONE and membership.role in (Role.ADMIN, Role.COORDINATOR):
+        steps.append(NextStep("Recovery report and receipts", "Monthly pounds per donor and recipient (SB 1383 layout), CSV and PDF.",
+                              "reports.compliance_index"))
+        steps.append(NextStep("Driver readiness", "Expiries in the next 30 days, drivers not ready, mentor pairings.",
+                              "readiness.index"))
+        steps.append(NextStep("Repeated problems", "Donors and sites with two or more problems in 30 days.", "feedback.repeated"))
     steps.append(NextStep("Your organization", f"{organization.kind.label} · {organization.address or 'no address yet'}",
                           "organizations.detail", org))
     return steps

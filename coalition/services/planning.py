@@ -29,7 +29,7 @@ from coalition.errors import Conflict, NotFound, PermissionDenied, ValidationErr
 from coalition.models import Claim, ClaimStatus, Donation, DonationLine, NotificationKind, User
 from coalition.models.route_plan import PlanDrop, PlanStatus, Route, RoutePlan, Stop, StopKind, StopStatus
 from coalition.models.shift import DriverShift, PlaceKind, ShiftStatus
-from coalition.services import audit, food_safety, notifications
+from coalition.services import audit, food_safety, notifications, readiness
 
 log = logging.getLogger(__name__)
 
@@ -99,12 +99,14 @@ def list_plannable_claims(session: Session, local_date: dt.date, tz: dt.tzinfo, 
     return [c for c in claims if c.id not in taken]
 
 
-def list_available_shifts(session: Session, local_date: dt.date) -> list[DriverShift]:
-    """Shifts that day whose driver (or cover) will drive."""
+def list_available_shifts(session: Session, local_date: dt.date, screened: bool = True) -> list[DriverShift]:
+    """Shifts that day whose driver (or cover) will drive; ``screened``: only drivers ready to (licence and
+    insurance current, services/readiness.py)."""
     shifts = session.scalars(select(DriverShift).where(DriverShift.local_date == local_date,
                                                        DriverShift.status != ShiftStatus.CANCELLED)
                              .options(selectinload(DriverShift.driver)).order_by(DriverShift.start_at, DriverShift.id))
-    return [s for s in shifts if s.status is ShiftStatus.AVAILABLE or s.covered_by_id]
+    shifts = [s for s in shifts if s.status is ShiftStatus.AVAILABLE or s.covered_by_id]
+    return readiness.screen_shifts(session, shifts, local_date).usable if screened else shifts
 
 
 def preview_day(session: Session, local_date: dt.date, tz: dt.tzinfo, now: dt.datetime,
@@ -200,6 +202,7 @@ def build_problem(session: Session, claims: list[Claim], shifts: list[DriverShif
     centre = routing.Location(sum(p[0] for p in points) / len(points), sum(p[1] for p in points) / len(points)) \
         if points else routing.Location(45.52, -122.68)
     pinned_vehicles = {f"s{s}" for s in pins.values()}
+    cold = readiness.cold_chains(session, shifts, local_date)   # no cold food without current food-safety training
     vehicles = []
     for shift in shifts:
         vid = f"s{shift.id}"
@@ -211,9 +214,9 @@ def build_problem(session: Session, claims: list[Claim], shifts: list[DriverShif
             begin = finish
         capacity = {"g": shift.capacity_g} | {_pin_dimension(v): (len(pins) if v == vid else 0) for v in pinned_vehicles}
         vehicles.append(routing.Vehicle(vid, start=start, end=end, shift=routing.TimeWindow(begin, finish),
-                                        capacity=capacity, cold_chain=shift.cold_chain.value))
+                                        capacity=capacity, cold_chain=cold[shift.id].value))
         built.shifts[vid] = shift
-    chains = {s.cold_chain.value for s in shifts}
+    chains = {cold[s.id].value for s in shifts}
     requests = []
     for claim in claims:
         line, donation, recipient = claim.line, claim.line.donation, claim.recipient
@@ -387,6 +390,11 @@ def run_plan(session: Session, plan_id: int, tz: dt.tzinfo, now: dt.datetime, nu
     plan.status, plan.progress_pct, plan.solved_at = PlanStatus.READY, 100, now
     plan.message = (f"Planned in {elapsed:.1f} s: {plan.figures['served']} of {plan.figures['requests']} requests "
                     f"on {plan.figures['vehicles_used']} routes.")
+    left_out = readiness.screen_shifts(session, list_available_shifts(session, plan.local_date, screened=False),
+                                       plan.local_date)
+    if left_out.left_out:
+        plan.figures = plan.figures | {"left_out": readiness.left_out_words(left_out)}
+        plan.message += " Left out: " + "; ".join(f"{r['driver']} ({r['reason']})" for r in plan.figures["left_out"]) + "."
     session.flush()
     return plan
 

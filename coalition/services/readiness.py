@@ -254,3 +254,70 @@ def overview(session: Session, today: dt.date) -> list[tuple[User, DriverProfile
     profiles = {p.user_id: p for p in session.scalars(select(DriverProfile).where(DriverProfile.user_id.in_([d.id for d in drivers])))}
     rows = [(d, profiles.get(d.id), readiness_from_profile(profiles.get(d.id), today)) for d in drivers]
     return sorted(rows, key=lambda r: (r[2].can_drive and r[2].can_carry_cold, r[2].can_drive, r[0].display_name))
+
+
+# --- dispatch's view: who may drive a day's shifts, with what cold chain ----------------------------
+
+@dataclass
+class Screened:
+    """A day's shifts sorted by readiness: those planning may use, and those left out with the reason."""
+
+    usable: list = field(default_factory=list)
+    left_out: list = field(default_factory=list)      # (shift, reason in words)
+    states: dict = field(default_factory=dict)        # acting driver id -> Readiness
+
+
+def screen_shifts(session: Session, shifts: list, on_date: dt.date) -> Screened:
+    """Split ``shifts`` (DriverShift) by their acting driver's readiness on ``on_date``: a driver without a
+    current licence and insurance attestation is left out; the rest are usable (see :func:`cold_chains`)."""
+    states = readiness_by_driver(session, [s.acting_driver_id for s in shifts], on_date)
+    screened = Screened(states=states)
+    for shift in shifts:
+        state = states[shift.acting_driver_id]
+        if state.can_drive:
+            screened.usable.append(shift)
+        else:
+            screened.left_out.append((shift, f"not ready to drive: {state.reason}"))
+    return screened
+
+
+def cold_chains(session: Session, shifts: list, on_date: dt.date) -> dict[int, ColdChain]:
+    """Shift id -> the cold chain planning may give its vehicle: none unless the acting driver's
+    food-safety training is current that day (so routing never gives them refrigerated or frozen food)."""
+    states = readiness_by_driver(session, [s.acting_driver_id for s in shifts], on_date)
+    return {s.id: effective_cold_chain(s.cold_chain, states[s.acting_driver_id]) for s in shifts}
+
+
+def _acting_driver(session: Session | None, shift) -> User:
+    return shift.covered_by if shift.covered_by_id else shift.driver
+
+
+def left_out_words(screened: Screened) -> list[dict]:
+    """The left-out shifts as JSON-safe rows for a plan's figures."""
+    return [{"shift_id": shift.id, "driver": _acting_driver(None, shift).display_name, "reason": reason}
+            for shift, reason in screened.left_out]
+
+
+# --- the demo coalition -------------------------------------------------------------------------
+
+def load_demo_profiles(session: Session, drivers: list[User], today: dt.date) -> int:
+    """Readiness for the demo drivers (DEMO DATA): all ready to drive and carry cold food; one's
+    training and another's insurance expire within 30 days, and the last is paired with the first
+    as a new driver. Drivers who already have a profile are left alone. Returns how many were added."""
+    existing = {p.user_id for p in session.scalars(select(DriverProfile).where(DriverProfile.user_id.in_([d.id for d in drivers])))}
+    added = 0
+    for index, driver in enumerate(drivers):
+        if driver.id in existing:
+            continue
+        session.add(DriverProfile(
+            user_id=driver.id, training_completed_on=today - dt.timedelta(days=300 + index),
+            training_expires_on=today + dt.timedelta(days=20 if index == 1 else 700),
+            training_provider="ServSafe Food Handler (demo)",
+            licence_attested_on=today - dt.timedelta(days=60), licence_expires_on=today + dt.timedelta(days=1500),
+            insurance_attested_on=today - dt.timedelta(days=60),
+            insurance_expires_on=today + dt.timedelta(days=12 if index == 2 else 300),
+            vehicle="Hatchback (demo)", mentor_id=drivers[0].id if index == len(drivers) - 1 and index > 0 else None,
+            mentoring_until=today + dt.timedelta(days=30) if index == len(drivers) - 1 and index > 0 else None))
+        added += 1
+    session.flush()
+    return added

@@ -1,0 +1,42 @@
+"""Readiness in dispatch: planning gives no cold food to a driver without current food-safety training and
+leaves out a driver without licence and insurance, saying why."""
+from __future__ import annotations
+
+import datetime as dt
+
+from coalition.models.readiness import DriverProfile
+from coalition.models.shift import ColdChain
+from coalition.services import planning
+from tests.app.test_planning import add_shift, day, plan_now  # noqa: F401  (the tiny day fixture)
+
+
+def _profile(session, user, email, **dates):
+    driver = user(email)
+    session.query(DriverProfile).filter_by(user_id=driver.id).delete()
+    session.add(DriverProfile(user_id=driver.id, **dates))
+    session.flush()
+
+
+def test_a_refrigerated_car_without_current_training_gets_no_cold_food(session, user, org, now, day):  # noqa: F811
+    today = now.date()
+    _profile(session, user, "driver@example.org", licence_attested_on=today - dt.timedelta(days=9),
+             insurance_attested_on=today - dt.timedelta(days=9), training_completed_on=today - dt.timedelta(days=400),
+             training_expires_on=today - dt.timedelta(days=30))
+    add_shift(session, user, org, now, chain=ColdChain.REFRIGERATED)
+    plan = plan_now(session, user, day, now)
+    assert plan.figures["served"] == 1
+    [drop] = plan.drops
+    assert drop.claim_id == day["milk"].id and drop.reason == "storage_class"
+
+
+def test_a_driver_without_insurance_is_left_out_with_the_reason(session, user, org, now, day):  # noqa: F811
+    today = now.date()
+    _profile(session, user, "driver@example.org", licence_attested_on=today - dt.timedelta(days=9))
+    add_shift(session, user, org, now, chain=ColdChain.REFRIGERATED)
+    ready = add_shift(session, user, org, now, email="driver1@example.org", chain=ColdChain.REFRIGERATED)
+    assert planning.list_available_shifts(session, day["date"]) == [ready]
+    plan = plan_now(session, user, day, now)
+    assert plan.figures["served"] == 2 and {r.shift_id for r in plan.routes} == {ready.id}
+    [left_out] = plan.figures["left_out"]
+    assert left_out["driver"] == user("driver@example.org").display_name
+    assert "insurance attestation not recorded" in left_out["reason"] and "Left out: " in plan.message
