@@ -486,13 +486,15 @@ class _Model:
 
     def search_params(self, time_limit_s: float, *, first: str = "PARALLEL_CHEAPEST_INSERTION",
                       meta: str = "GUIDED_LOCAL_SEARCH", solution_limit: int | None = None,
-                      insert_ops: bool = False):
+                      insert_ops: bool = False, lns: bool = False):
         sp = pywrapcp.DefaultRoutingSearchParameters()
         # Ruin-and-recreate neighbourhoods (remove close or expensive pairs, reinsert by
         # cheapest insertion): off by default; measured on Li & Lim and Sartori-Buriol
         # instances they lower the cost reached in a few seconds by 3-5% on most.
+        # Used in the cost phase only: in construction and route elimination the slower
+        # neighbourhoods cost more vehicles than they save distance (56 Li & Lim runs).
         # Deterministic (descent-only) searches on small problems do without them.
-        if solution_limit is None:
+        if lns and solution_limit is None:
             for name in _LNS_OPS:
                 setattr(sp.local_search_operators, name, 3)  # BOOL_TRUE
         if insert_ops:
@@ -670,7 +672,7 @@ class _Clock:
 
 def _phase(data: _Data, vehicles: list[int], weight: int, seconds: float, start: Solution | None, *,
            first: str, meta: str, solution_limit: int | None, breaks: bool = True,
-           insert_ops: bool = False) -> Solution | None:
+           insert_ops: bool = False, lns: bool = False) -> Solution | None:
     """One search on a fresh model; ``breaks=False`` ignores drivers' breaks (a faster
     construction for large days; the next phase re-imposes them)."""
     model = _Model(data, vehicles, weight, breaks=breaks)
@@ -680,7 +682,8 @@ def _phase(data: _Data, vehicles: list[int], weight: int, seconds: float, start:
         # Deterministic mode: plain descent to a local optimum ends by itself; a
         # metaheuristic would only stop at the (wall-clock) time limit.
         meta = "GREEDY_DESCENT"
-    sp = model.search_params(seconds, first=first, meta=meta, solution_limit=solution_limit, insert_ops=insert_ops)
+    sp = model.search_params(seconds, first=first, meta=meta, solution_limit=solution_limit, insert_ops=insert_ops,
+                             lns=lns)
     initial = model.hint(start, sp) if start is not None else None
     assignment = model.run(sp, initial)
     if assignment is None and initial is not None:
@@ -809,7 +812,7 @@ def _pipeline(problem: Problem, params: SolveParams, variant: int, budget_s: flo
     seconds = clock.left()
     if keep and seconds > 0.05:
         cand = _phase(data, keep, weight, seconds, best, first=strategy["first"], meta="GUIDED_LOCAL_SEARCH",
-                      solution_limit=limit(50 + 10 * n_req))
+                      solution_limit=limit(50 + 10 * n_req), lns=True)
         if cand is not None and (needs_breaks or _score(problem, cand) <= best_score):
             best, best_score = cand, _score(problem, cand)
             needs_breaks = False
