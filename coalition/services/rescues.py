@@ -38,7 +38,7 @@ from coalition.models import (
     StorageClass,
     User,
 )
-from coalition.services import audit, notifications
+from coalition.services import audit, notifications, readiness
 from coalition.services.distance import haversine_km
 from coalition.services.driving import acting_for
 
@@ -160,7 +160,8 @@ def take_rescue(session: Session, actor: User, rescue_id: int, tz: dt.tzinfo, no
     """"I'll do it": the driver gets a one-off shift and the rescue's route (pickup first, then drop-offs by window).
 
     Arrival times are estimated from straight-line distance at SPEED_KMH.
-    Raises PermissionDenied (not a driver) and Conflict (already taken, or its food has gone).
+    Raises PermissionDenied (not a driver, or not ready: services/readiness.py) and Conflict (already taken,
+    or its food has gone).
     """
     if not permissions.is_driver(actor):
         raise PermissionDenied("Only drivers take rescues.")
@@ -174,6 +175,9 @@ def take_rescue(session: Session, actor: User, rescue_id: int, tz: dt.tzinfo, no
     donation = found[0].line.donation
     if donation.pickup_end <= now:
         raise Conflict("The pickup window has passed.")
+    # Any route needs a current licence and insurance attestation; cold food also food-safety training.
+    readiness.check_can_take(readiness.readiness_of(session, actor, now.astimezone(tz).date()),
+                             needs_cold=any(c.line.storage in (StorageClass.REFRIGERATED, StorageClass.FROZEN) for c in found))
     donor = donation.donor
     pickup_at = max(now + dt.timedelta(minutes=15), donation.pickup_start)
     shift = DriverShift(driver=actor, organization=_driver_organization(actor), local_date=pickup_at.astimezone(tz).date(),

@@ -1,13 +1,20 @@
 """Readiness in dispatch: planning gives no cold food to a driver without current food-safety training and
-leaves out a driver without licence and insurance, saying why."""
+leaves out a driver without licence and insurance, saying why; self-dispatch rescues follow the same rules."""
 from __future__ import annotations
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
+import pytest
+
+from coalition.errors import PermissionDenied
 from coalition.models.readiness import DriverProfile
 from coalition.models.shift import ColdChain
-from coalition.services import planning
+from coalition.services import planning, rescues
+from tests.app import driving_factories as f
 from tests.app.test_planning import add_shift, day, plan_now  # noqa: F401  (the tiny day fixture)
+
+TZ = ZoneInfo("America/Los_Angeles")
 
 
 def _profile(session, user, email, **dates):
@@ -40,3 +47,27 @@ def test_a_driver_without_insurance_is_left_out_with_the_reason(session, user, o
     [left_out] = plan.figures["left_out"]
     assert left_out["driver"] == user("driver@example.org").display_name
     assert "insurance attestation not recorded" in left_out["reason"] and "Left out: " in plan.message
+
+
+def _offer_rescue(session, user, storage):
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    claim = f.make_claim(session, now, storage=storage, category="dairy" if storage != "ambient" else "bakery")
+    return rescues.offer_rescue(session, user("coordinator@example.org"), [claim.id], "", f.local_today(now), now), now
+
+
+def test_a_driver_without_current_training_cannot_take_a_cold_rescue_but_can_take_an_ambient_one(session, user):
+    today = dt.datetime.now(TZ).date()
+    _profile(session, user, "driver@example.org", licence_attested_on=today - dt.timedelta(days=9),
+             insurance_attested_on=today - dt.timedelta(days=9))
+    cold, now = _offer_rescue(session, user, "refrigerated")
+    with pytest.raises(PermissionDenied, match="food-safety training"):
+        rescues.take_rescue(session, user("driver@example.org"), cold.id, TZ, now)
+    ambient, now = _offer_rescue(session, user, "ambient")
+    assert rescues.take_rescue(session, user("driver@example.org"), ambient.id, TZ, now).driver_id == user("driver@example.org").id
+
+
+def test_a_driver_without_a_licence_attestation_cannot_take_any_rescue(session, user):
+    _profile(session, user, "driver@example.org")
+    ambient, now = _offer_rescue(session, user, "ambient")
+    with pytest.raises(PermissionDenied, match="licence"):
+        rescues.take_rescue(session, user("driver@example.org"), ambient.id, TZ, now)
