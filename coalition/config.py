@@ -98,6 +98,11 @@ class Config:
         self.USE_BY_WARNING_H = _int("USE_BY_WARNING_H", 3)
         self.NOTIFY_RADIUS_KM = _int("NOTIFY_RADIUS_KM", 15)
         self.API_TOKEN_MAX_AGE_S = _int("API_TOKEN_MAX_AGE_S", 30 * 24 * 3600)
+        # Coordination: directory details older than this are stale; the daily digest goes out after
+        # this local hour; an overdue action item is reminded again after this many days.
+        self.DIRECTORY_STALE_DAYS = _int("DIRECTORY_STALE_DAYS", 90)
+        self.DIGEST_HOUR = _int("DIGEST_HOUR", 7)
+        self.ACTION_REMINDER_REPEAT_DAYS = _int("ACTION_REMINDER_REPEAT_DAYS", 7)
         self.WTF_CSRF_ENABLED = True
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 

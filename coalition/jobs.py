@@ -24,6 +24,7 @@ from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 
 from coalition.services import expiry, notifications, recurring
+from coalition.services import communication
 from coalition.services.mail import MailSettings
 
 log = logging.getLogger(__name__)
@@ -94,6 +95,7 @@ def run_periodic(session: Session, now: dt.datetime, config: Mapping) -> Periodi
 
     step("expiry", sweep)
     step("recurring", recurring)
+    step("coordination", lambda: communication.periodic(session, now, config))  # reminders, daily digests
     step("e-mail", emails)   # last: it mails what the steps above just announced
     return result
 

@@ -383,6 +383,87 @@ def can_view_repeated_problems(user: User | None) -> bool:
     return is_backbone_staff(user)
 
 
+# --- coordination: directory, announcements, meetings, inboxes, projects --------------
+
+def acting_organizations(user: User | None) -> list[Organization]:
+    """Every organization this user acts for (admin, coordinator or staff), once each."""
+    if not _signed_in(user):
+        return []
+    found: dict[int, Organization] = {}
+    for m in user.active_memberships():
+        if m.role in ACTING_ROLES:
+            found.setdefault(m.organization_id, m.organization)
+    return list(found.values())
+
+
+def can_view_network(user: User | None) -> bool:
+    """The whole partner network (map, table, CSV, stale details) is the backbone's view."""
+    return is_backbone_staff(user)
+
+
+def can_edit_partner_profile(user: User | None, organization: Organization) -> bool:
+    """Directory details (role in the plan, what it accepts, service area): its admins or a coalition admin."""
+    return can_edit_organization(user, organization)
+
+
+def can_confirm_partner_details(user: User | None, organization: Organization) -> bool:
+    """Only the organization's own admins vouch that its details are still right."""
+    return organization.active and has_role(user, organization.id, Role.ADMIN)
+
+
+def can_request_confirmation(user: User | None) -> bool:
+    return is_backbone_staff(user)
+
+
+def can_broadcast(user: User | None) -> bool:
+    """Only the backbone posts announcements, to everyone or to a group."""
+    return is_backbone_staff(user)
+
+
+def can_view_announcement(user: User | None, announcement) -> bool:
+    """The backbone sees every announcement with its receipts; a partner sees those addressed to it."""
+    if is_backbone_staff(user):
+        return True
+    mine = {o.id for o in acting_organizations(user)}
+    return any(r.organization_id in mine for r in announcement.receipts)
+
+
+def can_view_inbox(user: User | None, organization: Organization) -> bool:
+    """An organization's inbox is read only by its own people."""
+    return can_act_for(user, organization)
+
+
+def can_use_inbox(user: User | None) -> bool:
+    return bool(acting_organizations(user))
+
+
+def can_manage_meetings(user: User | None) -> bool:
+    """The backbone schedules meetings, writes notes and decisions and assigns action items."""
+    return is_backbone_staff(user)
+
+
+def can_view_meetings(user: User | None) -> bool:
+    """Meetings, notes and decisions are shared with every partner's people."""
+    return is_backbone_staff(user) or bool(acting_organizations(user))
+
+
+def can_complete_action_item(user: User | None, item) -> bool:
+    return can_act_for(user, item.organization) or is_backbone_staff(user)
+
+
+def can_create_project(user: User | None) -> bool:
+    return is_backbone_staff(user) or bool(acting_organizations(user))
+
+
+def can_view_project(user: User | None, project) -> bool:
+    """A project is seen, and worked on (updates, progress, tasks), by its partners' people and the backbone."""
+    return is_backbone_staff(user) or any(o.id in project.partner_ids for o in acting_organizations(user))
+
+
+def can_contribute_to_project(user: User | None, project) -> bool:
+    return can_view_project(user, project)
+
+
 def authorize(allowed: bool, message: str = "You do not have permission to do that.") -> None:
     """Raise PermissionDenied unless ``allowed``; views call it after loading the object."""
     if not allowed:

@@ -24,6 +24,10 @@ def register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(measurement.bp)
     app.register_blueprint(measurement.api_bp)
+    from coalition.blueprints import communication, directory, projects  # coalition coordination
+
+    for package in (directory, communication, projects):
+        app.register_blueprint(package.bp)
     from coalition.blueprints import feedback, readiness, reports  # coordination: readiness, receipts, feedback
 
     for package in (readiness, reports, feedback):

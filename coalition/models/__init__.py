@@ -16,6 +16,10 @@ from coalition.models.invitation import Invitation
 from coalition.models.measurement import (  # noqa: F401  (registers the measurement tables)
     CoalitionSettings, DeliveryRecord, Goal, IndicatorValue, Neighborhood, PartnerReport, Trajectory,
 )
+from coalition.models.coordination import (  # noqa: F401  (registers the coordination tables)
+    ActionItem, Announcement, AnnouncementReceipt, Audience, CommunicationPreference, Meeting, PartnerProfile,
+    PlanRole, Project, ProjectGoal, ProjectIndicator, ProjectPartner, ProjectProgress, ProjectTask, ProjectUpdate,
+)
 from coalition.models.need import Need, NeedStatus
 from coalition.models.notification import Notification, NotificationKind, NotificationPreference
 from coalition.models.organization import WEEKDAYS, Organization, OrganizationKind

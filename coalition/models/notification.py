@@ -19,6 +19,11 @@ class NotificationKind(str, enum.Enum):
     USE_BY_APPROACHING = "use_by_approaching"
     CANCELLED = "cancelled"
     EXPIRED = "expired"
+    ANNOUNCEMENT = "announcement"          # coordination: from the backbone
+    ACTION_ITEM = "action_item"
+    ACTION_REMINDER = "action_reminder"
+    DETAILS_CHECK = "details_check"        # please confirm your directory details
+    PROJECT = "project"
 
     @property
     def label(self) -> str:
@@ -29,6 +34,11 @@ class NotificationKind(str, enum.Enum):
             "use_by_approaching": "Use-by approaching with nothing claimed",
             "cancelled": "A donation or claim was cancelled",
             "expired": "A donation or claim expired",
+            "announcement": "Announcements from the backbone",
+            "action_item": "An action item assigned to your organization",
+            "action_reminder": "Reminders of overdue action items",
+            "details_check": "Requests to confirm your directory details",
+            "project": "Updates and tasks in your projects",
         }[self.value]
 
 

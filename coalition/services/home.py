@@ -80,6 +80,12 @@ def _steps_for(session: Session, membership: Membership) -> list[NextStep]:
     if organization.kind is OrganizationKind.BACKBONE and membership.role in (Role.ADMIN, Role.COORDINATOR):
         steps.append(NextStep("Uncovered work", "Shifts needing cover, rescues nobody took, claimed food no route carries.",
                               "driver.board"))
+    if organization.kind is OrganizationKind.BACKBONE and membership.role in (Role.ADMIN, Role.COORDINATOR):
+        steps.append(NextStep("Partner network", "Every partner on a map and a table; ask stale ones to confirm their details.",
+                              "directory.index"))
+    elif membership.role in (Role.ADMIN, Role.COORDINATOR, Role.STAFF) and organization.active:
+        steps.append(NextStep("Inbox", "Announcements from the backbone and your action items.",
+                              "communication.organization_inbox", org))
     if membership.role is Role.DRIVER:
         steps.append(NextStep("Your base", f"You drive for {organization.name}. Check its address and hours.",
                               "organizations.detail", org))
