@@ -208,7 +208,7 @@ def run(database: str | None, rows: int, years: int, neighborhoods: int, repeats
                 (f"by neighborhood, {label}", lambda f=filters: indicators.breakdown(session, f, "neighborhood", settings)),
                 (f"neighborhood stats, {label}",
                  lambda f=filters: geo.neighborhood_stats(session, f.start, f.end, settings.kg_per_meal)),
-                (f"totals + 5 breakdowns in one scan, {label}",
+                (f"totals + 5 breakdowns (one scan on PostgreSQL), {label}",
                  lambda f=filters: indicators.scan(session, f, indicators.COMBINABLE, settings)),
                 (f"share rescued, {label}", lambda f=filters: indicators.share_rescued(session, f)),
                 (f"one partner's totals, {label}",
@@ -222,8 +222,9 @@ def run(database: str | None, rows: int, years: int, neighborhoods: int, repeats
         for label, function in queries:
             function()  # warm the cache once, as a dashboard in use would be
             median = _median_s(function, repeats)
-            worst = max(worst, median) if not label.startswith("whole") else worst
-            print(f"  {label:<48} {median * 1000:8.0f} ms")
+            if not label.startswith(("whole", "totals + 5")):  # those are several queries together
+                worst = max(worst, median)
+            print(f"  {label:<56} {median * 1000:8.0f} ms")
         print(f"\nSlowest single query: {worst * 1000:.0f} ms ({'meets' if worst < target else 'MISSES'} the {target:g} s target)")
     with app.app_context():
         db.engine.dispose()

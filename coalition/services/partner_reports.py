@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from coalition import permissions
 from coalition.errors import PermissionDenied, ValidationError
-from coalition.models import Organization, OrganizationKind, PartnerReport, User
+from coalition.models import Organization, OrganizationKind, PartnerReport, Role, User
 from coalition.services import audit
 
 CSV_COLUMNS = ("organization", "period", "visits", "individuals", "households", "meals_on_site")
@@ -194,3 +194,33 @@ def list_reports(session: Session, organization_id: int | None = None, limit: in
     if organization_id is not None:
         query = query.where(PartnerReport.organization_id == organization_id)
     return list(session.scalars(query))
+
+
+@dataclasses.dataclass(frozen=True)
+class Reminder:
+    organization: Organization
+    emails: list[str]
+    subject: str
+    body: str
+
+
+def remind_missing(session: Session, actor: User, period: str, now: dt.datetime, link: str) -> list[Reminder]:
+    """The reminders to send to every partner that has not reported for ``period``: one per partner,
+    addressed to its active admins, coordinators and staff; each is recorded in the audit trail.
+
+    The caller sends them (it knows how mail is configured) and commits.
+    """
+    if not permissions.can_manage_measurement(actor):
+        raise PermissionDenied("Only the backbone reminds partners.")
+    reminders = []
+    for organization in missing_reports(session, period):
+        emails = sorted({m.user.email for m in organization.memberships
+                         if m.active and m.user.active and m.role in (Role.ADMIN, Role.COORDINATOR, Role.STAFF)})
+        body = (f"Hello {organization.name},\n\nThe coalition has no report yet of the people you served in {period}. "
+                f"It takes a minute: visits, and if you have them, unduplicated individuals and households.\n\n{link}\n\n"
+                "Aggregate counts only, please: never anything about a person.\n")
+        reminders.append(Reminder(organization, emails, f"Please report people served in {period}", body))
+        audit.record(session, actor, "organization", organization.id, "report_reminded", now, organization.id,
+                     period=period, recipients=len(emails))
+    session.flush()
+    return reminders

@@ -214,3 +214,31 @@ def test_home_pages_point_the_backbone_to_progress_and_recipients_to_reporting(l
     shelter_home = login_fresh("shelter").get("/").get_data(as_text=True)
     assert "Report people served" in shelter_home and 'href="/measurement/reports"' in shelter_home
     assert "Report people served" not in login_fresh("grocer").get("/").get_data(as_text=True)
+
+
+def test_the_backbone_emails_a_reminder_to_partners_that_have_not_reported(login_as, app, monkeypatch, org, session, user):
+    """Only partners missing the month are written to, at their people's addresses; each reminder is audited."""
+    from coalition.models import AuditEvent
+    from coalition.services import partner_reports
+    from tests.smtp_server import SMTPTestServer
+
+    reported = org("Columbia Regional Food Bank")
+    reported_id, shelter_id = reported.id, org("Old Town Night Shelter").id
+    partner_reports.submit_report(session, user("foodbank@example.org"), reported,
+                                  partner_reports.ReportInput("2026-09", 10), dt.datetime(2026, 10, 2, tzinfo=UTC))
+    session.commit()
+    backbone = login_as("backbone")
+    page = backbone.get("/measurement/reports?period=2026-09").get_data(as_text=True)
+    assert "E-mail a reminder to these" in page
+    with SMTPTestServer() as server:
+        monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+        monkeypatch.setitem(app.config, "MAIL_PORT", server.port)
+        response = backbone.post("/measurement/reports/remind", data={"csrf_token": csrf_token_from(page),
+                                                                      "period": "2026-09"}, follow_redirects=True)
+    assert response.status_code == 200
+    recipients = {r for rs, _message in server.messages for r in rs}
+    assert "shelter@example.org" in recipients and "foodbank@example.org" not in recipients
+    assert all("2026-09" in message["Subject"] for _rs, message in server.messages)
+    reminded = session.scalars(select(AuditEvent.organization_id).where(AuditEvent.action == "report_reminded")).all()
+    assert reported_id not in reminded and shelter_id in reminded
+    assert "Reminded" in response.get_data(as_text=True)

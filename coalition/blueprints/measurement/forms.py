@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import BooleanField, FloatField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, FloatField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
 
@@ -54,3 +54,7 @@ class ReportForm(FlaskForm):
 
 class ReportUploadForm(FlaskForm):
     file = FileField("CSV file", validators=[FileRequired()])
+
+
+class RemindForm(FlaskForm):
+    period = HiddenField("Month")

@@ -7,7 +7,7 @@ import json
 import tempfile
 from pathlib import Path
 
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 from wtforms.fields.choices import SelectChoice
@@ -21,6 +21,7 @@ from coalition.blueprints.measurement.forms import (
     PeriodForm,
     RateForm,
     ReportForm,
+    RemindForm,
     ReportUploadForm,
     SettingsForm,
 )
@@ -30,6 +31,7 @@ from coalition.models import Organization, Trajectory
 from coalition.models.base import utcnow
 from coalition.permissions import authorize, login_required, requires
 from coalition.services import geo, indicators, organizations, partner_reports
+from coalition.services.mail import MailSettings, send_mail
 
 GROUP_TITLES = {"category": "By food category", "storage": "By storage class", "donor_kind": "By donor type",
                 "partner": "By recipient partner", "donor": "By donor"}
@@ -345,7 +347,7 @@ def _reports_page(form: ReportForm, upload: ReportUploadForm, status: int = 200)
     else:
         reports = [r for o in partners for r in partner_reports.list_reports(db.session, o.id, limit=60)]
     return render_template("measurement/reports.html", form=form, upload=upload, reports=reports, missing=missing,
-                           period=period, backbone=backbone), status
+                           period=period, backbone=backbone, remind=RemindForm(period=period)), status
 
 
 @bp.route("/reports", methods=["GET", "POST"])
@@ -394,3 +396,29 @@ def upload_reports():
     db.session.commit()
     flash(f"Imported {len(saved)} reports.", "success")
     return redirect(url_for("measurement.reports"))
+
+
+@bp.route("/reports/remind", methods=["POST"])
+@requires(permissions.can_manage_measurement)
+def remind_reports():
+    """E-mail every partner that has not reported for the month (without SMTP the messages go to the log)."""
+    form = RemindForm()
+    if not form.validate_on_submit():
+        raise ValidationError("This form has expired. Reload the page and try again.")
+    period = (form.period.data or "").strip() or _last_month()
+    try:
+        reminders = partner_reports.remind_missing(db.session, current_user, period, utcnow(),
+                                                   url_for("measurement.reports", _external=True))
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+        return redirect(url_for("measurement.reports"))
+    db.session.commit()
+    settings = MailSettings.from_config(current_app.config)
+    sent = sum(send_mail(settings, email, r.subject, r.body) for r in reminders for email in r.emails)
+    if not reminders:
+        flash(f"Every partner has reported for {period}.", "success")
+    else:
+        flash(f"Reminded {len(reminders)} partners for {period}: {sent} e-mails sent"
+              + ("" if sent else " (e-mail is not set up: the messages are in the log)") + ".", "success")
+    return redirect(url_for("measurement.reports", period=period))

@@ -23,3 +23,4 @@ RULES = {
     "measurement.upload_reports": ("POST", "/measurement/reports/upload", RECIPIENTS | BACKBONE_STAFF, {422}),
     "measurement_api.indicators_json": ("GET", "/api/v1/indicators", SIGNED_IN, {200}),
 }
+RULES["measurement.remind_reports"] = ("POST", "/measurement/reports/remind", BACKBONE_STAFF, {302})
