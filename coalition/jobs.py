@@ -63,6 +63,13 @@ def generate_recurring(session: Session, now: dt.datetime, config: Mapping) -> i
     return len(recurring.generate_occurrences(session, now, ZoneInfo(config.get("COALITION_TIMEZONE", "UTC"))))
 
 
+def generate_shifts(session: Session, now: dt.datetime, config: Mapping) -> int:
+    """Create the coming shifts of drivers' weekly availability (idempotent)."""
+    from coalition.services import shifts
+
+    return len(shifts.generate_shifts(session, now, ZoneInfo(config.get("COALITION_TIMEZONE", "UTC"))))
+
+
 def send_emails(session: Session, now: dt.datetime, config: Mapping) -> int:
     """E-mail the notifications that want it (nothing is marked sent while SMTP is not configured)."""
     return notifications.send_pending_emails(session, MailSettings.from_config(config),
@@ -96,6 +103,7 @@ def run_periodic(session: Session, now: dt.datetime, config: Mapping) -> Periodi
     step("expiry", sweep)
     step("recurring", recurring)
     step("coordination", lambda: communication.periodic(session, now, config))  # reminders, daily digests
+    step("shifts", lambda: generate_shifts(session, now, config))
     step("e-mail", emails)   # last: it mails what the steps above just announced
     return result
 
@@ -142,12 +150,13 @@ def enqueue(func: Callable, *args, queue_name: str = QUEUE_NAME, redis_url: str 
 
 # --- route planning --------------------------------------------------------------------------
 
-def plan_job(plan_id: int, num_workers: int = 2) -> dict:
+def plan_job(plan_id: int, num_workers: int | None = None) -> dict:
     """Solve a SOLVING route plan (in a thread, on RQ, or inline for the CLI): the plan's summary as a dict.
 
     Whatever goes wrong (a bug, bad data, the solver) leaves the plan FAILED
     with the error in words; the day's previous plans are untouched.
-    ``num_workers`` > 1 starts solver processes: fine in a job, never in a request thread.
+    ``num_workers`` > 1 starts solver processes: fine in a job, never in a request thread
+    (default: the app's PLANNING_WORKERS, else 2).
     """
     from coalition.extensions import db
     from coalition.services import planning
@@ -155,6 +164,7 @@ def plan_job(plan_id: int, num_workers: int = 2) -> dict:
     with _app_context() as app:
         session = db.session
         tz = ZoneInfo(app.config.get("COALITION_TIMEZONE", "UTC"))
+        num_workers = num_workers or int(app.config.get("PLANNING_WORKERS", 2))
         try:
             plan = planning.run_plan(session, plan_id, tz, dt.datetime.now(dt.timezone.utc), num_workers=num_workers,
                                      before_solving=session.commit)

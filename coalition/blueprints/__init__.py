@@ -32,9 +32,10 @@ def register_blueprints(app: Flask) -> None:
 
     for package in (readiness, reports, feedback):
         app.register_blueprint(package.bp)
-    from coalition.blueprints import planning  # dispatch: the coordinator's route planning
+    from coalition.blueprints import planning, shifts  # dispatch: the coordinator's route planning, shifts
 
     app.register_blueprint(planning.bp)
+    app.register_blueprint(shifts.bp)
     from coalition.blueprints import driver  # dispatch: the driver app, rescues, cover, the calendar feed
 
     app.register_blueprint(driver.bp)

@@ -126,6 +126,21 @@ def get_plan(session: Session, plan_id: int) -> RoutePlan:
     return plan
 
 
+def get_plan_for_review(session: Session, plan_id: int) -> RoutePlan:
+    """A plan with its routes, stops, claims and drops loaded in a few queries (the review page shows them all)."""
+    claim_path = (selectinload(Claim.line).selectinload(DonationLine.donation).selectinload(Donation.donor),
+                  selectinload(Claim.recipient))
+    plan = session.scalar(select(RoutePlan).where(RoutePlan.id == plan_id).options(
+        selectinload(RoutePlan.routes).selectinload(Route.stops).selectinload(Stop.claim).options(*claim_path),
+        selectinload(RoutePlan.routes).selectinload(Route.stops).selectinload(Stop.organization),
+        selectinload(RoutePlan.routes).selectinload(Route.driver),
+        selectinload(RoutePlan.routes).selectinload(Route.shift),
+        selectinload(RoutePlan.drops).selectinload(PlanDrop.claim).options(*claim_path)))
+    if plan is None:
+        raise NotFound("There is no such plan.")
+    return plan
+
+
 def published_plan(session: Session, local_date: dt.date, zone: str = "") -> RoutePlan | None:
     return session.scalar(select(RoutePlan).where(RoutePlan.local_date == local_date, RoutePlan.zone == zone,
                                                   RoutePlan.status == PlanStatus.PUBLISHED)
@@ -370,21 +385,33 @@ def run_plan(session: Session, plan_id: int, tz: dt.tzinfo, now: dt.datetime, nu
                                        done=done if previous else frozenset(), now_s=now_s)
     solution = routing.solve(built.problem, solve_params)
     unsafe = food_safety_violations(built, solution, policy)
+    resolved = len(unsafe)
     if unsafe:
         # The vehicle that took it keeps food safe for less time than the most permissive one: solve
         # again with those requests held to the strictest limit of the vehicles that may carry them.
         log.info("plan %s: %d requests over their food-safety time; re-solving", plan.id, len(unsafe))
         built = build_problem(session, claims, shifts, plan.local_date, tz, policy, now_s, pins, unsafe)
         # Half the budget again: the whole job stays within 1.5x the time limit.
+        # Warm-started from the first answer, so the rest of the plan keeps its quality.
         solution = routing.solve(built.problem, dataclasses.replace(
-            solve_params, time_limit_s=max(1.0, solve_params.time_limit_s / 2)))
-        unsafe = food_safety_violations(built, solution, policy)
+            solve_params, time_limit_s=max(1.0, solve_params.time_limit_s / 2),
+            previous=_drop(solution, unsafe) if not done else solve_params.previous))
+        unsafe = food_safety_violations(built, solution, policy) - {rid for rid, _kind in done}
         if unsafe:
-            solution = _drop(solution, unsafe)
+            # Still over on the vehicle it got: leave it out and solve the rest once more, briefly, so the
+            # saved routes stay consistent (times, loads) and the validator can check them.
+            left_out = [c for c in claims if f"c{c.id}" in unsafe]
+            built = build_problem(session, [c for c in claims if f"c{c.id}" not in unsafe], shifts, plan.local_date,
+                                  tz, policy, now_s, pins, unsafe)
+            solution = routing.solve(built.problem, dataclasses.replace(
+                solve_params, time_limit_s=max(1.0, solve_params.time_limit_s / 4),
+                previous=_drop(solution, unsafe) if not done else solve_params.previous))
+            built.skipped.extend((claim, "food_safety") for claim in left_out)
     violations = routing.validate(built.problem, solution)
     _save(session, plan, built, solution, policy, base)
     elapsed = time.monotonic() - started
     plan.figures = _figures(built, solution) | {"solve_s": round(elapsed, 2), "valid": not violations,
+                                                "food_safety_resolved": resolved,
                                                 "violations": [str(v) for v in violations[:5]]}
     plan.solution = solution.to_dict()
     plan.status, plan.progress_pct, plan.solved_at = PlanStatus.READY, 100, now
@@ -413,11 +440,12 @@ def _usable_previous(previous: routing.Solution, built: Built) -> routing.Soluti
 def _drop(solution: routing.Solution, unsafe: set[str]) -> routing.Solution:
     """Take requests off their routes as dropped for food safety (their visits removed)."""
     data = solution.to_dict()
-    for route in data["routes"]:
-        route["visits"] = [v for v in route["visits"] if v["request_id"] not in unsafe]
-    data["routes"] = [r for r in data["routes"] if r["visits"]]
-    data["dropped"] = data["dropped"] + [{"request_id": rid, "reason": "food_safety", "message": DROP_WORDS["food_safety"]}
-                                         for rid in sorted(unsafe)]
+    routes = [dict(route, visits=[v for v in route["visits"] if v["request_id"] not in unsafe])
+              for route in data["routes"]]
+    data["routes"] = [r for r in routes if r["visits"]]
+    # routing's own code for a ride too long; the words say it is the food-safety time.
+    data["dropped"] = list(data["dropped"]) + [{"request_id": rid, "reason": "ride_time",
+                                                "message": DROP_WORDS["food_safety"]} for rid in sorted(unsafe)]
     return routing.Solution.from_dict(data)
 
 

@@ -244,3 +244,27 @@ def test_the_demo_busy_day_has_150_claims_and_20_shifts_once(session, now):
     assert len(planning.list_plannable_claims(session, busy.day, LA)) == busy.claims
     assert len(planning.list_available_shifts(session, busy.day)) == 20
     assert demo.load_busy_day(session, now, LA).skipped
+
+
+def test_food_over_its_safe_time_on_the_assigned_vehicle_is_re_solved_strictly_then_dropped(
+        session, user, org, now, day, monkeypatch):
+    """The check after solving: a request still over its limit after the strict re-solve is dropped, saying why."""
+    add_shift(session, user, org, now)
+    milk = f"c{day['milk'].id}"
+    strict_calls = []
+    real_build = planning.build_problem
+
+    def build(*args, **kwargs):
+        if len(args) > 8 or "strict_ride" in kwargs:
+            strict_calls.append(args[8] if len(args) > 8 else kwargs["strict_ride"])
+        return real_build(*args, **kwargs)
+
+    monkeypatch.setattr(planning, "build_problem", build)
+    monkeypatch.setattr(planning, "food_safety_violations", lambda built, solution, policy:
+                        {milk} & {v.request_id for r in solution.routes for v in r.visits})
+    plan = plan_now(session, user, day, now)
+    assert strict_calls == [{milk}, {milk}]   # the strict re-solve, then the rest without it
+    assert plan.figures["food_safety_resolved"] == 1 and plan.figures["served"] == 1
+    [drop] = plan.drops
+    assert drop.claim_id == day["milk"].id and "food-safety time" in drop.message
+    assert plan.figures["valid"]

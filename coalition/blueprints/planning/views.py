@@ -23,9 +23,9 @@ def _tomorrow() -> dt.date:
 
 def _index(form: PlanForm, local_date: dt.date, status: int = 200):
     preview = planning.preview_day(db.session, local_date, local_zone(), utcnow())
-    db.session.commit()   # a stale SOLVING plan may just have been marked failed
-    return render_template("planning/index.html", form=form, preview=preview, day=local_date,
-                           action=ActionForm()), status
+    page = render_template("planning/index.html", form=form, preview=preview, day=local_date, action=ActionForm())
+    db.session.commit()   # a stale SOLVING plan may just have been marked failed (after rendering: no reloads)
+    return page, status
 
 
 @bp.route("/")
@@ -67,13 +67,14 @@ def plan():
 @bp.route("/plans/<int:plan_id>")
 @requires(permissions.can_plan_routes)
 def show(plan_id: int):
-    plan = planning.get_plan(db.session, plan_id)
+    plan = planning.get_plan_for_review(db.session, plan_id)
     status = planning.plan_status(plan, utcnow())
-    db.session.commit()
-    return render_template("planning/plan.html", plan=plan, status=status, move=MoveForm(), action=ActionForm(),
+    page = render_template("planning/plan.html", plan=plan, status=status, move=MoveForm(), action=ActionForm(),
                            routes=planning.routes_for_map(plan), drops=planning.drops_by_reason(plan),
                            tiles=current_app.config["MAP_TILE_URL"],
                            attribution=current_app.config["MAP_TILE_ATTRIBUTION"])
+    db.session.commit()   # after rendering, so the page's objects are not reloaded
+    return page
 
 
 @bp.route("/plans/<int:plan_id>/status")
