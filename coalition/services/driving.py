@@ -24,6 +24,9 @@ from coalition.models import (
     ClaimStatus,
     DeliveryRecord,
     DriverShift,
+    NotificationKind,
+    Organization,
+    OrganizationKind,
     PlanStatus,
     ProblemKind,
     Route,
@@ -36,7 +39,7 @@ from coalition.models import (
     User,
     grams,
 )
-from coalition.services import audit, claims
+from coalition.services import audit, claims, notifications
 
 ACTIONS = ("arrived", "picked_up", "delivered", "problem")
 ACTION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -151,7 +154,7 @@ def _act(session: Session, actor: User, stop_id, client_action_id, performed_at,
     first = session.scalar(select(StopAction).where(StopAction.client_action_id == client_action_id))
     if first is not None:
         return _replay(session, actor, first, stop_id, action)
-    stop = get_stop(session, stop_id)
+    stop = _current_stop(session, actor, get_stop(session, stop_id))
     if not permissions.can_drive_stop(actor, stop):
         raise PermissionDenied("This stop is on someone else's route.")
     payload = payload if isinstance(payload, dict) else {}
@@ -186,11 +189,33 @@ def _act(session: Session, actor: User, stop_id, client_action_id, performed_at,
     return ActionResult(stop, action, False, result)
 
 
+def _current_stop(session: Session, actor: User, stop: Stop) -> Stop:
+    """The stop as it stands now: an action queued offline on a plan that was re-planned meanwhile lands on
+    the same visit (claim and kind) of the published plan, when this driver still drives it."""
+    if stop.route.plan.status is not PlanStatus.SUPERSEDED:
+        return stop
+    newer = session.scalars(
+        select(Stop).join(Route, Stop.route_id == Route.id).join(RoutePlan, Route.plan_id == RoutePlan.id)
+        .join(DriverShift, Route.shift_id == DriverShift.id)
+        .where(RoutePlan.status == PlanStatus.PUBLISHED, Stop.claim_id == stop.claim_id, Stop.kind == stop.kind,
+               acting_for(actor.id))).first()
+    if newer is None:
+        raise Conflict("The coordinators re-planned this route and this stop is no longer yours. "
+                       "Reload the page to see your current route.")
+    return newer
+
+
 def _replay(session, actor, first: StopAction, stop_id, action) -> ActionResult:
     if first.user_id != actor.id:
         raise PermissionDenied("This action belongs to someone else.")
-    if first.stop_id != stop_id or first.action != action:
-        raise Conflict("This action id was already used for another action.", {"client_action_id": "Already used."})
+    reused = Conflict("This action id was already used for another action.", {"client_action_id": "Already used."})
+    if first.action != action:
+        raise reused
+    if first.stop_id != stop_id:   # the same visit, when the first send landed on a re-planned copy of the stop
+        asked = session.get(Stop, stop_id) if isinstance(stop_id, int) and not isinstance(stop_id, bool) else None
+        done = session.get(Stop, first.stop_id)
+        if asked is None or done is None or (asked.claim_id, asked.kind) != (done.claim_id, done.kind):
+            raise reused
     stop = get_stop(session, first.stop_id)
     return ActionResult(stop, action, True, (first.payload or {}).get("result") or stop_state(stop))
 
@@ -329,6 +354,9 @@ def _problem(session, actor, stop: Stop, payload, performed_at, now) -> None:
     stop.completed_at, stop.status = performed_at, StopStatus.PROBLEM
     reason = f"{PROBLEM_LABELS[kind]}{': ' + note if note else ''}"
     claim = stop.claim
+    _tell_backbone(session, f"Problem at {stop.organization.name}: {PROBLEM_LABELS[kind].lower()}",
+                   f"{actor.display_name}, {claim.quantity_g / 1000:g} kg {claim.line.description}. {note}".strip(),
+                   performed_at)
     if stop.kind is StopKind.PICKUP and kind in NOTHING_MOVES and claim.status in (ClaimStatus.CLAIMED, ClaimStatus.SCHEDULED):
         claims.record_movement(session, actor, claim, 0, None, reason, performed_at)
     if stop.kind is StopKind.PICKUP:
@@ -337,6 +365,21 @@ def _problem(session, actor, stop: Stop, payload, performed_at, now) -> None:
             if other.claim_id == stop.claim_id and other.kind is StopKind.DELIVERY and other.status not in FINISHED:
                 other.status, other.problem_kind = StopStatus.PROBLEM, ProblemKind.NOTHING_TO_COLLECT
                 other.note, other.completed_at = f"Not picked up ({reason}).", performed_at
+
+
+def _tell_backbone(session: Session, title: str, body: str, now: dt.datetime) -> None:
+    for organization in session.scalars(select(Organization).where(Organization.kind == OrganizationKind.BACKBONE)):
+        notifications.notify_organization(session, organization, NotificationKind.CANCELLED, title, body,
+                                          "/driver/board", now)
+
+
+def list_problems_on(session: Session, local_date: dt.date) -> list[Stop]:
+    """Stops of the day's published plans where the driver reported a problem (the backbone follows up)."""
+    query = (select(Stop).join(Route, Stop.route_id == Route.id).join(RoutePlan, Route.plan_id == RoutePlan.id)
+             .where(RoutePlan.local_date == local_date, RoutePlan.status == PlanStatus.PUBLISHED,
+                    Stop.status == StopStatus.PROBLEM)
+             .order_by(Stop.completed_at.desc(), Stop.id))
+    return list(session.scalars(query))
 
 
 def _pickup_of(stop: Stop) -> Stop | None:

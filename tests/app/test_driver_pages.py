@@ -161,3 +161,10 @@ def test_a_coordinator_corrects_a_delivered_weight_and_it_is_audited(login_as, c
     assert record.quantity_g == 9000
     assert session.scalar(select(AuditEvent).where(AuditEvent.entity == "delivery", AuditEvent.entity_id == record.id,
                                                    AuditEvent.action == "corrected")).changes["reason"] == "Scale at the food bank"
+
+
+def test_a_reported_problem_shows_on_the_backbones_board(login_as, client, route):
+    send(login_as("driver"), route.stops[0].id, "problem", {"problem_kind": "no_access", "note": "Gate locked"})
+    client.delete_cookie("session")
+    page = login_as("coordinator").get("/driver/board").get_data(as_text=True)
+    assert "No access at Hawthorne Green Grocer" in page and "Gate locked" in page

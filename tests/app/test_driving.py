@@ -196,3 +196,39 @@ def test_a_coordinators_correction_updates_the_delivery_record_and_is_audited(se
     assert event.actor_id == coordinator.id and event.changes["from_kg"] == 10 and event.changes["to_kg"] == 8
     with pytest.raises(Conflict):
         driving.correct_delivery(session, coordinator, pickup.id, 8, "not a delivery", now)
+
+
+def test_an_action_queued_before_a_replan_lands_on_the_same_visit_of_the_new_plan(session, now, driver, route):
+    """Re-planning supersedes the plan while a phone is offline: its queued action still counts, once."""
+    from coalition.models import Route, RoutePlan, Stop, StopKind
+
+    old_pickup = route.stops[0]
+    route.plan.status = PlanStatus.SUPERSEDED
+    plan = RoutePlan(local_date=route.plan.local_date, status=PlanStatus.PUBLISHED)
+    new_route = Route(plan=plan, shift=route.shift, driver_id=driver.id, start_at=now)
+    new_route.stops.append(Stop(position=0, kind=StopKind.PICKUP, claim=old_pickup.claim, organization=old_pickup.organization,
+                                latitude=1.0, longitude=1.0, arrival_at=now, service_start_at=now, departure_at=now))
+    session.add(plan)
+    session.flush()
+    action_id = aid()
+    result = driving.pick_up(session, driver, old_pickup.id, action_id, now, {"kg": 10}, now)
+    assert result.stop is new_route.stops[0] and new_route.stops[0].status is StopStatus.DONE
+    assert old_pickup.status is StopStatus.PENDING
+    assert driving.pick_up(session, driver, old_pickup.id, action_id, now, {"kg": 10}, now).replayed
+    # Another driver's stale stop does not become theirs.
+    new_route.shift.covered_by_id = f.user(session, "driver1@example.org").id
+    session.flush()
+    with pytest.raises(Conflict):
+        driving.arrive(session, driver, route.stops[1].id, aid(), now, {}, now)
+
+
+def test_a_problem_is_shown_to_the_backbone(session, now, driver, route):
+    from coalition.models import Notification
+
+    driving.report_problem(session, driver, route.stops[0].id, aid(), now, {"problem_kind": "not_ready", "note": "come at 5"}, now)
+    coordinator = f.user(session, "coordinator@example.org")
+    assert session.scalar(select(func.count()).select_from(Notification).where(
+        Notification.user_id == coordinator.id, Notification.title.like("Problem at Hawthorne Green Grocer%"))) == 1
+    # The drop-off cannot happen on this route either: both show, the pickup first.
+    assert driving.list_problems_on(session, f.local_today(now)) == route.stops
+    assert route.stops[0].claim.status is ClaimStatus.CLAIMED      # not ready: the food can still be fetched later

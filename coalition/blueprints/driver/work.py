@@ -129,6 +129,8 @@ def board():
         open_rescues=rescues.list_open_rescues(db.session, now), unrouted=rescues.list_unrouted_claims(db.session, now),
         rescue_claims=lambda plan: rescues.rescue_claims(db.session, plan),
         delivered=driving.list_deliveries_on(db.session, now.astimezone(local_zone()).date()),
+        problems=driving.list_problems_on(db.session, now.astimezone(local_zone()).date()),
+        problem_labels=driving.PROBLEM_LABELS,
     )
 
 
