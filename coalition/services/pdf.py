@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 
 from fpdf import FPDF
-from fpdf.fonts import FontFace
 
 
 def _latin1(text: str) -> str:
@@ -71,16 +70,46 @@ class Document:
         self.pdf.set_font("helvetica", size=10)
 
     def table(self, header: list[str], rows: list[list[str]], widths: tuple[float, ...], numeric: tuple[int, ...] = ()) -> None:
-        """A table with a repeated bold header; ``widths`` are relative; ``numeric`` columns align right."""
-        self.pdf.ln(2)
-        self.pdf.set_font("helvetica", size=9)
-        align = tuple("RIGHT" if i in numeric else "LEFT" for i in range(len(header)))
-        with self.pdf.table(col_widths=widths, text_align=align, line_height=5.5,
-                            headings_style=FontFace(emphasis="BOLD", fill_color=(225, 238, 228))) as table:
-            table.row([_latin1(h) for h in header])
-            for row in rows:
-                table.row([_latin1(cell) for cell in row])
-        self.pdf.set_font("helvetica", size=10)
+        """A ruled table with a bold header repeated on each page; ``widths`` are relative; ``numeric``
+        columns align right. Cells are one line (text that does not fit is shortened with "..."; a
+        newline in a cell starts a second line), drawn with plain cells: a year of deliveries stays fast."""
+        pdf = self.pdf
+        scale = pdf.epw / sum(widths)
+        cols = [w * scale for w in widths]
+        line_h = 5.5
+
+        def draw(cells: list[str], bold: bool) -> None:
+            lines = [str(c).split("\n") for c in cells]
+            height = line_h * max(len(parts) for parts in lines)
+            if pdf.will_page_break(height):
+                pdf.add_page()
+                if not bold:
+                    draw(header, True)
+            pdf.set_font("helvetica", style="B" if bold else "", size=9)
+            if bold:
+                pdf.set_fill_color(225, 238, 228)
+            x, y = pdf.get_x(), pdf.get_y()
+            for index, (width, parts) in enumerate(zip(cols, lines)):
+                pdf.rect(x, y, width, height, style="DF" if bold else "D")
+                for n, part in enumerate(parts):
+                    pdf.set_xy(x, y + n * line_h)
+                    pdf.cell(width, line_h, self._fit(_latin1(part), width - 2),
+                             align="R" if index in numeric else "L")
+                x += width
+            pdf.set_xy(pdf.l_margin, y + height)
+
+        pdf.ln(2)
+        draw(header, True)
+        for row in rows:
+            draw(row, False)
+        pdf.set_font("helvetica", size=10)
+
+    def _fit(self, text: str, width: float) -> str:
+        if self.pdf.get_string_width(text) <= width:
+            return text
+        while text and self.pdf.get_string_width(text + "...") > width:
+            text = text[:-1]
+        return text + "..."
 
     def output(self) -> bytes:
         return bytes(self.pdf.output())
