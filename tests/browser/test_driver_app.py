@@ -125,3 +125,41 @@ def test_a_driver_completes_a_route_on_a_phone_including_a_stop_done_offline(liv
         assert records[bread_claim].volunteer_minutes is not None
         db.session.remove()
     assert count(live_app, DeliveryRecord, DeliveryRecord.claim_id.in_(published_route["claims"])) == 2
+
+
+def test_a_driver_takes_a_rescue_and_asks_for_cover_on_a_phone(live_app, new_context, screenshot):
+    from zoneinfo import ZoneInfo
+
+    from coalition.services import rescues
+
+    tag = uuid.uuid4().hex[:6]
+    now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    with live_app.app_context():
+        session = db.session
+        claim = f.make_claim(session, now, kg=5, description=f"Rescue soup {tag}")
+        rescue = rescues.offer_rescue(session, f.user(session, "coordinator@example.org"), [claim.id],
+                                      "Ask at the deli counter", now.astimezone(ZoneInfo("America/Los_Angeles")).date(), now)
+        shift = f.make_shift(session, now + dt.timedelta(days=2))
+        session.commit()
+        shift_id, rescue_id = shift.id, rescue.id
+        db.session.remove()
+
+    page = new_context().new_page()
+    sign_in(page, "driver@example.org")
+    page.goto("/driver/shifts")
+    offer = page.locator(f"#rescue-{rescue_id}")
+    expect(offer).to_contain_text(f"Rescue soup {tag}")
+    assert_fits_width(page)
+    screenshot(page, "driver-shifts-390")
+    offer.get_by_role("button", name="I'll do it").click()
+    expect(page.get_by_text("It's yours")).to_be_visible()
+    page.get_by_role("link", name="Today's route").click()
+    expect(page.get_by_text(f"5 kg Rescue soup {tag}").first).to_be_visible()
+
+    page.goto("/driver/shifts")
+    mine = page.locator(f"#shift-{shift_id}")
+    mine.get_by_text("I can't make it").click()
+    mine.get_by_label("Why (optional, the coordinators see it)").fill("Car in the garage")
+    mine.get_by_role("button", name="Ask for cover").click()
+    expect(page.locator(f"#shift-{shift_id}")).to_contain_text("Cover requested")
+    assert_fits_width(page)
