@@ -129,3 +129,19 @@ def test_the_network_page_draws_every_located_partner_on_the_map(client, login_a
     page = client.get("/directory/").get_data(as_text=True)
     assert 'id="network-map"' in page and "/vendor/leaflet/leaflet.js" in page
     assert '"name": "Old Town Night Shelter"' in page or '"name":"Old Town Night Shelter"' in page
+
+
+def test_the_request_to_confirm_is_emailed_through_smtp_by_the_periodic_job(app, session, org, user, now, monkeypatch):
+    from coalition import jobs
+    from tests.smtp_server import SMTPTestServer
+
+    directory.request_confirmation(session, user("coordinator@example.org"), org(SHELTER), now)
+    session.commit()
+    with SMTPTestServer() as server:
+        monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
+        monkeypatch.setitem(app.config, "MAIL_PORT", server.port)
+        result = jobs.run_periodic(session, now, app.config)
+    assert not result.errors
+    mails = [m for to, m in server.messages if to == ["shelter@example.org"]]
+    assert [m["Subject"] for m in mails] == ["Please confirm Old Town Night Shelter's details"]
+    assert f"/directory/{org(SHELTER).id}" in mails[0].get_payload()
