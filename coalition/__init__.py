@@ -50,9 +50,10 @@ def create_app(config: object | None = None, instance_path: str | Path | None = 
 
     @login_manager.user_loader
     def _load_user(user_id: str):
-        if not user_id.isdigit():
-            return None
-        return db.session.get(models.User, int(user_id))
+        from coalition.ids import parse_id
+
+        parsed = parse_id(user_id)
+        return db.session.get(models.User, parsed) if parsed is not None else None
 
     @login_manager.unauthorized_handler
     def _unauthorized():

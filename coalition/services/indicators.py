@@ -528,6 +528,8 @@ def month_start(text: str, field: str) -> dt.datetime:
         day = dt.datetime.strptime(text.strip(), "%Y-%m")
     except ValueError:
         raise ValidationError("Give months as YYYY-MM.", {field: "Give the month as YYYY-MM."}) from None
+    if not 1900 <= day.year <= 2999:
+        raise ValidationError("Give a month between 1900 and 2999.", {field: "Give a month between 1900 and 2999."})
     return day.replace(tzinfo=dt.timezone.utc)
 
 

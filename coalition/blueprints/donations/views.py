@@ -24,6 +24,7 @@ from coalition.blueprints.local_time import local_zone, to_utc
 from coalition.blueprints.forms import show_domain_error
 from coalition.errors import DomainError, NotFound, PermissionDenied, ValidationError
 from coalition.extensions import db
+from coalition.ids import parse_id
 from coalition.models import Donation, DonationKind, FoodCategory, Organization, OrganizationKind
 from coalition.models.base import utcnow
 from coalition.permissions import authorize, login_required, requires
@@ -245,7 +246,7 @@ def new():
     if step == "lines":
         if action == "add_line":
             shown = form.shown_lines.data or "1"
-            form.shown_lines.data = str(int(shown) + 1) if shown.isdigit() else "2"
+            form.shown_lines.data = str(min(int(shown), LINE_SLOTS - 1) + 1) if shown.isascii() and shown.isdigit() and len(shown) < 4 else "2"
             return _posting_page(form, donor, kind, "lines")
         if not _check(form, donor, kind, slots, lines_only=True):
             return _posting_page(form, donor, kind, "lines", 422)
@@ -518,7 +519,7 @@ def partners():
         for entry in form.partners:
             if not entry.data:
                 continue
-            chosen = recipients.get(int(entry.data)) if str(entry.data).isdigit() else None
+            chosen = recipients.get(parse_id(entry.data))
             if chosen is None:
                 entry.errors = ["Choose a food bank or shelter from the list."]
                 errors = True

@@ -10,6 +10,7 @@ from coalition import permissions
 from coalition.blueprints.measurement import api_bp
 from coalition.errors import PermissionDenied, ValidationError
 from coalition.extensions import db
+from coalition.ids import parse_id
 from coalition.models.base import utcnow
 from coalition.permissions import login_required
 from coalition.services import indicators, organizations
@@ -39,9 +40,10 @@ def indicators_json():
     organization_id = None
     raw_id = request.args.get("organization_id")
     if raw_id:
-        if not raw_id.isdigit():
+        parsed = parse_id(raw_id)
+        if parsed is None:
             raise ValidationError("organization_id is a number.", {"organization_id": "Give a partner's id."})
-        organization = organizations.get_organization(db.session, int(raw_id))
+        organization = organizations.get_organization(db.session, parsed)
         if not permissions.can_view_partner_dashboard(current_user, organization):
             raise PermissionDenied("You cannot see this partner's figures.")
         organization_id = organization.id
