@@ -65,6 +65,8 @@ def _steps_for(session: Session, membership: Membership) -> list[NextStep]:
     if organization.kind is OrganizationKind.BACKBONE and membership.role in (Role.ADMIN, Role.COORDINATOR):
         steps.append(NextStep("Suggested matches", "Match all open supply to open needs, review and accept as claims.",
                               "matching.index"))
+        steps.append(NextStep("Plan routes", "Turn a day's claims and drivers' shifts into routes, review them on a map, "
+                              "publish.", "planning.index"))
     if organization.kind is OrganizationKind.BACKBONE and membership.role in (Role.ADMIN, Role.COORDINATOR):
         steps.append(NextStep("Progress toward the goal", "Kg, meals, people served and neighborhoods against the common goal.",
                               "measurement.dashboard"))
@@ -77,6 +79,8 @@ def _steps_for(session: Session, membership: Membership) -> list[NextStep]:
         steps.append(NextStep("Shifts, rescues and cover",
                               "Ask for cover, cover a colleague, take a rescue, add your shifts to your calendar.",
                               "driver.shifts"))
+        steps.append(NextStep("Post your availability", "When you can drive, from where, how much room and cold chain.",
+                              "shifts.index"))
     if organization.kind is OrganizationKind.BACKBONE and membership.role in (Role.ADMIN, Role.COORDINATOR):
         steps.append(NextStep("Uncovered work", "Shifts needing cover, rescues nobody took, claimed food no route carries.",
                               "driver.board"))
