@@ -1,0 +1,84 @@
+"""Scale-out by zones: split a day's routing problem into zones solved separately (in parallel RQ jobs),
+then merge the answers into one solution.
+
+Requests are clustered by their pickup location (k-means, deterministic
+seeding), so every request, including one near a boundary, belongs to exactly
+one zone: the one whose centre is nearest its pickup. Vehicles go to the zone
+nearest their start, while each zone gets a share of the fleet in proportion to
+its requests. Pure ``routing`` data in and out: no database here (planning.py
+turns rows into the problem first).
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+import routing
+
+
+def _points(requests) -> np.ndarray:
+    return np.array([[(r.pickup or r.delivery).location.lat, (r.pickup or r.delivery).location.lon] for r in requests])
+
+
+def cluster(points: np.ndarray, k: int, iterations: int = 50) -> tuple[np.ndarray, np.ndarray]:
+    """k-means on (lat, lon) with farthest-point seeding: (label per point, centres). Deterministic."""
+    k = max(1, min(k, len(points)))
+    centres = [points[0]]
+    for _ in range(1, k):
+        distance = np.min(np.stack([((points - c) ** 2).sum(axis=1) for c in centres]), axis=0)
+        centres.append(points[int(np.argmax(distance))])
+    centres = np.array(centres, dtype=float)
+    labels = np.zeros(len(points), dtype=int)
+    for _ in range(iterations):
+        new = np.argmin(((points[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2), axis=1)
+        if _ and np.array_equal(new, labels):
+            break
+        labels = new
+        for j in range(k):
+            if np.any(labels == j):
+                centres[j] = points[labels == j].mean(axis=0)
+    return labels, centres
+
+
+def split(problem: routing.Problem, zones: int) -> list[routing.Problem]:
+    """The problem as ``zones`` smaller problems (requests by pickup cluster, vehicles shared out)."""
+    requests = list(problem.requests)
+    if zones <= 1 or len(requests) < 2 * zones:
+        return [problem]
+    labels, centres = cluster(_points(requests), zones)
+    counts = np.bincount(labels, minlength=len(centres))
+    vehicles = list(problem.vehicles)
+    quota = [max(1, math.floor(len(vehicles) * c / len(requests))) for c in counts]
+    while sum(quota) > len(vehicles):
+        quota[int(np.argmax(quota))] -= 1
+    while sum(quota) < len(vehicles):
+        quota[int(np.argmax(counts / np.maximum(quota, 1)))] += 1
+    starts = np.array([[v.start.lat, v.start.lon] for v in vehicles])
+    distance = ((starts[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+    assigned: list[list[routing.Vehicle]] = [[] for _ in centres]
+    # Nearest first: the closest (vehicle, zone) pairs are settled before the rest fill what is left.
+    for flat in np.argsort(distance, axis=None):
+        v, z = divmod(int(flat), len(centres))
+        if any(vehicles[v] in group for group in assigned) or len(assigned[z]) >= quota[z]:
+            continue
+        assigned[z].append(vehicles[v])
+    return [routing.Problem(requests=tuple(r for r, label in zip(requests, labels) if label == z),
+                            vehicles=tuple(assigned[z]), depots=problem.depots, objective=problem.objective)
+            for z in range(len(centres)) if counts[z]]
+
+
+def merge(solutions: list[routing.Solution]) -> routing.Solution:
+    """One solution from the zones' solutions (routes and dropped requests side by side)."""
+    parts = [s.to_dict() for s in solutions]
+    merged = dict(parts[0])
+    merged["routes"] = [r for p in parts for r in p["routes"]]
+    merged["dropped"] = [d for p in parts for d in p["dropped"]]
+    merged["runtime_s"] = max(p.get("runtime_s", 0) for p in parts)
+    merged["status"] = "ok" if not merged["dropped"] else ("partial" if merged["routes"] else "empty")
+    return routing.Solution.from_dict(merged)
+
+
+def solve_zone(problem: routing.Problem, params: routing.SolveParams) -> dict:
+    """An RQ job: solve one zone; the answer as a dict (``Solution.from_dict`` reads it back)."""
+    return routing.solve(problem, params).to_dict()
