@@ -351,6 +351,8 @@ def remind_overdue(session: Session, now: dt.datetime, tz: ZoneInfo, repeat_days
         (ActionItem.reminded_at.is_(None)) | (ActionItem.reminded_at <= again)).order_by(ActionItem.due_on, ActionItem.id))
     count = 0
     for item in due:
+        if not item.organization.active:   # a deactivated partner has nobody to remind
+            continue
         days = (today - item.due_on).days
         notify_organization(session, item.organization, NotificationKind.ACTION_REMINDER,
                             f"Overdue: {item.description}",

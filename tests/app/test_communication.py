@@ -240,3 +240,12 @@ def test_choosing_the_digest_on_the_preferences_page(client, login_as, post_form
     assert post_form(url, {"delivery": "sometimes"}, token_page=url).status_code == 422
     assert post_form(url, {"delivery": "digest"}, token_page=url).status_code == 302
     assert communication.get_preference(session, user("shelter@example.org")).daily_digest
+
+
+def test_a_deactivated_partner_is_not_reminded(session, backbone, org, now):
+    meeting = communication.create_meeting(session, backbone, "M", now, "", now)
+    communication.assign_action_item(session, backbone, meeting, org(SHELTER).id, "Late",
+                                     now.astimezone(TZ).date() - dt.timedelta(days=3), now)
+    org(SHELTER).active = False
+    session.flush()
+    assert communication.remind_overdue(session, now, TZ) == 0

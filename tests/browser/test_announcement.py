@@ -20,7 +20,7 @@ def test_the_backbone_announces_a_shelter_reads_it_on_a_phone_and_the_receipt_sh
 
     backbone = new_context().new_page()
     sign_in(backbone, "backbone@example.org")
-    backbone.get_by_role("link", name="Coordination").click()
+    backbone.get_by_role("link", name="Coordination", exact=True).click()
     backbone.get_by_role("link", name="New announcement").click()
     backbone.get_by_label("Send to").select_option(label="Shelters")
     backbone.get_by_label("Title").fill(title)
@@ -33,7 +33,7 @@ def test_the_backbone_announces_a_shelter_reads_it_on_a_phone_and_the_receipt_sh
 
     shelter = new_context().new_page()   # phone-sized
     sign_in(shelter, "shelter@example.org")
-    shelter.get_by_role("link", name="Inbox").click()
+    shelter.get_by_role("link", name="Inbox", exact=True).click()
     expect(shelter.get_by_role("heading", name="Announcements 1 unread")).to_be_visible()
     assert_fits_width(shelter)
     shelter.get_by_role("link", name=title).click()
