@@ -374,11 +374,6 @@ def can_flag_pickup(user: User | None, claim: Claim, drove_it: bool) -> bool:
     return _signed_in(user) and (drove_it or can_act_for(user, claim.recipient) or is_backbone_staff(user))
 
 
-def can_view_feedback_of(user: User | None, organization: Organization) -> bool:
-    """An organization sees the feedback it gave and the feedback about it; the backbone sees all."""
-    return can_act_for(user, organization) or is_backbone_staff(user)
-
-
 def can_view_repeated_problems(user: User | None) -> bool:
     return is_backbone_staff(user)
 
