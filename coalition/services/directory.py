@@ -178,8 +178,12 @@ def entry_for(session: Session, organization: Organization, now: dt.datetime, st
     return Entry(organization, profile, donated, received, is_stale(profile, now, stale_days))
 
 
-def list_directory(session: Session, now: dt.datetime, stale_days: int, only_stale: bool = False) -> list[Entry]:
-    """Every active partner (not the backbone) with its profile, contribution and staleness, by kind and name."""
+def list_directory(session: Session, now: dt.datetime, stale_days: int, only_stale: bool = False,
+                   role: str | None = None) -> list[Entry]:
+    """Every active partner (not the backbone) with its profile, contribution and staleness, by kind and name.
+
+    ``role`` (a PlanRole value) keeps the partners that play it; an unknown role keeps none.
+    """
     organizations = list(session.scalars(select(Organization).where(
         Organization.active.is_(True), Organization.kind != OrganizationKind.BACKBONE)
         .order_by(Organization.kind, Organization.name)))
@@ -187,6 +191,8 @@ def list_directory(session: Session, now: dt.datetime, stale_days: int, only_sta
     totals = contributions(session)
     entries = [Entry(o, profiles.get(o.id), *totals.get(o.id, (0, 0)), is_stale(profiles.get(o.id), now, stale_days))
                for o in organizations]
+    if role:
+        entries = [e for e in entries if e.profile is not None and role in (e.profile.roles or [])]
     return [e for e in entries if e.stale] if only_stale else entries
 
 

@@ -145,3 +145,16 @@ def test_the_request_to_confirm_is_emailed_through_smtp_by_the_periodic_job(app,
     mails = [m for to, m in server.messages if to == ["shelter@example.org"]]
     assert [m["Subject"] for m in mails] == ["Please confirm Old Town Night Shelter's details"]
     assert f"/directory/{org(SHELTER).id}" in mails[0].get_payload()
+
+
+def test_the_network_is_filtered_by_role_in_the_plan(client, login_as, session, org, user, now):
+    directory.update_profile(session, user("shelter@example.org"), org(SHELTER), directory.ProfileInput(
+        ["distributes", "transports"], [], []), now)
+    session.commit()
+    assert [e.organization.name for e in directory.list_directory(session, now, 90, role="transports")] == [SHELTER]
+    assert directory.list_directory(session, now, 90, role="juggles") == []
+    login_as("coordinator")
+    rows = list(csv.DictReader(io.StringIO(client.get("/directory/directory.csv?role=transports").get_data(as_text=True))))
+    assert [r["organization"] for r in rows] == [SHELTER] and rows[0]["roles"] == "distributes transports"
+    page = client.get("/directory/?role=transports").get_data(as_text=True)
+    assert "1 partner shown" in page

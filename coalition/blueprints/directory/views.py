@@ -9,7 +9,7 @@ from coalition.blueprints.directory.forms import ActionForm, ProfileForm
 from coalition.blueprints.forms import show_domain_error
 from coalition.errors import DomainError, NotFound
 from coalition.extensions import db
-from coalition.models import Organization
+from coalition.models import Organization, PlanRole
 from coalition.models.base import utcnow
 from coalition.permissions import authorize, login_required, requires
 from coalition.services import directory, organizations
@@ -29,17 +29,18 @@ def _load(organization_id: int) -> Organization:
 @bp.route("/")
 @requires(permissions.can_view_network)
 def index():
-    only_stale = request.args.get("stale") == "1"
-    entries = directory.list_directory(db.session, utcnow(), _stale_days())
+    only_stale, role = request.args.get("stale") == "1", request.args.get("role") or None
+    entries = directory.list_directory(db.session, utcnow(), _stale_days(), role=role)
     shown = [e for e in entries if e.stale] if only_stale else entries
-    return render_template("directory/index.html", entries=shown, only_stale=only_stale,
+    return render_template("directory/index.html", entries=shown, only_stale=only_stale, role=role, roles=list(PlanRole),
                            stale_count=sum(1 for e in entries if e.stale), stale_days=_stale_days(), form=ActionForm())
 
 
 @bp.route("/directory.csv")
 @requires(permissions.can_view_network)
 def export():
-    entries = directory.list_directory(db.session, utcnow(), _stale_days(), only_stale=request.args.get("stale") == "1")
+    entries = directory.list_directory(db.session, utcnow(), _stale_days(), only_stale=request.args.get("stale") == "1",
+                                       role=request.args.get("role") or None)
     return Response(directory.directory_csv(entries), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=partner-directory.csv"})
 
