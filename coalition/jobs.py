@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import logging
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass, field
 from zoneinfo import ZoneInfo
@@ -180,6 +181,10 @@ def plan_job(plan_id: int, num_workers: int | None = None) -> dict:
 
 
 def _run_in_thread(app, func: Callable, args: tuple) -> None:
+    # On Linux niceness is per thread and inherited by the solver processes this thread spawns: the
+    # web server's own threads keep the CPU first while a plan solves beside them.
+    with contextlib.suppress(OSError, AttributeError):
+        os.nice(int(app.config.get("JOB_NICENESS", 10)))
     with app.app_context():
         try:
             func(*args)
