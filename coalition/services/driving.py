@@ -85,6 +85,13 @@ def list_driver_routes(session: Session, driver: User, local_date: dt.date) -> l
     return list(session.scalars(query))
 
 
+def was_replanned(session: Session, plan: RoutePlan) -> bool:
+    """Whether an earlier published plan of the same day and zone was replaced by this one (drivers are told)."""
+    return session.scalar(select(RoutePlan.id).where(
+        RoutePlan.local_date == plan.local_date, RoutePlan.zone == plan.zone, RoutePlan.id != plan.id,
+        RoutePlan.status == PlanStatus.SUPERSEDED).limit(1)) is not None
+
+
 def get_stop(session: Session, stop_id) -> Stop:
     stop = session.get(Stop, stop_id) if isinstance(stop_id, int) and not isinstance(stop_id, bool) else None
     if stop is None:

@@ -168,3 +168,15 @@ def test_a_reported_problem_shows_on_the_backbones_board(login_as, client, route
     client.delete_cookie("session")
     page = login_as("coordinator").get("/driver/board").get_data(as_text=True)
     assert "No access at Hawthorne Green Grocer" in page and "Gate locked" in page
+
+
+def test_a_replanned_route_says_so(login_as, session, now, route):
+    """Drivers are told when the day's published plan was replaced by a re-plan (not on a first publication)."""
+    from coalition.models import PlanStatus, Route, RoutePlan
+
+    client = login_as("driver")
+    assert "re-planned this route" not in client.get("/driver/").get_data(as_text=True)
+    plan = session.get(Route, route.id).plan
+    session.add(RoutePlan(local_date=plan.local_date, zone=plan.zone, status=PlanStatus.SUPERSEDED))
+    session.commit()
+    assert "re-planned this route" in client.get("/driver/").get_data(as_text=True)

@@ -37,6 +37,7 @@ def _route_page(errors: dict | None = None, status: int = 200):
         "driver/route.html", routes=routes, today=today, errors=errors or {}, new_action_id=new_action_id,
         now=utcnow(), cold=COLD, StopKind=StopKind, finished=driving.FINISHED, StopStatus=StopStatus,
         problem_labels=driving.PROBLEM_LABELS, safe_until_of=driving.safe_until_of,
+        replanned={r.plan_id: driving.was_replanned(db.session, r.plan) for r in routes},
         tile_url=current_app.config["MAP_TILE_URL"], tile_attribution=current_app.config["MAP_TILE_ATTRIBUTION"],
     ), status
 
