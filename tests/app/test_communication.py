@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from coalition import jobs
 from coalition.errors import PermissionDenied, ValidationError
 from coalition.models import (
-    ActionItem, Announcement, Audience, Neighborhood, Notification, NotificationKind, Organization, OrganizationKind,
+    ActionItem, Announcement, Audience, Meeting, Neighborhood, Notification, NotificationKind, Organization,
+    OrganizationKind,
 )
 from coalition.services import communication, notifications
 from tests.app.conftest import csrf_token_from
@@ -249,3 +250,20 @@ def test_a_deactivated_partner_is_not_reminded(session, backbone, org, now):
     org(SHELTER).active = False
     session.flush()
     assert communication.remind_overdue(session, now, TZ) == 0
+
+
+def test_scheduling_a_meeting_needs_a_start_shown_beside_the_field(client, login_as, post_form, session):
+    login_as("coordinator")
+    url = "/communication/meetings/new"
+    bad = post_form(url, {"title": "Quarterly", "starts_at": "", "agenda": "1. Budget"}, token_page=url)
+    assert bad.status_code == 422 and 'id="starts_at-error">When does it start?' in bad.get_data(as_text=True)
+    good = post_form(url, {"title": "Quarterly", "starts_at": "2030-03-04T18:30", "agenda": "1. Budget"}, token_page=url)
+    assert good.status_code == 302
+    meeting = session.scalar(select(Meeting).where(Meeting.title == "Quarterly"))
+    assert meeting.starts_at == dt.datetime(2030, 3, 5, 2, 30, tzinfo=dt.timezone.utc)   # 18:30 in Portland
+
+
+def test_partners_see_meetings_but_only_the_backbone_schedules_them(client, login_as):
+    login_as("shelter")
+    assert client.get("/communication/meetings/").status_code == 200
+    assert client.get("/communication/meetings/new").status_code == 403
