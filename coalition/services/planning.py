@@ -53,6 +53,9 @@ class DayPreview:
     capacity_g: int
     latest: RoutePlan | None = None
     published: RoutePlan | None = None
+    # Readiness (services/readiness.py): shifts left out with the reason, and shifts limited to ambient food.
+    left_out: list[tuple[DriverShift, str]] = field(default_factory=list)
+    ambient_only: set[int] = field(default_factory=set)
 
 
 @dataclass
@@ -113,10 +116,12 @@ def preview_day(session: Session, local_date: dt.date, tz: dt.tzinfo, now: dt.da
                 window: tuple[dt.datetime, dt.datetime] | None = None) -> DayPreview:
     """What planning that day would take in, and the day's latest and published plans."""
     claims = list_plannable_claims(session, local_date, tz, window=window)
-    shifts = list_available_shifts(session, local_date)
+    screened = readiness.screen_shifts(session, list_available_shifts(session, local_date, screened=False), local_date)
+    shifts = screened.usable
     latest = latest_plan(session, local_date, now)
     return DayPreview(local_date, claims, shifts, sum(c.quantity_g for c in claims),
-                      sum(s.capacity_g for s in shifts), latest, published_plan(session, local_date))
+                      sum(s.capacity_g for s in shifts), latest, published_plan(session, local_date),
+                      screened.left_out, screened.ambient_only)
 
 
 def get_plan(session: Session, plan_id: int) -> RoutePlan:

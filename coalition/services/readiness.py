@@ -265,6 +265,7 @@ class Screened:
     usable: list = field(default_factory=list)
     left_out: list = field(default_factory=list)      # (shift, reason in words)
     states: dict = field(default_factory=dict)        # acting driver id -> Readiness
+    ambient_only: set = field(default_factory=set)    # usable shift ids whose cold chain planning ignores
 
 
 def screen_shifts(session: Session, shifts: list, on_date: dt.date) -> Screened:
@@ -276,6 +277,8 @@ def screen_shifts(session: Session, shifts: list, on_date: dt.date) -> Screened:
         state = states[shift.acting_driver_id]
         if state.can_drive:
             screened.usable.append(shift)
+            if shift.cold_chain is not ColdChain.NONE and not state.can_carry_cold:
+                screened.ambient_only.add(shift.id)
         else:
             screened.left_out.append((shift, f"not ready to drive: {state.reason}"))
     return screened

@@ -71,3 +71,20 @@ def test_a_driver_without_a_licence_attestation_cannot_take_any_rescue(session, 
     ambient, now = _offer_rescue(session, user, "ambient")
     with pytest.raises(PermissionDenied, match="licence"):
         rescues.take_rescue(session, user("driver@example.org"), ambient.id, TZ, now)
+
+
+def test_the_planning_page_shows_who_is_left_out_and_who_carries_ambient_food_only(session, user, org, now, day,  # noqa: F811
+                                                                                   login_as):
+    today = now.date()
+    _profile(session, user, "driver@example.org", licence_attested_on=today - dt.timedelta(days=9))
+    _profile(session, user, "driver1@example.org", licence_attested_on=today - dt.timedelta(days=9),
+             insurance_attested_on=today - dt.timedelta(days=9))
+    add_shift(session, user, org, now)
+    ambient = add_shift(session, user, org, now, email="driver1@example.org", chain=ColdChain.REFRIGERATED)
+    preview = planning.preview_day(session, day["date"], day["tz"], now)
+    assert preview.shifts == [ambient] and preview.ambient_only == {ambient.id}
+    [(shift, reason)] = preview.left_out
+    assert shift.driver.email == "driver@example.org" and "insurance attestation not recorded" in reason
+    session.commit()
+    page = login_as("coordinator").get(f"/planning/?date={day['date'].isoformat()}").get_data(as_text=True)
+    assert "ambient food only" in page and "left out: not ready to drive" in page
