@@ -877,32 +877,32 @@ def _finalize(data: _Data, sol: Solution, clock: _Clock) -> Solution:
         return sol
     problem = data.problem
     used = [i for i, v in enumerate(problem.vehicles) if sol.route_of(v.id) is not None]
+    # One strict model, closed once; routes are read into it whole, then one by one.
+    model = _Model(data, used, 0, strict=True)
+    model.routing.CloseModelWithParameters(model.search_params(max(1.0, clock.left())))
+    model._closed = True
     current = sol
-    for _attempt in range(3):
-        model = _Model(data, used, 0, strict=True)
+    for attempt in range(3):
         routes = model.routes_to_indices(current)
-        model.routing.CloseModelWithParameters(model.search_params(max(1.0, clock.left())))
         assignment = model.routing.ReadAssignmentFromRoutes(routes, True)
         if assignment is not None:
             return model.to_solution(assignment)
-        # Find the routes that cannot be timed and drop their ride-limited requests.
         bad: set[str] = set()
-        for k, idx in enumerate(routes):
-            if not idx:
-                continue
-            single = _Model(data, used, 0, strict=True)
-            only = [[] for _ in routes]
-            only[k] = single.routes_to_indices(current)[k]
-            single.routing.CloseModelWithParameters(single.search_params(1.0))
-            if single.routing.ReadAssignmentFromRoutes(only, True) is None:
-                route = current.route_of(problem.vehicles[used[k]].id)
-                bad |= {v.request_id for v in route.visits if problem.request(v.request_id).max_ride_s is not None}
-        if not bad or _attempt == 1:
+        if attempt < 2:
+            for k, idx in enumerate(routes):
+                if not idx:
+                    continue
+                only = [[] for _ in routes]
+                only[k] = idx
+                if model.routing.ReadAssignmentFromRoutes(only, True) is None:
+                    route = current.route_of(problem.vehicles[used[k]].id)
+                    bad |= {v.request_id for v in route.visits
+                            if problem.request(v.request_id).max_ride_s is not None}
+        if not bad:
             # Last resort: keep only requests without a ride limit.
-            bad |= {r.id for r in data.requests if r.max_ride_s is not None}
-        routes_left = tuple(replace(r, visits=tuple(v for v in r.visits if v.request_id not in bad))
-                            for r in current.routes)
-        current = replace(current, routes=routes_left)
+            bad = {r.id for r in data.requests if r.max_ride_s is not None}
+        current = replace(current, routes=tuple(
+            replace(r, visits=tuple(v for v in r.visits if v.request_id not in bad)) for r in current.routes))
     return _empty_solution(data)  # not even the ride-free part could be timed: serve nothing rather than lie
 
 
@@ -937,6 +937,10 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Solution:
     t0 = time.monotonic()
     problem.travel()  # fetch the matrix once, before any worker starts
     workers = 1 if params.deterministic else params.num_workers
+    if len(problem.requests) > LARGE_DAY:
+        # Large days: one search gets all the CPU; two would each risk not finishing
+        # the construction on a busy machine (and double the memory).
+        workers = 1
     if workers == 1:
         sol = _pipeline(problem, params, params.seed, params.time_limit_s)
     else:
