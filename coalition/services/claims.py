@@ -5,13 +5,14 @@ import datetime as dt
 import math
 
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from coalition import permissions
 from coalition.errors import Conflict, NotFound, PermissionDenied, ValidationError
 from coalition.models import (
     Claim,
     ClaimStatus,
+    Donation,
     DonationLine,
     DonationStatus,
     Need,
@@ -236,7 +237,11 @@ def record_movement(session: Session, actor: User | None, claim: Claim, picked_u
 
 def list_claims_of(session: Session, recipient: Organization | None, active_only: bool = True) -> list[Claim]:
     """A recipient's claims by delivery time (every recipient's when ``recipient`` is None: the backbone's view)."""
-    query = select(Claim).order_by(Claim.delivery_start, Claim.id)
+    # The list shows each claim's line, donor and recipient: load them in three queries, not three per claim.
+    query = select(Claim).order_by(Claim.delivery_start, Claim.id).options(
+        selectinload(Claim.line).selectinload(DonationLine.donation).selectinload(Donation.donor),
+        selectinload(Claim.recipient),
+    )
     if recipient is not None:
         query = query.where(Claim.recipient_id == recipient.id)
     if active_only:
