@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from coalition import permissions
 from coalition.errors import Conflict, NotFound, PermissionDenied, ValidationError
+from coalition.ids import parse_id
 from coalition.models import (
     Claim,
     ClaimStatus,
@@ -363,7 +364,7 @@ def calendar_token(user: User) -> str:
 def user_for_calendar_token(session: Session, token: str) -> User:
     """The driver whose feed this is. Raises NotFound for a forged or outdated token."""
     user_id, _, _ = (token or "").partition("-")
-    user = session.get(User, int(user_id)) if user_id.isdigit() and len(user_id) < 12 else None
+    user = session.get(User, parse_id(user_id)) if parse_id(user_id) else None
     if user is None or not user.active or not user.password_hash or not hmac.compare_digest(calendar_token(user), token):
         raise NotFound("There is no such calendar.")
     return user

@@ -21,3 +21,8 @@ def test_the_indicators_api_answers_odd_queries_with_a_4xx(login_as, query):
     response = client.get(f"/api/v1/indicators?{query}")
     assert 400 <= response.status_code < 500, response.get_data(as_text=True)[:300]
     assert "error" in response.get_json()
+
+
+def test_a_calendar_feed_with_an_odd_token_is_404(client):
+    assert client.get("/driver/calendar/%C2%B2-abc.ics").status_code == 404
+    assert client.get("/driver/calendar/99999999999999999999-abc.ics").status_code == 404

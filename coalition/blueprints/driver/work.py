@@ -9,6 +9,7 @@ from coalition.blueprints.driver import bp
 from coalition.blueprints.local_time import local_zone
 from coalition.errors import DomainError, NotFound, PermissionDenied
 from coalition.extensions import db
+from coalition.ids import parse_id
 from coalition.models.base import utcnow
 from coalition.permissions import requires
 from coalition.services import driving, rescues
@@ -93,7 +94,7 @@ def offer_rescue():
     now = utcnow()
     error, chosen = None, []
     if request.method == "POST":
-        chosen = [int(v) for v in request.form.getlist("claim_ids") if v.isdigit()]
+        chosen = [i for i in map(parse_id, request.form.getlist("claim_ids")) if i is not None]
         try:
             rescues.offer_rescue(db.session, current_user, chosen, request.form.get("note", ""),
                                  now.astimezone(local_zone()).date(), now)

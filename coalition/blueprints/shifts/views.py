@@ -13,6 +13,7 @@ from coalition.blueprints.shifts import bp
 from coalition.blueprints.shifts.forms import ButtonForm, PatternForm, ShiftForm
 from coalition.errors import DomainError, PermissionDenied, ValidationError
 from coalition.extensions import db
+from coalition.ids import parse_id
 from coalition.models import Organization, User
 from coalition.models.base import utcnow
 from coalition.permissions import requires
@@ -48,15 +49,15 @@ def _input(form: ShiftForm) -> tuple[User, Organization, shifts.ShiftInput]:
     """The posted driver and values; raises ValidationError for a driver the form did not offer."""
     text = form.driver.data or ""
     user_id, _, org_id = text.partition("-")
-    driver = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    organization = db.session.get(Organization, int(org_id)) if org_id.isdigit() else None
+    driver = db.session.get(User, parse_id(user_id)) if parse_id(user_id) else None
+    organization = db.session.get(Organization, parse_id(org_id)) if parse_id(org_id) else None
     if driver is None or organization is None:
         raise ValidationError("Choose the driver.", {"driver": "Choose the driver."})
 
     def place(prefix: str) -> shifts.Place:
         org_text = form[f"{prefix}_organization_id"].data or ""
         return shifts.Place(form[f"{prefix}_kind"].data or "anywhere", form[f"{prefix}_latitude"].data,
-                            form[f"{prefix}_longitude"].data, int(org_text) if org_text.isdigit() else None)
+                            form[f"{prefix}_longitude"].data, parse_id(org_text))
 
     data = shifts.ShiftInput(
         local_date=form.local_date.data, start_time=form.start_time.data, end_time=form.end_time.data,
