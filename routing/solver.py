@@ -707,7 +707,11 @@ _VARIANTS = (
     # worker 0: eliminate the smallest routes in turn, each with one guided local search
     {"first": "PARALLEL_CHEAPEST_INSERTION", "meta": "GUIDED_LOCAL_SEARCH", "construct": 0.2, "elim_stop": 0.35,
      "elim_try": 0.15, "continue": False},
-    # worker 1: shorter attempts, continue near-misses with tabu search, insertion operators
+    # worker 1: the same from another construction
+    {"first": "LOCAL_CHEAPEST_INSERTION", "meta": "GUIDED_LOCAL_SEARCH", "construct": 0.2, "elim_stop": 0.35,
+     "elim_try": 0.15, "continue": False},
+    # (variants 2-3, used with more workers or other seeds: shorter attempts continuing
+    # near-misses with tabu search and insertion operators)
     {"first": "LOCAL_CHEAPEST_INSERTION", "meta": "GUIDED_LOCAL_SEARCH", "construct": 0.2, "elim_stop": 0.35,
      "elim_try": 0.12, "insert_ops": True, "continue": True},
     {"first": "SAVINGS", "meta": "GUIDED_LOCAL_SEARCH", "construct": 0.2, "elim_stop": 0.35, "elim_try": 0.15,
