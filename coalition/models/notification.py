@@ -24,6 +24,7 @@ class NotificationKind(str, enum.Enum):
     ACTION_REMINDER = "action_reminder"
     DETAILS_CHECK = "details_check"        # please confirm your directory details
     PROJECT = "project"
+    REPORT_DUE = "report_due"              # measurement: a partner report of people served is missing
 
     @property
     def label(self) -> str:
@@ -39,6 +40,7 @@ class NotificationKind(str, enum.Enum):
             "action_reminder": "Reminders of overdue action items",
             "details_check": "Requests to confirm your directory details",
             "project": "Updates and tasks in your projects",
+            "report_due": "A partner report is due",
         }[self.value]
 
 

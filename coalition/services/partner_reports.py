@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from coalition import permissions
 from coalition.errors import PermissionDenied, ValidationError
-from coalition.models import Organization, OrganizationKind, PartnerReport, Role, User
-from coalition.services import audit
+from coalition.models import NotificationKind, Organization, OrganizationKind, PartnerReport, Role, User
+from coalition.services import audit, notifications
 
 CSV_COLUMNS = ("organization", "period", "visits", "individuals", "households", "meals_on_site")
 MAX_COUNT = 10_000_000  # a monthly count above this is a typo, not a coalition
@@ -207,6 +207,7 @@ class Reminder:
 def remind_missing(session: Session, actor: User, period: str, now: dt.datetime, link: str) -> list[Reminder]:
     """The reminders to send to every partner that has not reported for ``period``: one per partner,
     addressed to its active admins, coordinators and staff; each is recorded in the audit trail.
+    Those people also get an in-app notification (``report_due``; in-app only, the caller sends the e-mail).
 
     The caller sends them (it knows how mail is configured) and commits.
     """
@@ -220,6 +221,11 @@ def remind_missing(session: Session, actor: User, period: str, now: dt.datetime,
                 f"It takes a minute: visits, and if you have them, unduplicated individuals and households.\n\n{link}\n\n"
                 "Aggregate counts only, please: never anything about a person.\n")
         reminders.append(Reminder(organization, emails, f"Please report people served in {period}", body))
+        for notice in notifications.notify_organization(
+                session, organization, NotificationKind.REPORT_DUE, f"Please report people served in {period}",
+                f"The coalition has no report yet of the people {organization.name} served in {period}. "
+                "Aggregate counts only.", link, now):
+            notice.send_email = False   # the reminder e-mail itself goes out from the caller, once
         audit.record(session, actor, "organization", organization.id, "report_reminded", now, organization.id,
                      period=period, recipients=len(emails))
     session.flush()

@@ -1,4 +1,4 @@
-"""``flask measurement import-neighborhoods FILE``, ``load-demo`` and ``assign``."""
+"""``flask measurement import-neighborhoods FILE``, ``load-demo``, ``assign`` and ``snapshot``."""
 from __future__ import annotations
 
 import click
@@ -7,7 +7,7 @@ from coalition.blueprints.measurement import bp
 from coalition.errors import ValidationError
 from coalition.extensions import db
 from coalition.models.base import utcnow
-from coalition.services import geo, measurement_demo
+from coalition.services import geo, indicator_snapshots, measurement_demo
 
 
 @bp.cli.command("import-neighborhoods")
@@ -43,3 +43,17 @@ def assign_command() -> None:
     placed = geo.assign_neighborhoods(db.session)
     db.session.commit()
     click.echo(f"{placed} deliveries lie inside a neighborhood.")
+
+
+@bp.cli.command("snapshot")
+@click.option("--months", type=int, default=2, show_default=True,
+              help="How many calendar months to store, ending with the current one.")
+def snapshot_command(months: int) -> None:
+    """Store the computed indicators as monthly time series (recomputed months are replaced, never duplicated)."""
+    try:
+        result = indicator_snapshots.snapshot_indicators(db.session, utcnow(), months=months)
+    except ValidationError as error:
+        db.session.rollback()
+        raise click.ClickException(error.message) from error
+    db.session.commit()
+    click.echo(f"Stored {result.rows} indicator values for {result.months[0]} to {result.months[-1]}.")

@@ -30,7 +30,7 @@ from coalition.extensions import db
 from coalition.models import Organization, Trajectory
 from coalition.models.base import utcnow
 from coalition.permissions import authorize, login_required, requires
-from coalition.services import geo, indicators, organizations, partner_reports
+from coalition.services import geo, indicator_snapshots, indicators, organizations, partner_reports
 from coalition.services.mail import MailSettings, send_mail
 
 GROUP_TITLES = {"category": "By food category", "storage": "By storage class", "donor_kind": "By donor type",
@@ -175,6 +175,17 @@ TABLES = "months,category,storage,donor_kind,partner,donor,neighborhoods,reports
 @requires(permissions.can_manage_measurement)
 def export(table: str):
     return _export(indicators.build_dashboard(db.session, _filters()), table)
+
+
+@bp.route("/series.csv")
+@requires(permissions.can_manage_measurement)
+def series_csv():
+    """The stored indicator time series: monthly snapshots and entered survey values."""
+    rows = indicator_snapshots.stored_series(db.session)
+    return _csv("indicator_series.csv", ["indicator", "name", "period_start", "period_end", "neighborhood", "value",
+                                         "unit", "source", "entered"],
+                ([r.indicator, r.name, r.period_start.isoformat(), r.period_end.isoformat(), r.neighborhood,
+                  f"{r.value:g}", r.unit, r.source, "yes" if r.entered else "no"] for r in rows))
 
 
 @bp.route("/partners/<int:organization_id>/export/<any(months,category,storage,reports,goal,indicators):table>.csv")

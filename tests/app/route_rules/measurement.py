@@ -24,3 +24,4 @@ RULES = {
     "measurement_api.indicators_json": ("GET", "/api/v1/indicators", SIGNED_IN, {200}),
 }
 RULES["measurement.remind_reports"] = ("POST", "/measurement/reports/remind", BACKBONE_STAFF, {302})
+RULES["measurement.series_csv"] = ("GET", "/measurement/series.csv", BACKBONE_STAFF, {200})
