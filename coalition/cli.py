@@ -127,8 +127,12 @@ def urls_command(ctx) -> None:
 @click.option("--time-limit", default=20.0, show_default=True, type=click.FloatRange(0.5, 600), help="Solver seconds.")
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 8), help="Solver processes.")
 @click.option("--deterministic", is_flag=True, help="Same input, same plan (one process).")
+@click.option("--zones", default=None, type=click.IntRange(1, 16),
+              help="Split the day into N zones solved as separate jobs (parallel RQ jobs with REDIS_URL) and merged; "
+                   "default: automatic, one zone per 300 requests.")
 @click.option("--as", "email", default=None, help="Plan as this backbone user (default: the first admin).")
-def plan_command(day, as_json: bool, time_limit: float, workers: int, deterministic: bool, email: str | None) -> None:
+def plan_command(day, as_json: bool, time_limit: float, workers: int, deterministic: bool, zones: int | None,
+                 email: str | None) -> None:
     """Plan a day exactly as the planning page does (same service, same job), here and now."""
     import json
 
@@ -140,7 +144,7 @@ def plan_command(day, as_json: bool, time_limit: float, workers: int, determinis
     try:
         actor = planning.default_planner(db.session, email)
         plan = planning.start_plan(db.session, actor, day.date(), tz, utcnow(), time_limit_s=time_limit,
-                                   deterministic=deterministic)
+                                   deterministic=deterministic, zones=zones)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -154,7 +158,8 @@ def plan_command(day, as_json: bool, time_limit: float, workers: int, determinis
     if summary.get("status") == "failed":
         raise click.ClickException(f"Plan {plan.id} failed: {summary.get('error')}")
     click.echo(f"Plan {summary['plan_id']} for {summary['date']}: {summary['served']} of {summary['requests']} "
-               f"requests served on {summary['vehicles_used']} routes, {summary['distance_km']} km, "
+               f"requests served on {summary['vehicles_used']} routes in {summary['zones']} zone(s), "
+               f"{summary['distance_km']} km, "
                f"{summary['kg_moved']} kg, solved in {summary['duration_s']} s; "
                f"{'valid' if summary['valid'] else 'NOT VALID'}.")
     for drop in summary["dropped"]:

@@ -26,7 +26,6 @@ from sqlalchemy.orm import Session
 
 from coalition.services import expiry, notifications, recurring
 from coalition.services import communication
-from coalition.services import indicator_snapshots
 from coalition.services.mail import MailSettings
 
 log = logging.getLogger(__name__)
@@ -106,7 +105,6 @@ def run_periodic(session: Session, now: dt.datetime, config: Mapping) -> Periodi
     step("recurring", recurring)
     step("coordination", lambda: communication.periodic(session, now, config))  # reminders, daily digests
     step("shifts", lambda: generate_shifts(session, now, config))
-    step("indicator snapshots", lambda: indicator_snapshots.periodic_snapshot(session, now))  # at most daily
     step("e-mail", emails)   # last: it mails what the steps above just announced
     return result
 
@@ -170,7 +168,7 @@ def plan_job(plan_id: int, num_workers: int | None = None) -> dict:
         num_workers = num_workers or int(app.config.get("PLANNING_WORKERS", 2))
         try:
             plan = planning.run_plan(session, plan_id, tz, dt.datetime.now(dt.timezone.utc), num_workers=num_workers,
-                                     before_solving=session.commit)
+                                     before_solving=session.commit, zone_solver=solve_zones)
             session.commit()
             return planning.plan_summary(plan)
         except Exception as error:
@@ -180,6 +178,51 @@ def plan_job(plan_id: int, num_workers: int | None = None) -> dict:
                                                  "The previous plan is unchanged.")
             session.commit()
             return {"plan_id": plan_id, "status": "failed", "error": str(error)}
+
+
+def solve_zones(problems: list, params, queue_name: str = QUEUE_NAME, redis_url: str | None = None) -> list:
+    """Solve a day's zones (services/zoning.py) through :func:`enqueue`: one RQ job per zone, in parallel on
+    the ``rq worker`` processes, when REDIS_URL is set; one after another in-process otherwise.
+
+    In-process each zone gets its share of the time limit, so the plan takes no longer than solving it whole.
+    Waits for the zone jobs; a zone no worker has started within the time limit (say the only worker is
+    the one running this plan) is taken back off the queue and solved here, so a single worker never
+    deadlocks. A zone job that fails fails the plan (the previous plan stands).
+    """
+    import time as _time
+
+    import routing
+    from coalition.services import zoning
+
+    url = redis_url if redis_url is not None else (current_app.config.get("REDIS_URL") if has_app_context() else None)
+    if not url:
+        import dataclasses
+
+        params = dataclasses.replace(params, time_limit_s=max(1.0, params.time_limit_s / len(problems)))
+    outcomes = [enqueue(zoning.solve_zone, problem, params, queue_name=queue_name, redis_url=url)
+                for problem in problems]
+    if all(isinstance(o, dict) for o in outcomes):
+        return [routing.Solution.from_dict(o) for o in outcomes]
+    deadline = _time.monotonic() + params.time_limit_s + 30
+    results: list = [None] * len(outcomes)
+    pending = set(range(len(outcomes)))
+    while pending:
+        for i in sorted(pending):
+            job = outcomes[i]
+            status = job.get_status(refresh=True)
+            if status == "finished":
+                results[i] = routing.Solution.from_dict(job.return_value())
+                pending.discard(i)
+            elif status in ("failed", "stopped", "canceled"):
+                raise RuntimeError(f"zone job {job.id} {status}")
+            elif status in ("queued", "deferred", "scheduled") and _time.monotonic() > deadline:
+                job.cancel()
+                log.info("zone job %s not started by any worker; solving it here", job.id)
+                results[i] = routing.solve(problems[i], params)
+                pending.discard(i)
+        if pending:
+            _time.sleep(0.2)
+    return results
 
 
 def _run_in_thread(app, func: Callable, args: tuple) -> None:

@@ -38,6 +38,8 @@ PLANNABLE = (ClaimStatus.CLAIMED, ClaimStatus.SCHEDULED)
 ON_ROAD = (ClaimStatus.CLAIMED, ClaimStatus.SCHEDULED, ClaimStatus.PICKED_UP, ClaimStatus.DELIVERED)
 DEFAULT_TIME_LIMIT_S = 10.0
 STALE_MARGIN_S = 120            # a SOLVING plan older than its time limit plus this was killed
+ZONE_SIZE = 300                 # automatic zones: one per this many requests (a day of 300 or fewer is solved whole)
+MAX_ZONES = 16
 DROP_WORDS = dict(routing.DROP_REASONS) | {
     "food_safety": "it cannot reach the recipient within its food-safety time on the vehicles available",
     "no_location": "the donor or the recipient has no map location",
@@ -297,13 +299,19 @@ def food_safety_violations(built: Built, solution: routing.Solution, policy: foo
 def start_plan(session: Session, actor: User, local_date: dt.date, tz: dt.tzinfo, now: dt.datetime,
                window: tuple[dt.datetime, dt.datetime] | None = None, time_limit_s: float = DEFAULT_TIME_LIMIT_S,
                deterministic: bool = False, based_on: RoutePlan | None = None, replan: bool = False,
-               pins: dict[int, int] | None = None) -> RoutePlan:
+               pins: dict[int, int] | None = None, zones: int | None = None) -> RoutePlan:
     """Create a plan in status SOLVING for the caller to hand to the job (:func:`coalition.jobs.plan_job`).
+
+    ``zones``: split the day into that many zones solved separately and merged
+    (None or 0: automatic, see :func:`zone_count`; 1: solve the day whole).
 
     Raises PermissionDenied (not backbone staff), ValidationError when the day
     has no requests or no shifts (saying which), Conflict while another plan
     of that day is still solving.
     """
+    if zones is not None and not 0 <= zones <= MAX_ZONES:
+        raise ValidationError(f"Zones must be between 1 and {MAX_ZONES} (empty: automatic).",
+                              {"zones": f"Between 1 and {MAX_ZONES}, or empty for automatic."})
     if not permissions.can_plan_routes(actor):
         raise PermissionDenied("Only the backbone's coordinators plan routes.")
     if window is not None and window[1] <= window[0]:
@@ -328,6 +336,7 @@ def start_plan(session: Session, actor: User, local_date: dt.date, tz: dt.tzinfo
                      based_on_id=based_on.id if based_on else None, progress_pct=0,
                      message="Queued: waiting for the planner to start.",
                      params={"time_limit_s": time_limit_s, "deterministic": deterministic, "replan": replan,
+                             "zones": zones or 0,
                              "pins": {str(k): v for k, v in (pins or {}).items()}})
     session.add(plan)
     session.flush()
@@ -347,14 +356,44 @@ def _done_visits(plan: RoutePlan) -> dict[tuple[int, str], Stop]:
             if stop.status in (StopStatus.DONE, StopStatus.ARRIVED)}
 
 
+def zone_count(requested: int | None, requests: int) -> int:
+    """How many zones a day is solved in: the number asked for, else (0/None, automatic) one per
+    ZONE_SIZE requests; never so many that a zone has fewer than two requests."""
+    wanted = requested or -(-requests // ZONE_SIZE)
+    return max(1, min(wanted, MAX_ZONES, requests // 2))
+
+
+def solve_zones_inline(problems: list[routing.Problem], params: routing.SolveParams) -> list[routing.Solution]:
+    """Solve zones one after another here (the default; :func:`coalition.jobs.solve_zones` runs them as jobs)."""
+    return [routing.solve(problem, params) for problem in problems]
+
+
+def _solve(problem: routing.Problem, params: routing.SolveParams, zones: int,
+           zone_solver) -> tuple[routing.Solution, int]:
+    """Solve whole, or split into zones (each request in exactly one zone), solve each and merge:
+    (the solution, how many zones it was solved in)."""
+    from coalition.services import zoning
+
+    parts = zoning.split(problem, zones) if zones > 1 else [problem]
+    if len(parts) == 1:
+        return routing.solve(problem, params), 1
+    log.info("solving %d requests in %d zones", len(problem.requests), len(parts))
+    return zoning.merge((zone_solver or solve_zones_inline)(parts, params)), len(parts)
+
+
 def run_plan(session: Session, plan_id: int, tz: dt.tzinfo, now: dt.datetime, num_workers: int = 1,
-             before_solving=None) -> RoutePlan:
+             before_solving=None, zone_solver=None) -> RoutePlan:
     """The job's body: build the problem from the database, solve, check food safety, save the rows.
 
     Flushes, never commits (the job commits). ``before_solving`` (the job passes
     its session's commit) is called once the problem is built, so no database
     transaction stays open during the long solve (SQLite would lock out other
     writers). Raises whatever goes wrong; the job turns that into a FAILED plan.
+
+    A day of several zones (``params["zones"]``, :func:`zone_count`) is split by
+    :mod:`coalition.services.zoning`, each zone solved by ``zone_solver(problems,
+    params)`` (the job passes :func:`coalition.jobs.solve_zones`: parallel RQ jobs
+    with REDIS_URL) and merged; a re-plan, a pinned request or a warm start is solved whole.
     """
     plan = get_plan(session, plan_id)
     if plan.status is not PlanStatus.SOLVING:
@@ -388,7 +427,8 @@ def run_plan(session: Session, plan_id: int, tz: dt.tzinfo, now: dt.datetime, nu
                                        num_workers=1 if params.get("deterministic") else num_workers,
                                        previous=_usable_previous(previous, built) if previous else None,
                                        done=done if previous else frozenset(), now_s=now_s)
-    solution = routing.solve(built.problem, solve_params)
+    zones = 1 if (pins or solve_params.previous or done) else zone_count(params.get("zones"), len(built.problem.requests))
+    solution, zones = _solve(built.problem, solve_params, zones, zone_solver)
     unsafe = food_safety_violations(built, solution, policy)
     resolved = len(unsafe)
     if unsafe:
@@ -416,7 +456,7 @@ def run_plan(session: Session, plan_id: int, tz: dt.tzinfo, now: dt.datetime, nu
     _save(session, plan, built, solution, policy, base)
     elapsed = time.monotonic() - started
     plan.figures = _figures(built, solution) | {"solve_s": round(elapsed, 2), "valid": not violations,
-                                                "food_safety_resolved": resolved,
+                                                "food_safety_resolved": resolved, "zones": zones,
                                                 "violations": [str(v) for v in violations[:5]]}
     plan.solution = solution.to_dict()
     plan.status, plan.progress_pct, plan.solved_at = PlanStatus.READY, 100, now
@@ -668,7 +708,7 @@ def plan_summary(plan: RoutePlan) -> dict:
         "distance_km": figures.get("km_driven", 0.0), "duration_s": figures.get("solve_s", 0.0),
         "kg_moved": figures.get("kg_moved", 0.0), "share_served": figures.get("share_served", 0.0),
         "volunteer_hours": figures.get("volunteer_hours", 0.0), "valid": figures.get("valid", False),
-        "message": plan.message,
+        "zones": figures.get("zones", 1), "message": plan.message,
     }
 
 

@@ -21,6 +21,8 @@ class PlanForm(FlaskForm):
     until = TimeField("Until (optional)", validators=[Optional()])
     time_limit = DecimalField("Seconds the planner may think", default=10, places=0,
                               validators=[Optional(), NumberRange(1, 120, "Between 1 and 120 seconds.")])
+    zones = IntegerField("Split into zones (optional)",
+                         validators=[Optional(), NumberRange(1, 16, "Between 1 and 16 zones.")])
 
 
 class MoveForm(FlaskForm):

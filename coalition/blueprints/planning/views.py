@@ -50,7 +50,7 @@ def plan():
         window = (start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc))
     try:
         new = planning.start_plan(db.session, current_user, form.date.data, tz, utcnow(), window=window,
-                                  time_limit_s=float(form.time_limit.data or 10))
+                                  time_limit_s=float(form.time_limit.data or 10), zones=form.zones.data)
     except PermissionDenied:
         db.session.rollback()
         raise
