@@ -118,7 +118,9 @@ def test_the_series_download_is_for_the_backbone_only(app, session, two_months, 
     """Rule: the stored series downloads as CSV for the backbone; partners are refused."""
     indicator_snapshots.snapshot_indicators(session, NOW, months=2)
     session.commit()
-    response = login_as("backbone").get("/measurement/series.csv")
+    backbone = login_as("backbone")
+    assert "/measurement/series.csv" in backbone.get("/measurement/").get_data(as_text=True)
+    response = backbone.get("/measurement/series.csv")
     assert response.status_code == 200 and response.mimetype == "text/csv"
     lines = response.get_data(as_text=True).splitlines()
     assert lines[0] == "indicator,name,period_start,period_end,neighborhood,value,unit,source,entered"
