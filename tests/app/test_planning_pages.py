@@ -45,3 +45,44 @@ def test_the_food_safety_page_saves_an_override_and_shows_errors_beside_fields(s
     from coalition.services import food_safety
 
     assert food_safety.load_policy(session).max_ride_s("refrigerated", "insulated") == 3 * 3600
+
+
+def test_the_planning_page_queries_do_not_grow_with_the_number_of_requests(
+        app, session, client, login_as, make_donation, user, org, now, day):  # noqa: F811
+    """Issue 5 target (pages fast while a solve runs): the day's preview loads claims, donors, recipients and
+    shifts up front; a day with more requests and shifts takes the same number of SQL statements (no N+1)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from coalition.services import claims
+
+    add_shift(session, user, org, now)
+    start, end = day["bread"].delivery_start, day["bread"].delivery_end
+    session.commit()
+    login_as("coordinator")
+    url = f"/planning/?date={day['date'].isoformat()}"
+    statements: list[str] = []
+
+    def count(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    def page_statements() -> int:
+        statements.clear()
+        event.listen(Engine, "before_cursor_execute", count)
+        try:
+            assert client.get(url).status_code == 200
+        finally:
+            event.remove(Engine, "before_cursor_execute", count)
+        return len(statements)
+
+    few = page_statements()
+    coordinator = user("coordinator@example.org")
+    for donor, actor, recipient in (("Sauvie Island Growers", "farmer@example.org", "Old Town Night Shelter"),
+                                    ("Hawthorne Green Grocer", "grocer@example.org", "Columbia Regional Food Bank"),
+                                    ("Sauvie Island Growers", "farmer@example.org", "Columbia Regional Food Bank")):
+        donation = make_donation(kg=5, category="produce", donor=donor, actor=actor)
+        claims.claim_line(session, coordinator, donation.lines[0].id, org(recipient), None, start, end, now)
+    add_shift(session, user, org, now, email="coordinator@example.org")
+    session.commit()
+    many = page_statements()
+    assert few > 0 and many == few, f"{few} statements for 2 requests, {many} for 5"
