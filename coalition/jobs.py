@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from coalition.services import expiry, notifications, recurring
 from coalition.services import communication
+from coalition.services import indicator_snapshots
 from coalition.services.mail import MailSettings
 
 log = logging.getLogger(__name__)
@@ -105,6 +106,7 @@ def run_periodic(session: Session, now: dt.datetime, config: Mapping) -> Periodi
     step("recurring", recurring)
     step("coordination", lambda: communication.periodic(session, now, config))  # reminders, daily digests
     step("shifts", lambda: generate_shifts(session, now, config))
+    step("indicator snapshots", lambda: indicator_snapshots.periodic_snapshot(session, now))  # at most daily
     step("e-mail", emails)   # last: it mails what the steps above just announced
     return result
 

@@ -97,6 +97,15 @@ def test_the_periodic_step_snapshots_at_most_daily(session, two_months):
     assert indicator_snapshots.periodic_snapshot(session, NOW + dt.timedelta(days=1)) > 0
 
 
+def test_the_periodic_job_runs_the_snapshot_step(app, session, two_months):
+    """Rule: the periodic job (coalition/jobs.py) stores the series without anyone running the command."""
+    from coalition import jobs
+
+    result = jobs.run_periodic(session, NOW, app.config)
+    assert not [e for e in result.errors if e.startswith("indicator snapshots")]
+    assert _stored(session)[("meals_distributed", "2026-03-01", None)] == pytest.approx(50.0)
+
+
 def test_the_snapshot_command_stores_the_series(app, session, org, now):
     """Rule: `flask measurement snapshot --months N` stores N months ending with the current one."""
     deliveries.record_delivery(session, delivered_at=now, kg=5.44, category="bakery", storage="ambient",
