@@ -10,15 +10,25 @@ from coalition.errors import DomainError, ValidationError
 
 
 def show_domain_error(form: FlaskForm, error: DomainError) -> None:
-    """Put a service's field errors beside the matching fields, the rest at the top of the form."""
+    """Put a service's field errors beside the matching fields, the rest at the top of the form.
+
+    Nested fields of field lists (``lines-0-kg``, ``windows-0-start``) are matched too.
+    """
+    fields = {}
+    for f in form:
+        # Services name a field by its short name; a prefixed form renders it as "prefix-name".
+        fields[f.short_name] = fields[f.name] = f
+        for entry in getattr(f, "entries", []):
+            for leaf in (entry if hasattr(entry, "__iter__") else [entry]):
+                fields[leaf.name] = leaf
     placed = False
     for name, message in error.fields.items():
-        if name in form:
-            form[name].errors = [*form[name].errors, message]
+        if name in fields:
+            fields[name].errors = [*fields[name].errors, message]
             placed = True
         else:
             form.form_errors.append(message)
-    if not placed or not error.fields:
+    if not placed:
         form.form_errors.append(error.message)
 
 

@@ -9,7 +9,8 @@ from coalition import permissions
 from coalition.blueprints.claims import bp
 from coalition.blueprints.claims.forms import ReassignForm, ReleaseForm, ScheduleForm
 from coalition.blueprints.local_time import to_utc
-from coalition.blueprints.supply.common import chosen_recipient, place_errors, recipient_choices
+from coalition.blueprints.forms import show_domain_error
+from coalition.blueprints.supply.common import chosen_recipient, recipient_choices
 from coalition.errors import DomainError, NotFound, PermissionDenied
 from coalition.extensions import db
 from coalition.models import Claim, ClaimStatus
@@ -85,7 +86,7 @@ def _run(action, form=None):
     except DomainError as error:
         db.session.rollback()
         if form is not None:
-            place_errors(form, error)
+            show_domain_error(form, error)
         return error
     db.session.commit()
     return None

@@ -8,7 +8,8 @@ from flask_login import current_user
 from coalition import permissions
 from coalition.blueprints.needs import bp
 from coalition.blueprints.needs.forms import NeedForm
-from coalition.blueprints.supply.common import acting_recipients, chosen_recipient, place_errors, recipient_choices
+from coalition.blueprints.forms import show_domain_error
+from coalition.blueprints.supply.common import acting_recipients, chosen_recipient, recipient_choices
 from coalition.errors import Conflict, DomainError, NotFound
 from coalition.extensions import db
 from coalition.models import Need
@@ -75,7 +76,7 @@ def create():
             need = needs.post_need(db.session, current_user, recipient, _input_from(form), utcnow())
         except DomainError as error:
             db.session.rollback()
-            place_errors(form, error)
+            show_domain_error(form, error)
             status = error.status_code
         else:
             db.session.commit()
@@ -108,7 +109,7 @@ def edit(need_id: int):
             needs.update_need(db.session, current_user, need, _input_from(form), utcnow())
         except DomainError as error:
             db.session.rollback()
-            place_errors(form, error)
+            show_domain_error(form, error)
             status = error.status_code
         else:
             db.session.commit()

@@ -6,7 +6,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from coalition import permissions
-from coalition.errors import DomainError, PermissionDenied
+from coalition.errors import PermissionDenied
 from coalition.extensions import db
 from coalition.models import Organization
 from coalition.services import needs
@@ -49,25 +49,6 @@ def recipient_choices(blank: str | None = None) -> list[SelectChoice]:
     return ([SelectChoice("", blank)] if blank is not None else []) + options
 
 
-
-
-def place_errors(form, error: DomainError) -> None:
-    """Put a service's field errors beside the fields, nested ones (``windows-0-start``) too."""
-    fields = {}
-    for f in form:
-        fields[f.name] = f
-        for sub in getattr(f, "entries", []):
-            for leaf in sub:
-                fields[leaf.name] = leaf
-    placed = False
-    for name, message in error.fields.items():
-        if name in fields:
-            fields[name].errors = [*fields[name].errors, message]
-            placed = True
-        else:
-            form.form_errors.append(message)
-    if not placed:
-        form.form_errors.append(error.message)
 
 
 def human_duration(value: dt.timedelta) -> str:

@@ -7,12 +7,12 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from coalition import permissions
+from coalition.blueprints.forms import show_domain_error
 from coalition.blueprints.supply import bp
 from coalition.blueprints.local_time import to_local, to_utc
 from coalition.blueprints.supply.common import (
     chosen_recipient,
     human_duration,
-    place_errors,
     recipient_choices,
 )
 from coalition.blueprints.supply.forms import ClaimForm, SupplyFilterForm
@@ -106,7 +106,7 @@ def claim(line_id: int):
         return _claim_page(form, line, error.status_code)
     except DomainError as error:
         db.session.rollback()
-        place_errors(form, error)
+        show_domain_error(form, error)
         return _claim_page(form, line, error.status_code)
     db.session.commit()
     grace_min = current_app.config["CLAIM_UNDO_GRACE_S"] // 60
