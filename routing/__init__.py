@@ -52,7 +52,8 @@ Signatures (all dataclasses are frozen and validated on construction)::
     Request(id, kind="pickup_delivery", pickup=None, delivery=None, load={"kg": 0},
             storage_class="ambient", max_ride_s=None, value=1, depot=None)
     Vehicle(id, start, end=None, shift=TimeWindow(0, 86400), capacity={"kg": 0},
-            cold_chain="none", max_duration_s=None, break_=None, fixed_cost=0)   # end=None: open route
+            cold_chain="none", max_duration_s=None, break_=None, fixed_cost=0,
+            max_stops=None)                            # end=None: open route; max_stops: visits
     Problem(requests=(), vehicles=(), depots=(), matrix=None, objective="duration")
     SolveParams(time_limit_s=10.0, deterministic=False, seed=0, num_workers=1,
                 minimize_vehicles=True, previous=None, done=frozenset(), now_s=None)

@@ -294,7 +294,10 @@ class Vehicle:
     arriving at ``end``. ``capacity`` limits the dimensions it lists; a
     dimension it does not list is not limited for it. ``fixed_cost`` is added
     to the objective (in its units: seconds or metres) when the vehicle is used,
-    on top of the built-in preference for fewer vehicles.
+    on top of the built-in preference for fewer vehicles. ``max_stops`` bounds
+    the visits of its route (each pickup and each delivery is one stop, done
+    ones included); ``None`` means no limit. In a re-plan, requests already
+    started on the vehicle are finished even if that takes more stops.
     """
 
     id: str
@@ -306,6 +309,7 @@ class Vehicle:
     max_duration_s: float | None = None
     break_: Break | None = None
     fixed_cost: int = 0
+    max_stops: int | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.id, str) or not self.id:
@@ -331,6 +335,9 @@ class Vehicle:
             self.break_.check(what)
         if not isinstance(self.fixed_cost, int) or isinstance(self.fixed_cost, bool) or self.fixed_cost < 0:
             raise ProblemError(f"{what}: fixed_cost must be an int >= 0, got {self.fixed_cost!r}")
+        if self.max_stops is not None and (not isinstance(self.max_stops, int) or isinstance(self.max_stops, bool)
+                                           or self.max_stops < 1):
+            raise ProblemError(f"{what}: max_stops must be an int >= 1 or None, got {self.max_stops!r}")
 
     def fits(self, load: Mapping[str, int]) -> bool:
         """Whether ``load`` alone fits this vehicle's capacity."""

@@ -389,6 +389,15 @@ class _Model:
             cb = routing.RegisterUnaryTransitVector(demand)
             routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, f"load:{dim}")
 
+        # Stops: every pickup and delivery node counts one (done visits too); a vehicle
+        # without a limit gets the number of nodes. A re-plan must still finish what is
+        # on board, so a vehicle's bound requests raise its limit if they need more.
+        if any(problem.vehicles[vi].max_stops is not None for vi in vehicles):
+            bound = [data.bound_vehicle.get(r.id) for r in self.requests]
+            caps = [max(problem.vehicles[vi].max_stops or n, 2 * bound.count(vi)) for vi in vehicles]
+            cb = routing.RegisterUnaryTransitVector([0] * (2 * V) + [1] * (2 * R))
+            routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, "stops")
+
         # Vehicles: shift, maximum duration, fixed cost, break.
         for k, vi in enumerate(vehicles):
             v = problem.vehicles[vi]
@@ -914,7 +923,7 @@ def _homogeneous(vehicles: tuple[Vehicle, ...]) -> bool:
     """Whether all vehicles are interchangeable (equal but for their ids)."""
     def key(v: Vehicle) -> tuple:
         return (v.start, v.end, v.shift, tuple(sorted(v.capacity.items())), v.cold_chain, v.max_duration_s,
-                v.break_, v.fixed_cost)
+                v.break_, v.fixed_cost, v.max_stops)
 
     return len({key(v) for v in vehicles}) <= 1
 

@@ -35,8 +35,8 @@ def validate(problem: Problem, solution: Solution) -> list[Violation]:
     reason; pickup and delivery on the same vehicle, pickup first; storage
     class versus cold chain; capacity per dimension after every stop; time
     windows; travel times between consecutive stops; shift windows; maximum
-    route duration; maximum ride time; the driver's break; and the reported
-    loads, distances and travel times.
+    route duration; maximum stops per vehicle; maximum ride time; the driver's
+    break; and the reported loads, distances and travel times.
     """
     out: list[Violation] = []
     add = out.append
@@ -213,6 +213,8 @@ def _check_route(problem: Problem, tm, route) -> list:
     if v.max_duration_s is not None and route.end_s - route.start_s > v.max_duration_s + TOL_S:
         add("max_duration", f"vehicle {vid!r} route lasts {route.end_s - route.start_s:.0f} s, over its maximum "
             f"of {v.max_duration_s:g} s")
+    if v.max_stops is not None and len(visits) > v.max_stops:
+        add("max_stops", f"vehicle {vid!r} makes {len(visits)} stops, over its maximum of {v.max_stops}")
     for dim, q in load.items():
         if q != 0:
             add("load_report", f"vehicle {vid!r} ends with {q} {dim} still on board")

@@ -212,7 +212,8 @@ def build_problem(session: Session, claims: list[Claim], shifts: list[DriverShif
       :func:`run_plan` checks the vehicle actually assigned;
     - ``pins`` (claim id -> shift id): a request locked to a route carries one
       unit of that vehicle's own dimension, which only that vehicle has room for;
-    - an "anywhere" start is the centre of the day's stops; an "anywhere" end is an open route.
+    - an "anywhere" start is the centre of the day's stops; an "anywhere" end is an open route;
+    - the shift's ``max_stops`` bounds its route's stops (each pickup and each delivery is one).
     """
     epoch, _ = day_bounds(local_date, tz)
     pins = pins or {}
@@ -236,7 +237,8 @@ def build_problem(session: Session, claims: list[Claim], shifts: list[DriverShif
             begin = finish
         capacity = {"g": shift.capacity_g} | {_pin_dimension(v): (len(pins) if v == vid else 0) for v in pinned_vehicles}
         vehicles.append(routing.Vehicle(vid, start=start, end=end, shift=routing.TimeWindow(begin, finish),
-                                        capacity=capacity, cold_chain=cold[shift.id].value))
+                                        capacity=capacity, cold_chain=cold[shift.id].value,
+                                        max_stops=shift.max_stops))
         built.shifts[vid] = shift
     chains = {cold[s.id].value for s in shifts}
     requests = []
