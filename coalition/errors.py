@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -73,6 +74,14 @@ def error_response(status: int, message: str, fields: dict[str, str] | None = No
     return render_template("errors/error.html", status=status, message=message), status
 
 
+def is_lock_timeout(error: OperationalError) -> bool:
+    """The database gave up waiting for a lock another transaction holds: SQLite's busy timeout ("database is
+    locked") or PostgreSQL's lock_timeout (SQLSTATE 55P03). Passing, not a fault: the same request can succeed
+    a moment later."""
+    return (getattr(error.orig, "sqlite_errorname", "") == "SQLITE_BUSY"
+            or getattr(error.orig, "sqlstate", None) == "55P03")
+
+
 _FRIENDLY = {
     400: "The request could not be understood.",
     401: "Please sign in to continue.",
@@ -102,3 +111,13 @@ def register_error_handlers(app: Flask) -> None:
     def _unexpected(error: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500, "Something went wrong on our side. The team has been told.")
+
+    @app.errorhandler(OperationalError)
+    def _database(error: OperationalError):
+        if not is_lock_timeout(error):
+            return _unexpected(error)
+        # 503 with Retry-After, the HTTP words for "busy, try again shortly"; pollers and browsers retry.
+        log.warning("database lock wait timed out on %s %s", request.method, request.path)
+        response = make_response(error_response(503, "The system is busy for a moment. Please try again."))
+        response.headers["Retry-After"] = "2"
+        return response

@@ -86,3 +86,42 @@ def test_the_planning_page_queries_do_not_grow_with_the_number_of_requests(
     session.commit()
     many = page_statements()
     assert few > 0 and many == few, f"{few} statements for 2 requests, {many} for 5"
+
+
+def _sqlite_busy(tmp_path):
+    """The error SQLite really raises when its busy timeout runs out: "database is locked"."""
+    import sqlite3
+
+    holder = sqlite3.connect(tmp_path / "locked.db", isolation_level=None)
+    waiter = sqlite3.connect(tmp_path / "locked.db", isolation_level=None, timeout=0.01)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        waiter.execute("BEGIN IMMEDIATE")
+    except sqlite3.OperationalError as error:
+        return error
+    finally:
+        holder.close()
+        waiter.close()
+    raise AssertionError("the second connection got SQLite's write lock")
+
+
+def test_a_status_poll_that_times_out_on_a_database_lock_is_a_503_to_retry_not_a_500(
+        session, login_as, monkeypatch, tmp_path):
+    """A lock wait that runs out (SQLite busy, PostgreSQL lock_timeout) is passing: 503 with Retry-After, the
+    JSON error words; any other database error is still a 500."""
+    import psycopg
+    from sqlalchemy.exc import OperationalError
+
+    from coalition.services import planning
+
+    client = login_as("coordinator")
+    for cause, status in ((_sqlite_busy(tmp_path), 503), (psycopg.errors.LockNotAvailable("lock timeout"), 503),
+                          (psycopg.errors.DiskFull("no space"), 500)):
+        def locked(*_args, cause=cause):
+            raise OperationalError("SELECT route_plans", {}, cause)
+
+        monkeypatch.setattr(planning, "get_plan", locked)
+        response = client.get("/planning/plans/1/status", headers={"Accept": "application/json"})
+        assert response.status_code == status, cause
+        assert "error" in response.get_json()
+        assert ("Retry-After" in response.headers) == (status == 503)

@@ -4,7 +4,7 @@
   const box = document.getElementById("plan-status");
   if (box && box.dataset.status === "solving") {
     const poll = () => fetch(box.dataset.statusUrl, {headers: {Accept: "application/json"}})
-      .then(r => r.json()).then(s => {
+      .then(r => r.ok ? r.json() : Promise.reject(new Error(`status ${r.status}`))).then(s => {
         document.getElementById("status-word").textContent = s.status;
         document.getElementById("status-message").textContent = s.message;
         const bar = document.getElementById("progress");
