@@ -165,12 +165,12 @@ def plan_job(plan_id: int, num_workers: int | None = None) -> dict:
     from coalition.services import planning
 
     with _app_context() as app:
-        session = db.session
+        session = db.session()
         tz = ZoneInfo(app.config.get("COALITION_TIMEZONE", "UTC"))
         num_workers = num_workers or int(app.config.get("PLANNING_WORKERS", 2))
         try:
             plan = planning.run_plan(session, plan_id, tz, dt.datetime.now(dt.timezone.utc), num_workers=num_workers,
-                                     before_solving=session.commit, zone_solver=solve_zones)
+                                     before_solving=lambda: commit_keeping_loaded(session), zone_solver=solve_zones)
             session.commit()
             return planning.plan_summary(plan)
         except Exception as error:
@@ -180,6 +180,21 @@ def plan_job(plan_id: int, num_workers: int | None = None) -> dict:
                                                  "The previous plan is unchanged.")
             session.commit()
             return {"plan_id": plan_id, "status": "failed", "error": str(error)}
+
+
+def commit_keeping_loaded(session: Session) -> None:
+    """Commit, keeping what the session has loaded as it is (not expired).
+
+    The planning job commits before each solve so that no transaction stays open while it solves (on SQLite
+    every transaction holds the write lock). Expiring would make the job's next touch of each claim, line and
+    shift a query of its own: a transaction re-opened for the rest of the job, and one query per row. The job
+    plans from the rows as it read them, so keeping them is also the consistent choice.
+    """
+    keep, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = keep
 
 
 def solve_zones(problems: list, params, queue_name: str = QUEUE_NAME, redis_url: str | None = None) -> list:
@@ -201,8 +216,9 @@ def solve_zones(problems: list, params, queue_name: str = QUEUE_NAME, redis_url:
         import dataclasses
 
         params = dataclasses.replace(params, time_limit_s=max(1.0, params.time_limit_s / len(problems)))
-    outcomes = [enqueue(zoning.solve_zone, problem, params, queue_name=queue_name, redis_url=url)
-                for problem in problems]
+    each = [zoning.zone_params(problem, params) for problem in problems]   # each zone's own warm start
+    outcomes = [enqueue(zoning.solve_zone, problem, zone_params, queue_name=queue_name, redis_url=url)
+                for problem, zone_params in zip(problems, each)]
     if all(isinstance(o, dict) for o in outcomes):
         return [routing.Solution.from_dict(o) for o in outcomes]
     deadline = _time.monotonic() + params.time_limit_s + 30
@@ -220,7 +236,7 @@ def solve_zones(problems: list, params, queue_name: str = QUEUE_NAME, redis_url:
             elif status in ("queued", "deferred", "scheduled") and _time.monotonic() > deadline:
                 job.cancel()
                 log.info("zone job %s not started by any worker; solving it here", job.id)
-                results[i] = routing.solve(problems[i], params)
+                results[i] = routing.solve(problems[i], each[i])
                 pending.discard(i)
         if pending:
             _time.sleep(0.2)

@@ -366,21 +366,70 @@ def zone_count(requested: int | None, requests: int) -> int:
 
 
 def solve_zones_inline(problems: list[routing.Problem], params: routing.SolveParams) -> list[routing.Solution]:
-    """Solve zones one after another here (the default; :func:`coalition.jobs.solve_zones` runs them as jobs)."""
-    return [routing.solve(problem, params) for problem in problems]
-
-
-def _solve(problem: routing.Problem, params: routing.SolveParams, zones: int,
-           zone_solver) -> tuple[routing.Solution, int]:
-    """Solve whole, or split into zones (each request in exactly one zone), solve each and merge:
-    (the solution, how many zones it was solved in)."""
+    """Solve zones one after another here (the default; :func:`coalition.jobs.solve_zones` runs them as jobs).
+    ``params.previous`` may be the whole day's: each zone is warm-started from its own part of it."""
     from coalition.services import zoning
 
-    parts = zoning.split(problem, zones) if zones > 1 else [problem]
-    if len(parts) == 1:
-        return routing.solve(problem, params), 1
-    log.info("solving %d requests in %d zones", len(problem.requests), len(parts))
-    return zoning.merge((zone_solver or solve_zones_inline)(parts, params)), len(parts)
+    return [routing.solve(problem, zoning.zone_params(problem, params)) for problem in problems]
+
+
+@dataclass
+class _Parts:
+    """A day as it is being solved: its parts (the day whole, or its zones) and each part's answer."""
+
+    problems: list[routing.Problem]
+    answers: list[routing.Solution]
+    zoned: bool
+
+    @property
+    def solution(self) -> routing.Solution:
+        from coalition.services import zoning
+
+        return zoning.merge(self.answers) if self.zoned else self.answers[0]
+
+
+def _solve_parts(problems: list[routing.Problem], params: routing.SolveParams, zoned: bool, before_solving,
+                 zone_solver) -> list[routing.Solution]:
+    """Each problem's solution: the day whole by ``routing.solve``, zones by ``zone_solver(problems, params)``.
+
+    ``before_solving`` (the job's commit) runs first, every time: a transaction open during a solve would
+    hold SQLite's write lock (every transaction takes it, see extensions.py) and lock out every request.
+    """
+    if before_solving is not None:
+        before_solving()
+    if not zoned:
+        return [routing.solve(problem, params) for problem in problems]
+    return (zone_solver or solve_zones_inline)(problems, params)
+
+
+def _solve(problem: routing.Problem, params: routing.SolveParams, zones: int, before_solving,
+           zone_solver) -> _Parts:
+    """Solve whole, or split into zones (each request in exactly one zone) and solve each."""
+    from coalition.services import zoning
+
+    problems = zoning.split(problem, zones) if zones > 1 else [problem]
+    zoned = len(problems) > 1
+    if zoned:
+        log.info("solving %d requests in %d zones", len(problem.requests), len(problems))
+    return _Parts(problems, _solve_parts(problems, params, zoned, before_solving, zone_solver), zoned)
+
+
+def _resolve(parts: _Parts, problem: routing.Problem, params: routing.SolveParams, touched: set[str],
+             before_solving, zone_solver) -> _Parts:
+    """Solve again only the parts holding a ``touched`` request, as they stand in ``problem`` (the day with
+    stricter ride limits or without some requests); the other zones keep their answers, untouched.
+    A zone's warm start is its own part of ``params.previous``."""
+    from coalition.services import zoning
+
+    redo = [i for i, zone in enumerate(parts.problems) if any(r.id in touched for r in zone.requests)]
+    problems = zoning.same_zones(problem, parts.problems) if parts.zoned else [problem]
+    if parts.zoned:
+        log.info("re-solving %d of %d zones", len(redo), len(problems))
+    fresh = _solve_parts([problems[i] for i in redo], params, parts.zoned, before_solving, zone_solver)
+    answers = list(parts.answers)
+    for i, answer in zip(redo, fresh):
+        answers[i] = answer
+    return _Parts(problems, answers, parts.zoned)
 
 
 def run_plan(session: Session, plan_id: int, tz: dt.tzinfo, now: dt.datetime, num_workers: int = 1,
@@ -388,14 +437,16 @@ def run_plan(session: Session, plan_id: int, tz: dt.tzinfo, now: dt.datetime, nu
     """The job's body: build the problem from the database, solve, check food safety, save the rows.
 
     Flushes, never commits (the job commits). ``before_solving`` (the job passes
-    its session's commit) is called once the problem is built, so no database
-    transaction stays open during the long solve (SQLite would lock out other
-    writers). Raises whatever goes wrong; the job turns that into a FAILED plan.
+    :func:`coalition.jobs.commit_keeping_loaded`) is called before every solve (the
+    first, each zone's, the food-safety re-solves), so no database transaction stays
+    open while one runs (on SQLite it would hold the write lock and lock out every
+    request). Raises whatever goes wrong; the job turns that into a FAILED plan.
 
     A day of several zones (``params["zones"]``, :func:`zone_count`) is split by
     :mod:`coalition.services.zoning`, each zone solved by ``zone_solver(problems,
     params)`` (the job passes :func:`coalition.jobs.solve_zones`: parallel RQ jobs
     with REDIS_URL) and merged; a re-plan, a pinned request or a warm start is solved whole.
+    A food-safety re-solve of a zoned day solves again only the zones holding the requests concerned.
     """
     plan = get_plan(session, plan_id)
     if plan.status is not PlanStatus.SOLVING:
@@ -422,27 +473,29 @@ def run_plan(session: Session, plan_id: int, tz: dt.tzinfo, now: dt.datetime, nu
     pins = {int(k): v for k, v in (params.get("pins") or {}).items()}
     started = time.monotonic()
     built = build_problem(session, claims, shifts, plan.local_date, tz, policy, now_s, pins)
-    if before_solving is not None:
-        before_solving()
     solve_params = routing.SolveParams(time_limit_s=float(params.get("time_limit_s", DEFAULT_TIME_LIMIT_S)),
                                        deterministic=bool(params.get("deterministic")),
                                        num_workers=1 if params.get("deterministic") else num_workers,
                                        previous=_usable_previous(previous, built) if previous else None,
                                        done=done if previous else frozenset(), now_s=now_s)
     zones = 1 if (pins or solve_params.previous or done) else zone_count(params.get("zones"), len(built.problem.requests))
-    solution, zones = _solve(built.problem, solve_params, zones, zone_solver)
+    parts = _solve(built.problem, solve_params, zones, before_solving, zone_solver)
+    solution, zones = parts.solution, len(parts.problems)
     unsafe = food_safety_violations(built, solution, policy)
     resolved = len(unsafe)
     if unsafe:
         # The vehicle that took it keeps food safe for less time than the most permissive one: solve
-        # again with those requests held to the strictest limit of the vehicles that may carry them.
+        # again with those requests held to the strictest limit of the vehicles that may carry them
+        # (a zoned day: only the zones holding them).
         log.info("plan %s: %d requests over their food-safety time; re-solving", plan.id, len(unsafe))
         built = build_problem(session, claims, shifts, plan.local_date, tz, policy, now_s, pins, unsafe)
         # Half the budget again: the whole job stays within 1.5x the time limit.
         # Warm-started from the first answer, so the rest of the plan keeps its quality.
-        solution = routing.solve(built.problem, dataclasses.replace(
+        parts = _resolve(parts, built.problem, dataclasses.replace(
             solve_params, time_limit_s=max(1.0, solve_params.time_limit_s / 2),
-            previous=_drop(solution, unsafe) if not done else solve_params.previous))
+            previous=_drop(solution, unsafe) if not done else solve_params.previous),
+            unsafe, before_solving, zone_solver)
+        solution = parts.solution
         unsafe = food_safety_violations(built, solution, policy) - {rid for rid, _kind in done}
         if unsafe:
             # Still over on the vehicle it got: leave it out and solve the rest once more, briefly, so the
@@ -450,9 +503,11 @@ def run_plan(session: Session, plan_id: int, tz: dt.tzinfo, now: dt.datetime, nu
             left_out = [c for c in claims if f"c{c.id}" in unsafe]
             built = build_problem(session, [c for c in claims if f"c{c.id}" not in unsafe], shifts, plan.local_date,
                                   tz, policy, now_s, pins, unsafe)
-            solution = routing.solve(built.problem, dataclasses.replace(
+            parts = _resolve(parts, built.problem, dataclasses.replace(
                 solve_params, time_limit_s=max(1.0, solve_params.time_limit_s / 4),
-                previous=_drop(solution, unsafe) if not done else solve_params.previous))
+                previous=_drop(solution, unsafe) if not done else solve_params.previous),
+                unsafe, before_solving, zone_solver)
+            solution = parts.solution
             built.skipped.extend((claim, "food_safety") for claim in left_out)
     violations = routing.validate(built.problem, solution)
     _save(session, plan, built, solution, policy, base)
@@ -475,13 +530,9 @@ def run_plan(session: Session, plan_id: int, tz: dt.tzinfo, now: dt.datetime, nu
 
 def _usable_previous(previous: routing.Solution, built: Built) -> routing.Solution:
     """The previous solution restricted to the requests and vehicles of this problem (a warm start)."""
-    data = previous.to_dict()
-    vehicles = {v.id for v in built.problem.vehicles}
-    requests = {r.id for r in built.problem.requests}
-    data["routes"] = [dict(r, visits=[v for v in r["visits"] if v["request_id"] in requests])
-                      for r in data["routes"] if r["vehicle_id"] in vehicles]
-    data["dropped"] = [d for d in data["dropped"] if d["request_id"] in requests]
-    return routing.Solution.from_dict(data)
+    from coalition.services import zoning
+
+    return zoning.restrict(previous, built.problem)
 
 
 def _drop(solution: routing.Solution, unsafe: set[str]) -> routing.Solution:

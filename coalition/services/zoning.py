@@ -10,6 +10,7 @@ turns rows into the problem first).
 """
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -66,6 +67,35 @@ def split(problem: routing.Problem, zones: int) -> list[routing.Problem]:
     return [routing.Problem(requests=tuple(r for r, label in zip(requests, labels) if label == z),
                             vehicles=tuple(assigned[z]), depots=problem.depots, objective=problem.objective)
             for z in range(len(centres)) if counts[z]]
+
+
+def same_zones(problem: routing.Problem, zones: list[routing.Problem]) -> list[routing.Problem]:
+    """``zones`` (from :func:`split`) cut again from ``problem``, a changed version of the problem they were split
+    from (stricter limits, fewer requests): each zone keeps its requests still in ``problem``, as ``problem`` has
+    them now, and its vehicles. So a zone solved again is the same zone, and its neighbours' answers still fit."""
+    requests = {r.id: r for r in problem.requests}
+    vehicles = {v.id: v for v in problem.vehicles}
+    return [routing.Problem(requests=tuple(requests[r.id] for r in zone.requests if r.id in requests),
+                            vehicles=tuple(vehicles[v.id] for v in zone.vehicles if v.id in vehicles),
+                            depots=problem.depots, objective=problem.objective) for zone in zones]
+
+
+def restrict(solution: routing.Solution, problem: routing.Problem) -> routing.Solution:
+    """``solution`` cut down to the requests and vehicles of ``problem`` (a warm start for it)."""
+    data = solution.to_dict()
+    vehicles = {v.id for v in problem.vehicles}
+    requests = {r.id for r in problem.requests}
+    data["routes"] = [dict(r, visits=[v for v in r["visits"] if v["request_id"] in requests])
+                      for r in data["routes"] if r["vehicle_id"] in vehicles]
+    data["dropped"] = [d for d in data["dropped"] if d["request_id"] in requests]
+    return routing.Solution.from_dict(data)
+
+
+def zone_params(problem: routing.Problem, params: routing.SolveParams) -> routing.SolveParams:
+    """``params`` for one zone: a warm start (``previous``, the whole day's) cut down to the zone."""
+    if params.previous is None:
+        return params
+    return dataclasses.replace(params, previous=restrict(params.previous, problem))
 
 
 def merge(solutions: list[routing.Solution]) -> routing.Solution:

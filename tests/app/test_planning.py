@@ -268,3 +268,33 @@ def test_food_over_its_safe_time_on_the_assigned_vehicle_is_re_solved_strictly_t
     [drop] = plan.drops
     assert drop.claim_id == day["milk"].id and "food-safety time" in drop.message
     assert plan.figures["valid"]
+
+
+def test_the_job_holds_no_database_transaction_while_any_solve_runs(app, session, user, org, now, day, monkeypatch):
+    """SQLite takes its write lock when a transaction begins (even to read), so a transaction open during a solve
+    locks every other request out for seconds. The job ends its transaction before the first solve and before
+    each food-safety re-solve (the milk over its time: the strict re-solve, then the rest without it)."""
+    from coalition.extensions import db
+
+    add_shift(session, user, org, now)
+    milk_id = day["milk"].id
+    milk = f"c{milk_id}"
+    real_check, real_solve, open_during_solve = planning.food_safety_violations, routing.solve, []
+
+    def check(built, solution, policy):   # the real check (it reads the claims and shifts), with the milk over
+        return real_check(built, solution, policy) | ({milk} & {v.request_id for r in solution.routes for v in r.visits})
+
+    def solve(problem, params=None):
+        open_during_solve.append(db.session().in_transaction())
+        return real_solve(problem, params)
+
+    monkeypatch.setattr(planning, "food_safety_violations", check)
+    monkeypatch.setattr(routing, "solve", solve)
+    plan_id = planning.start_plan(session, user("coordinator@example.org"), day["date"], day["tz"], now,
+                                  time_limit_s=1, deterministic=True).id
+    session.commit()
+    with app.app_context():
+        summary = jobs.plan_job(plan_id)
+    assert summary["status"] == "ready" and summary["valid"] and summary["served"] == 1
+    assert open_during_solve == [False, False, False]
+    assert [d["claim_id"] for d in summary["dropped"]] == [milk_id]

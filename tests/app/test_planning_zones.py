@@ -163,3 +163,60 @@ def test_with_redis_zones_are_solved_as_parallel_jobs_on_rq_workers(app, redis_q
     merged = zoning.merge(solutions)
     assert {v.request_id for r in merged.routes for v in r.visits} == {r.id for r in north + south}
     assert not routing.validate(problem, merged)
+
+
+def test_a_food_safety_re_solve_of_a_zoned_day_solves_again_only_the_zone_holding_the_request(
+        app, session, make_donation, org, user, now, monkeypatch):
+    """A request over its food-safety time on a zoned day: its zone alone is solved again through the zone
+    solver (strictly, then without it), warm-started from that zone's own answer; the other zone's routes stay
+    as first solved, no transaction is open during any solve, and the merged plan is valid."""
+    import routing as routing_package
+    from coalition import jobs
+    from coalition.extensions import db
+
+    tz, local_date, _claim_ids = _two_neighbourhood_day(app, session, make_donation, org, user, now)
+    add_shift(session, user, org, now, email="driver1@example.org")   # a ready driver for each zone
+    plan_id = planning.start_plan(session, user("coordinator@example.org"), local_date, tz, now, time_limit_s=1,
+                                  deterministic=True, zones=2).id
+    session.commit()
+    zone_calls, answers, solves, flagged = [], [], [], []
+    real_zones, real_solve, real_check = jobs.solve_zones, routing_package.solve, planning.food_safety_violations
+
+    def solve_zones(problems, params, **kwargs):
+        zone_calls.append(([{r.id for r in p.requests} for p in problems], params.previous is not None))
+        answers.append(real_zones(problems, params, **kwargs))
+        return answers[-1]
+
+    def solve(problem, params=None):
+        warm = params.previous and ({v.request_id for r in params.previous.routes for v in r.visits}
+                                    | {d.request_id for d in params.previous.dropped})
+        solves.append((db.session().in_transaction(), {r.id for r in problem.requests}, warm))
+        return real_solve(problem, params)
+
+    def check(built, solution, policy):   # the real check, with one request served at first over its time
+        served = {v.request_id for r in solution.routes for v in r.visits}
+        flagged[:] = flagged or [min(served)]
+        return real_check(built, solution, policy) | (set(flagged) & served)
+
+    monkeypatch.setattr(jobs, "solve_zones", solve_zones)
+    monkeypatch.setattr(routing_package, "solve", solve)
+    monkeypatch.setattr(planning, "food_safety_violations", check)
+    with app.app_context():
+        summary = jobs.plan_job(plan_id)
+    assert summary["status"] == "ready" and summary["valid"] and summary["zones"] == 2
+    first, strict, without = zone_calls
+    assert len(first[0]) == 2 and not first[1]
+    [flagged] = flagged
+    zone = next(ids for ids in first[0] if flagged in ids)
+    other = next(ids for ids in first[0] if flagged not in ids)
+    assert strict == ([zone], True) and without == ([zone - {flagged}], True)   # only its zone, warm-started
+    assert [s[0] for s in solves] == [False] * 4                                  # 2 zones, then 2 re-solves
+    assert all(warm <= ids for _open, ids, warm in solves[2:])                    # the zone's own warm start
+    plan = session.get(RoutePlan, plan_id)
+    untouched = next(a for a, ids in zip(answers[0], first[0]) if ids == other)
+    kept = [(r["vehicle_id"], [(v["request_id"], v["kind"]) for v in r["visits"]]) for r in plan.solution["routes"]
+            if {v["request_id"] for v in r["visits"]} <= other]
+    assert kept and kept == [(r.vehicle_id, [(v.request_id, v.kind) for v in r.visits]) for r in untouched.routes
+                             if r.visits]
+    [drop] = [d for d in summary["dropped"] if d["claim_id"] == int(flagged[1:])]
+    assert "food-safety time" in drop["message"]
