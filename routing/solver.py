@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from . import ruin_recreate
 from .problem import Problem, ProblemError, Request, Vehicle, can_carry
 from .solution import DROP_REASONS, DroppedRequest, Route, Solution, Visit
 
@@ -328,6 +329,7 @@ class _Model:
                  breaks: bool = True):
         self.data = data
         self.vehicles = vehicles
+        self.vehicle_weight = vehicle_weight
         problem = data.problem
         V = len(vehicles)
         in_model = set(vehicles)
@@ -361,6 +363,7 @@ class _Model:
         t_mat[:, open_end] = 0
         c_mat[:, open_end] = 0
         t_mat = t_mat + service[:, None]
+        self.t_mat, self.c_mat = t_mat, c_mat
 
         starts = [2 * k for k in range(V)]
         ends = [2 * k + 1 for k in range(V)]
@@ -434,6 +437,7 @@ class _Model:
         k_of = {vi: k for k, vi in enumerate(vehicles)}
         done = data.params.done
         self._limits: list = []  # keeps the ride-limit callbacks alive while OR-Tools holds them
+        self.ride_limits = [-1] * R
         for j, r in enumerate(self.requests):
             pi = manager.NodeToIndex(2 * V + 2 * j)
             di = manager.NodeToIndex(2 * V + 2 * j + 1)
@@ -462,6 +466,7 @@ class _Model:
                 # make the final cumul values respect it, so the strict model used by
                 # _finalize() also posts the generic constraint.
                 limit = int(math.floor(r.max_ride_s * TIME_SCALE))
+                self.ride_limits[j] = limit
                 self._limits.append(lambda _p, _d, limit=limit: limit)
                 time_dim.SetPickupToDeliveryLimitFunctionForPair(self._limits[-1], j)
                 if strict:
@@ -543,6 +548,36 @@ class _Model:
                 if seen[rid] != k:
                     seen[rid] = -1
         return [[i for i in idx if seen[self._rid(i)] == k] for k, idx in enumerate(out)]
+
+    def rr_instance(self) -> ruin_recreate.Instance:
+        """This model as plain integer arrays for the compiled ruin-and-recreate search.
+
+        Bounds and allowed vehicles are read back from the OR-Tools variables, so
+        the two searches see the same model (multiple windows and breaks excepted:
+        see :func:`_ruin_recreate_fits`)."""
+        routing, manager, data = self.routing, self.manager, self.data
+        V, R = len(self.vehicles), len(self.requests)
+        lo = np.zeros(self.n_nodes, dtype=np.int64)
+        hi = np.zeros(self.n_nodes, dtype=np.int64)
+        for k in range(V):
+            for node, index in ((2 * k, routing.Start(k)), (2 * k + 1, routing.End(k))):
+                lo[node], hi[node] = self.time.CumulVar(index).Min(), self.time.CumulVar(index).Max()
+        allowed = np.zeros((R, V), dtype=np.uint8)
+        for j in range(R):
+            for node in (2 * V + 2 * j, 2 * V + 2 * j + 1):
+                cumul = self.time.CumulVar(manager.NodeToIndex(node))
+                lo[node], hi[node] = cumul.Min(), cumul.Max()
+            vehicle = routing.VehicleVar(manager.NodeToIndex(2 * V + 2 * j))
+            allowed[j] = [vehicle.Contains(k) for k in range(V)]
+        dims = [dim for dim in data.dims if any(r.load.get(dim, 0) for r in self.requests)]
+        demand = np.array([[r.load.get(dim, 0) for dim in dims] for r in self.requests], dtype=np.int64).reshape(R, len(dims))
+        totals = demand.sum(axis=0) if R else np.zeros(len(dims), dtype=np.int64)
+        capacity = np.array([[min(data.problem.vehicles[vi].capacity.get(dim, int(totals[d])), int(totals[d]))
+                              for d, dim in enumerate(dims)] for vi in self.vehicles], dtype=np.int64).reshape(V, len(dims))
+        fixed = np.array([self.vehicle_weight + data.problem.vehicles[vi].fixed_cost * COST_SCALE
+                          for vi in self.vehicles], dtype=np.int64)
+        return ruin_recreate.Instance(self.t_mat, self.c_mat, lo, hi, demand, capacity,
+                                      np.array(self.ride_limits, dtype=np.int64), fixed, allowed)
 
     def _rid(self, index: int) -> str:
         node = self.manager.IndexToNode(index)
@@ -704,6 +739,45 @@ def _phase(data: _Data, vehicles: list[int], weight: int, seconds: float, start:
     return model.to_solution(assignment)
 
 
+def _ruin_recreate_fits(data: _Data) -> bool:
+    """Whether the compiled ruin-and-recreate search models this problem exactly.
+
+    It knows windows (one per stop), shifts, capacities, allowed vehicles, ride
+    limits and fixed costs; not breaks, several windows per stop, maximum route
+    durations or re-optimization locks, and it is not deterministic."""
+    problem = data.problem
+    if data.params.deterministic or data.locked_prefix or not data.requests or len(data.requests) > LARGE_DAY:
+        return False
+    if any(v.break_ is not None or v.max_duration_s is not None for v in problem.vehicles):
+        return False
+    for r in data.requests:
+        for spec in (problem.pickup_of(r), problem.delivery_of(r)):
+            if spec.windows is not None and len(spec.windows) > 1:
+                return False
+    return ruin_recreate.available()
+
+
+def _ruin_recreate_phase(data: _Data, vehicles: list[int], seconds: float, seed: int,
+                         start: Solution | None) -> Solution | None:
+    """The compiled search on this model; its plan read back through OR-Tools (which
+    re-checks every constraint and times the visits). None if it cannot run or its
+    plan does not load."""
+    model = _Model(data, vehicles, data.vehicle_weight)
+    begin = None
+    if start is not None:
+        begin = [[model.manager.IndexToNode(i) for i in route] for route in model.routes_to_indices(start)]
+    result = ruin_recreate.search(model.rr_instance(), seconds, seed=seed, start=begin)
+    if result is None:
+        return None
+    model.routing.CloseModelWithParameters(model.search_params(1.0))
+    model._closed = True
+    routes = [[model.manager.NodeToIndex(node) for node in route] for route in result.routes]
+    assignment = model.routing.ReadAssignmentFromRoutes(routes, True)
+    if assignment is None:
+        return None
+    return model.to_solution(assignment)
+
+
 # Search variants, one per worker: first-solution strategy, metaheuristic, and
 # budget shares (construction; elimination stops when this share is left; one
 # elimination attempt).
@@ -741,6 +815,14 @@ def _pipeline(problem: Problem, params: SolveParams, variant: int, budget_s: flo
         return _empty_solution(data)
     n_req = len(data.requests)
     limit = (lambda n: n) if det else (lambda n: None)
+
+    if _ruin_recreate_fits(data):
+        # Most of the budget to the compiled search (fleet, then cost); OR-Tools
+        # re-reads its plan, so what comes back satisfies the full model.
+        cand = _ruin_recreate_phase(data, all_vehicles, clock.left() * 0.9, params.seed * 7919 + variant,
+                                    params.previous)
+        if cand is not None:
+            return _finalize(data, cand, clock)
 
     large = n_req > LARGE_DAY
     if large:

@@ -1,0 +1,527 @@
+/* Slack-induction-by-string-removal ruin and recreate for pickup-and-delivery
+ * with time windows (after Christiaens & Vanden Berghe, Transportation Science
+ * 2020), on the integer model that routing/solver.py builds for OR-Tools.
+ *
+ * Two phases within one wall-clock budget:
+ *  1. fleet minimisation: take a route away, ruin and recreate; accept a
+ *     plan when fewer requests are left out, or when the left-out requests
+ *     have been left out less often (absence counters); when every request is
+ *     in again, the smaller fleet is kept and the next route is taken away;
+ *  2. cost: simulated annealing over ruin and recreate on that fleet.
+ *
+ * Node layout (as in solver.py's _Model): vehicle k has start node 2k and end
+ * node 2k+1; request j has pickup node 2V+2j and delivery node 2V+2j+1.
+ * Times are the model's integers: cumul(next) >= cumul(cur) + tm[cur][next]
+ * (tm includes the service time at cur), cumul within [e, l] of each node,
+ * delivery cumul - pickup cumul <= ride[j] when ride[j] >= 0. Schedules are
+ * as early as possible, so every plan reported here is feasible for the model
+ * (OR-Tools re-reads and re-times it anyway).
+ *
+ * Plain C99, no dependencies; loaded through ctypes by routing/ruin_recreate.py.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+#include <time.h>
+
+typedef int64_t i64;
+#define INF64 ((i64)1 << 62)
+
+typedef struct {
+    int n, V, R, D;
+    const i64 *tm, *cm, *e, *l, *dem, *cap, *ride, *fixed;
+    const unsigned char *allowed; /* R x V */
+    int any_ride;
+    int *adj;  /* 2R x (2R-1): other visits of requests by increasing cost */
+} Inst;
+
+typedef struct {
+    int *seq;   /* V x cap: visits (node ids) per route */
+    int *len;   /* V */
+    int *where; /* R: vehicle serving request j, -1 if left out */
+    int *active;/* V: may this vehicle be used */
+    i64 cost;   /* arcs + fixed costs of used vehicles */
+    int absent;
+} Sol;
+
+static uint64_t rng_state = 88172645463325252ULL;
+static inline uint64_t rnd(void) {
+    rng_state ^= rng_state << 13; rng_state ^= rng_state >> 7; rng_state ^= rng_state << 17;
+    return rng_state;
+}
+static inline double urand(void) { return (rnd() >> 11) * (1.0 / 9007199254740992.0); }
+static inline int irand(int n) { return n <= 0 ? 0 : (int)(rnd() % (uint64_t)n); }
+
+static double now_s(void) {
+    struct timespec ts; clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+#define TM(a, b) (I->tm[(i64)(a) * I->n + (b)])
+#define CM(a, b) (I->cm[(i64)(a) * I->n + (b)])
+#define REQ(node) (((node) - 2 * I->V) / 2)
+#define IS_PICKUP(node) ((((node) - 2 * I->V) % 2) == 0)
+
+static int CAPL; /* per-route capacity of seq */
+
+static Sol *sol_new(const Inst *I) {
+    Sol *s = calloc(1, sizeof(Sol));
+    s->seq = malloc(sizeof(int) * (size_t)I->V * CAPL);
+    s->len = calloc(I->V, sizeof(int));
+    s->where = malloc(sizeof(int) * I->R);
+    s->active = calloc(I->V, sizeof(int));
+    for (int j = 0; j < I->R; j++) s->where[j] = -1;
+    s->absent = I->R;
+    return s;
+}
+static void sol_free(Sol *s) { free(s->seq); free(s->len); free(s->where); free(s->active); free(s); }
+static void sol_copy(const Inst *I, Sol *dst, const Sol *src) {
+    for (int k = 0; k < I->V; k++) memcpy(dst->seq + (size_t)k * CAPL, src->seq + (size_t)k * CAPL, sizeof(int) * src->len[k]);
+    memcpy(dst->len, src->len, sizeof(int) * I->V);
+    memcpy(dst->where, src->where, sizeof(int) * I->R);
+    memcpy(dst->active, src->active, sizeof(int) * I->V);
+    dst->cost = src->cost; dst->absent = src->absent;
+}
+
+static i64 route_cost(const Inst *I, const Sol *s, int k) {
+    int L = s->len[k];
+    if (L == 0) return 0;
+    const int *q = s->seq + (size_t)k * CAPL;
+    i64 c = I->fixed[k] + CM(2 * k, q[0]) + CM(q[L - 1], 2 * k + 1);
+    for (int i = 0; i + 1 < L; i++) c += CM(q[i], q[i + 1]);
+    return c;
+}
+
+static i64 sol_cost(const Inst *I, Sol *s) {
+    i64 c = 0;
+    for (int k = 0; k < I->V; k++) c += route_cost(I, s, k);
+    s->cost = c;
+    return c;
+}
+
+/* Full check of a route given as an array (ASAP schedule): windows, shift end, capacity, ride. */
+static int route_ok(const Inst *I, int k, const int *q, int L, i64 *cum) {
+    i64 t = I->e[2 * k];
+    int prev = 2 * k;
+    i64 load[8] = {0};
+    for (int i = 0; i < L; i++) {
+        int v = q[i];
+        i64 a = t + TM(prev, v);
+        if (a < I->e[v]) a = I->e[v];
+        if (a > I->l[v]) return 0;
+        cum[i] = a;
+        int j = REQ(v);
+        int pick = IS_PICKUP(v);
+        for (int d = 0; d < I->D; d++) {
+            load[d] += pick ? I->dem[j * I->D + d] : -I->dem[j * I->D + d];
+            if (load[d] > I->cap[k * I->D + d]) return 0;
+        }
+        if (!pick && I->ride[j] >= 0) {
+            int p = v - 1, found = 0;
+            for (int m = i - 1; m >= 0; m--) if (q[m] == p) { if (a - cum[m] > I->ride[j]) return 0; found = 1; break; }
+            if (!found) return 0;
+        }
+        t = a; prev = v;
+    }
+    i64 a = t + TM(prev, 2 * k + 1);
+    if (a < I->e[2 * k + 1]) a = I->e[2 * k + 1];
+    return a <= I->l[2 * k + 1];
+}
+
+/* Per-route caches for insertion: ASAP cumul at each position, latest feasible
+ * cumul (ignoring ride limits), load after each position. */
+typedef struct { i64 *asap, *lat, *load; } Cache;
+
+static void cache_route(const Inst *I, const Sol *s, int k, Cache *c) {
+    int L = s->len[k];
+    const int *q = s->seq + (size_t)k * CAPL;
+    i64 t = I->e[2 * k];
+    int prev = 2 * k;
+    for (int d = 0; d < I->D; d++) c->load[d] = 0; /* index 0: before the first visit */
+    for (int i = 0; i < L; i++) {
+        int v = q[i];
+        i64 a = t + TM(prev, v);
+        if (a < I->e[v]) a = I->e[v];
+        c->asap[i] = a;
+        int j = REQ(v), pick = IS_PICKUP(v);
+        for (int d = 0; d < I->D; d++)
+            c->load[(i + 1) * I->D + d] = c->load[i * I->D + d] + (pick ? I->dem[j * I->D + d] : -I->dem[j * I->D + d]);
+        t = a; prev = v;
+    }
+    i64 lat = I->l[2 * k + 1];
+    int next = 2 * k + 1;
+    c->lat[L] = lat;
+    for (int i = L - 1; i >= 0; i--) {
+        int v = q[i];
+        i64 x = lat - TM(v, next);
+        if (x > I->l[v]) x = I->l[v];
+        c->lat[i] = x; lat = x; next = v;
+    }
+}
+
+/* Best insertion of request j into route k: returns the cost delta (INF64 if none),
+ * positions in *pi (pickup before original position pi) and *di (delivery before
+ * original position di, di >= pi). Positions are skipped with probability blink. */
+static i64 best_insert(const Inst *I, const Sol *s, int k, int j, Cache *c, double blink, int *pi, int *di,
+                       int *tmp, i64 *cum) {
+    int L = s->len[k];
+    const int *q = s->seq + (size_t)k * CAPL;
+    int p = 2 * I->V + 2 * j, d = p + 1;
+    i64 best = INF64;
+    const i64 *dm = I->dem + (size_t)j * I->D;
+    const i64 *cp = I->cap + (size_t)k * I->D;
+    for (int d0 = 0; d0 < I->D; d0++) if (dm[d0] > cp[d0]) return INF64;
+    i64 fixed = L == 0 ? I->fixed[k] : 0;
+    for (int i = 0; i <= L; i++) {
+        int prev = i == 0 ? 2 * k : q[i - 1];
+        i64 tprev = i == 0 ? I->e[2 * k] : c->asap[i - 1];
+        /* capacity just before position i */
+        int capok = 1;
+        for (int d0 = 0; d0 < I->D; d0++) if (c->load[i * I->D + d0] + dm[d0] > cp[d0]) { capok = 0; break; }
+        if (!capok) continue;
+        i64 ap = tprev + TM(prev, p);
+        if (ap < I->e[p]) ap = I->e[p];
+        if (ap > I->l[p]) continue;
+        /* walk the segment i..m-1 after the pickup, inserting the delivery before m */
+        i64 t = ap; int cur = p;
+        for (int m = i; m <= L; m++) {
+            if (m > i) {
+                int v = q[m - 1];
+                i64 a = t + TM(cur, v);
+                if (a < I->e[v]) a = I->e[v];
+                if (a > c->lat[m - 1]) break; /* the rest of the route cannot absorb the delay */
+                int ok = 1;
+                for (int d0 = 0; d0 < I->D; d0++) if (c->load[m * I->D + d0] + dm[d0] > cp[d0]) { ok = 0; break; }
+                if (!ok) break;
+                t = a; cur = v;
+            }
+            int next = m == L ? 2 * k + 1 : q[m];
+            i64 ad = t + TM(cur, d);
+            if (ad < I->e[d]) ad = I->e[d];
+            if (ad > I->l[d]) continue;
+            if (I->ride[j] >= 0 && ad - ap > I->ride[j]) continue;
+            i64 an = ad + TM(d, next);
+            if (an < I->e[next]) an = I->e[next];
+            if (an > c->lat[m]) continue;
+            i64 delta;
+            if (m == i) delta = CM(prev, p) + CM(p, d) + CM(d, next) - CM(prev, next);
+            else delta = CM(prev, p) + CM(p, q[i]) - CM(prev, q[i]) + CM(q[m - 1], d) + CM(d, next) - CM(q[m - 1], next);
+            delta += fixed;
+            if (delta >= best) continue;
+            if (blink > 0 && urand() < blink) continue;
+            if (I->any_ride) {
+                /* ride limits of requests spanning the insertion: check the whole route */
+                int n2 = 0;
+                for (int x = 0; x < L; x++) {
+                    if (x == i) tmp[n2++] = p;
+                    if (x == m) tmp[n2++] = d;
+                    tmp[n2++] = q[x];
+                }
+                if (i == L) tmp[n2++] = p;
+                if (m == L) tmp[n2++] = d;
+                if (!route_ok(I, k, tmp, n2, cum)) continue;
+            }
+            best = delta; *pi = i; *di = m;
+        }
+    }
+    return best;
+}
+
+static void do_insert(const Inst *I, Sol *s, int k, int j, int pi, int di, int *tmp) {
+    int *q = s->seq + (size_t)k * CAPL;
+    int L = s->len[k];
+    int p = 2 * I->V + 2 * j, d = p + 1, n2 = 0;
+    for (int x = 0; x <= L; x++) {
+        if (x == pi) tmp[n2++] = p;
+        if (x == di) tmp[n2++] = d;
+        if (x < L) tmp[n2++] = q[x];
+    }
+    memcpy(q, tmp, sizeof(int) * n2);
+    s->len[k] = n2;
+    s->where[j] = k;
+}
+
+static void remove_request(const Inst *I, Sol *s, int j) {
+    int k = s->where[j];
+    if (k < 0) return;
+    int *q = s->seq + (size_t)k * CAPL;
+    int p = 2 * I->V + 2 * j, d = p + 1, n2 = 0;
+    for (int x = 0; x < s->len[k]; x++) if (q[x] != p && q[x] != d) q[n2++] = q[x];
+    s->len[k] = n2;
+    s->where[j] = -1;
+}
+
+typedef struct {
+    Cache *cache; /* per vehicle */
+    int *removed; int nremoved;
+    int *tmp; i64 *cum;
+    int *ruined;
+    double *key;
+} Work;
+
+/* String removal: ruin a few routes around a random seed visit. */
+static void ruin(const Inst *I, Sol *s, Work *w, double cbar, int lmax) {
+    int routed = 0;
+    for (int j = 0; j < I->R; j++) if (s->where[j] >= 0) routed++;
+    if (routed == 0) return;
+    double used = 0; int nused = 0;
+    for (int k = 0; k < I->V; k++) if (s->len[k]) { used += s->len[k]; nused++; }
+    double lsmax = fmin((double)lmax, used / (nused ? nused : 1));
+    double ksmax = 4.0 * cbar / (1.0 + lsmax) - 1.0;
+    int ks = (int)floor(urand() * ksmax) + 1;
+    int seedj;
+    do { seedj = irand(I->R); } while (s->where[seedj] < 0);
+    int seed = 2 * I->V + 2 * seedj + (int)(rnd() & 1);
+    memset(w->ruined, 0, sizeof(int) * I->V);
+    int nr = 0;
+    int nv = 2 * I->R;
+    /* walk the adjacency of the seed */
+    const int *adj = I->adj + (size_t)(seed - 2 * I->V) * (nv - 1);
+    for (int a = -1; a < nv - 1 && nr < ks; a++) {
+        int c = a < 0 ? seed : adj[a];
+        int j = REQ(c);
+        int k = s->where[j];
+        if (k < 0 || w->ruined[k]) continue;
+        int *q = s->seq + (size_t)k * CAPL;
+        int L = s->len[k];
+        int lmaxt = (int)fmin((double)L, lsmax);
+        int len = (int)floor(urand() * lmaxt) + 1;
+        int pos = 0;
+        for (int x = 0; x < L; x++) if (q[x] == c) { pos = x; break; }
+        int start = pos - irand(len);
+        if (start < 0) start = 0;
+        if (start + len > L) start = L - len;
+        /* collect the requests of the string (their partners go too) */
+        int reqs[256], nreq = 0;
+        for (int x = start; x < start + len && nreq < 256; x++) {
+            int jj = REQ(q[x]), dup = 0;
+            for (int y = 0; y < nreq; y++) if (reqs[y] == jj) { dup = 1; break; }
+            if (!dup) reqs[nreq++] = jj;
+        }
+        for (int y = 0; y < nreq; y++) {
+            if (s->where[reqs[y]] < 0) continue;
+            remove_request(I, s, reqs[y]);
+            w->removed[w->nremoved++] = reqs[y];
+        }
+        w->ruined[k] = 1;
+        nr++;
+    }
+}
+
+static double *g_key;
+static int cmp_by_key(const void *a, const void *b) {
+    double x = g_key[*(const int *)a], y = g_key[*(const int *)b];
+    return (x > y) - (x < y);
+}
+
+/* Recreate: insert every left-out request (removed ones first) at its best place. */
+static void recreate(const Inst *I, Sol *s, Work *w, double blink) {
+    /* every left-out request is a candidate */
+    int n = 0;
+    int *list = w->removed;
+    int seen_extra = 0;
+    for (int j = 0; j < I->R; j++) {
+        if (s->where[j] >= 0) continue;
+        int inlist = 0;
+        for (int x = 0; x < w->nremoved; x++) if (list[x] == j) { inlist = 1; break; }
+        if (!inlist) { list[w->nremoved + seen_extra] = j; seen_extra++; }
+    }
+    n = w->nremoved + seen_extra;
+    /* order: random, by demand, by window start, by window width, by distance from start depot */
+    int order = irand(5);
+    for (int x = 0; x < n; x++) {
+        int j = list[x];
+        int p = 2 * I->V + 2 * j;
+        switch (order) {
+            case 0: w->key[j] = urand(); break;
+            case 1: w->key[j] = -(double)I->dem[j * I->D]; break;
+            case 2: w->key[j] = (double)I->e[p]; break;
+            case 3: w->key[j] = (double)(I->l[p] - I->e[p]) + (double)(I->l[p + 1] - I->e[p + 1]); break;
+            default: w->key[j] = -(double)CM(0, p); break;
+        }
+    }
+    g_key = w->key;
+    qsort(list, n, sizeof(int), cmp_by_key);
+    for (int k = 0; k < I->V; k++) if (s->active[k]) cache_route(I, s, k, &w->cache[k]);
+    for (int x = 0; x < n; x++) {
+        int j = list[x];
+        i64 best = INF64; int bk = -1, bp = 0, bd = 0;
+        for (int k = 0; k < I->V; k++) {
+            if (!s->active[k] || !I->allowed[(size_t)j * I->V + k]) continue;
+            int pi = 0, di = 0;
+            i64 dlt = best_insert(I, s, k, j, &w->cache[k], blink, &pi, &di, w->tmp, w->cum);
+            if (dlt < best) { best = dlt; bk = k; bp = pi; bd = di; }
+        }
+        if (bk >= 0) {
+            do_insert(I, s, bk, j, bp, bd, w->tmp);
+            cache_route(I, s, bk, &w->cache[bk]);
+        }
+    }
+    s->absent = 0;
+    for (int j = 0; j < I->R; j++) if (s->where[j] < 0) s->absent++;
+    w->nremoved = 0;
+    sol_cost(I, s);
+}
+
+static int used_routes(const Inst *I, const Sol *s) {
+    int u = 0;
+    for (int k = 0; k < I->V; k++) if (s->len[k]) u++;
+    return u;
+}
+
+static i64 absence_sum(const Inst *I, const Sol *s, const i64 *abs_count) {
+    i64 a = 0;
+    for (int j = 0; j < I->R; j++) if (s->where[j] < 0) a += abs_count[j];
+    return a;
+}
+
+/* (left out, vehicles, cost) lexicographically */
+static int better(const Inst *I, const Sol *a, const Sol *b) {
+    if (a->absent != b->absent) return a->absent < b->absent;
+    int ua = used_routes(I, a), ub = used_routes(I, b);
+    if (ua != ub) return ua < ub;
+    return a->cost < b->cost;
+}
+
+static const Inst *g_inst;
+static int g_from;
+static int cmp_adj(const void *a, const void *b) {
+    const Inst *I = g_inst;
+    int x = *(const int *)a, y = *(const int *)b;
+    i64 cx = CM(g_from, x) < CM(x, g_from) ? CM(g_from, x) : CM(x, g_from);
+    i64 cy = CM(g_from, y) < CM(y, g_from) ? CM(g_from, y) : CM(y, g_from);
+    return (cx > cy) - (cx < cy);
+}
+
+/* Solve. ``init`` (optional, init_len > 0): a starting plan, per vehicle its visits
+ * followed by -1. Writes the best plan to ``out`` in the same format (2R + V ints)
+ * and [iterations of phase 1, of phase 2, vehicles, cost, left out] to ``stats``.
+ * Returns the number of requests left out, or -1 when memory runs out. */
+int rr_solve(int n, int V, int R, int D,
+             const i64 *tm, const i64 *cm, const i64 *e, const i64 *l,
+             const i64 *dem, const i64 *cap, const i64 *ride, const i64 *fixed,
+             const unsigned char *allowed, const int *init, int init_len,
+             double time_limit_s, double fleet_share, double t0, double tf, double cbar, int lmax,
+             double blink, uint64_t seed, int *out, i64 *stats) {
+    double start = now_s();
+    Inst inst = {n, V, R, D, tm, cm, e, l, dem, cap, ride, fixed, allowed, 0, NULL};
+    Inst *I = &inst;
+    for (int j = 0; j < R; j++) if (ride[j] >= 0) I->any_ride = 1;
+    if (D > 8) return -1;
+    CAPL = 2 * R + 2;
+    rng_state = seed * 2654435761ULL + 88172645463325252ULL;
+    for (int x = 0; x < 10; x++) rnd();
+    int nv = 2 * R;
+    I->adj = malloc(sizeof(int) * (size_t)(nv > 1 ? nv : 2) * (size_t)(nv > 1 ? nv - 1 : 1));
+    if (!I->adj) return -1;
+    g_inst = I;
+    for (int a = 0; a < nv; a++) {
+        int *row = I->adj + (size_t)a * (nv - 1), m = 0;
+        for (int b = 0; b < nv; b++) if (b != a) row[m++] = 2 * V + b;
+        g_from = 2 * V + a;
+        qsort(row, nv - 1, sizeof(int), cmp_adj);
+    }
+    Work w;
+    w.cache = malloc(sizeof(Cache) * V);
+    for (int k = 0; k < V; k++) {
+        w.cache[k].asap = malloc(sizeof(i64) * CAPL);
+        w.cache[k].lat = malloc(sizeof(i64) * (CAPL + 1));
+        w.cache[k].load = malloc(sizeof(i64) * (CAPL + 1) * (D ? D : 1));
+    }
+    w.removed = malloc(sizeof(int) * (R + 1));
+    w.nremoved = 0;
+    w.tmp = malloc(sizeof(int) * (CAPL + 2));
+    w.cum = malloc(sizeof(i64) * (CAPL + 2));
+    w.ruined = malloc(sizeof(int) * V);
+    w.key = malloc(sizeof(double) * (R + 1));
+    i64 *abs_count = calloc(R + 1, sizeof(i64));
+
+    Sol *s = sol_new(I), *s2 = sol_new(I), *best = sol_new(I);
+    for (int k = 0; k < V; k++) s->active[k] = 1;
+    if (init && init_len > 0) {
+        int k = 0;
+        for (int x = 0; x < init_len && k < V; x++) {
+            if (init[x] < 0) { k++; continue; }
+            int v = init[x];
+            s->seq[(size_t)k * CAPL + s->len[k]++] = v;
+            if (IS_PICKUP(v)) s->where[REQ(v)] = k;
+        }
+        s->absent = 0;
+        for (int j = 0; j < R; j++) if (s->where[j] < 0) s->absent++;
+        sol_cost(I, s);
+        /* fill in what the starting plan left out */
+        if (s->absent) recreate(I, s, &w, 0.0);
+    } else {
+        recreate(I, s, &w, 0.0);
+    }
+    /* The fleet only shrinks: vehicles without a route stay unused. */
+    for (int k = 0; k < V; k++) s->active[k] = s->len[k] > 0;
+    sol_copy(I, best, s);
+    i64 it1 = 0, it2 = 0;
+    double fleet_end = start + time_limit_s * fleet_share, end = start + time_limit_s;
+
+    /* 1. fleet minimisation */
+    while (R > 0) {
+        if ((it1 & 7) == 0 && now_s() > fleet_end) break;
+        if (s->absent == 0) {
+            if (better(I, s, best)) sol_copy(I, best, s);
+            if (used_routes(I, s) <= 1) break;
+            /* take away a route: the smallest one, or a random one */
+            int pick = -1, m = 0;
+            if (urand() < 0.5) {
+                for (int k = 0; k < V; k++) if (s->len[k] && (pick < 0 || s->len[k] < s->len[pick])) pick = k;
+            } else {
+                for (int k = 0; k < V; k++) if (s->len[k] && irand(++m) == 0) pick = k;
+            }
+            while (s->len[pick]) remove_request(I, s, REQ(s->seq[(size_t)pick * CAPL]));
+            s->active[pick] = 0;
+            s->absent = 0;
+            for (int j = 0; j < R; j++) if (s->where[j] < 0) s->absent++;
+            sol_cost(I, s);
+        }
+        sol_copy(I, s2, s);
+        ruin(I, s2, &w, cbar, lmax);
+        recreate(I, s2, &w, blink);
+        if (s2->absent < s->absent || absence_sum(I, s2, abs_count) < absence_sum(I, s, abs_count)) {
+            Sol *t = s; s = s2; s2 = t;
+        }
+        for (int j = 0; j < R; j++) if (s->where[j] < 0) abs_count[j]++;
+        it1++;
+    }
+    if (s->absent == 0 && better(I, s, best)) sol_copy(I, best, s);
+
+    /* 2. cost, on the best fleet */
+    sol_copy(I, s, best);
+    double span = end - now_s();
+    double t2start = now_s();
+    while (R > 0 && span > 0) {
+        double t = now_s();
+        if (t > end) break;
+        double frac = (t - t2start) / span;
+        double temp = t0 * pow(tf / t0, frac);
+        for (int rep = 0; rep < 8; rep++) {
+            sol_copy(I, s2, s);
+            ruin(I, s2, &w, cbar, lmax);
+            recreate(I, s2, &w, blink);
+            it2++;
+            if (s2->absent > s->absent) continue;
+            double threshold = (double)s->cost - temp * log(urand() + 1e-300);
+            if (s2->absent < s->absent || (double)s2->cost < threshold) {
+                Sol *tt = s; s = s2; s2 = tt;
+                if (better(I, s, best)) sol_copy(I, best, s);
+            }
+        }
+    }
+    int pos = 0;
+    for (int k = 0; k < V; k++) {
+        for (int x = 0; x < best->len[k]; x++) out[pos++] = best->seq[(size_t)k * CAPL + x];
+        out[pos++] = -1;
+    }
+    stats[0] = it1; stats[1] = it2; stats[2] = used_routes(I, best); stats[3] = best->cost; stats[4] = best->absent;
+    int result = best->absent;
+    sol_free(s); sol_free(s2); sol_free(best);
+    for (int k = 0; k < V; k++) { free(w.cache[k].asap); free(w.cache[k].lat); free(w.cache[k].load); }
+    free(w.cache); free(w.removed); free(w.tmp); free(w.cum); free(w.ruined); free(w.key); free(abs_count); free(I->adj);
+    return result;
+}
