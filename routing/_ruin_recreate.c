@@ -27,13 +27,17 @@
 
 typedef int64_t i64;
 #define INF64 ((i64)1 << 62)
+#define MAX_ADJ 300
 
 typedef struct {
     int n, V, R, D;
     const i64 *tm, *cm, *e, *l, *dem, *cap, *ride, *fixed;
+    const i64 *max_visits;        /* V: most visits on a route */
+    const i64 *value;             /* R: what leaving a request out costs (first criterion) */
+    int nadj;                     /* length of each adjacency row */
     const unsigned char *allowed; /* R x V */
     int any_ride;
-    int *adj;  /* 2R x (2R-1): other visits of requests by increasing cost */
+    int *adj;  /* 2R x nadj: the nearest other visits, by increasing cost */
 } Inst;
 
 typedef struct {
@@ -43,6 +47,7 @@ typedef struct {
     int *active;/* V: may this vehicle be used */
     i64 cost;   /* arcs + fixed costs of used vehicles */
     int absent;
+    i64 absent_value;
 } Sol;
 
 static uint64_t rng_state = 88172645463325252ULL;
@@ -81,7 +86,7 @@ static void sol_copy(const Inst *I, Sol *dst, const Sol *src) {
     memcpy(dst->len, src->len, sizeof(int) * I->V);
     memcpy(dst->where, src->where, sizeof(int) * I->R);
     memcpy(dst->active, src->active, sizeof(int) * I->V);
-    dst->cost = src->cost; dst->absent = src->absent;
+    dst->cost = src->cost; dst->absent = src->absent; dst->absent_value = src->absent_value;
 }
 
 static i64 route_cost(const Inst *I, const Sol *s, int k) {
@@ -91,6 +96,11 @@ static i64 route_cost(const Inst *I, const Sol *s, int k) {
     i64 c = I->fixed[k] + CM(2 * k, q[0]) + CM(q[L - 1], 2 * k + 1);
     for (int i = 0; i + 1 < L; i++) c += CM(q[i], q[i + 1]);
     return c;
+}
+
+static void count_absent(const Inst *I, Sol *s) {
+    s->absent = 0; s->absent_value = 0;
+    for (int j = 0; j < I->R; j++) if (s->where[j] < 0) { s->absent++; s->absent_value += I->value[j]; }
 }
 
 static i64 sol_cost(const Inst *I, Sol *s) {
@@ -172,6 +182,7 @@ static i64 best_insert(const Inst *I, const Sol *s, int k, int j, Cache *c, doub
     const i64 *dm = I->dem + (size_t)j * I->D;
     const i64 *cp = I->cap + (size_t)k * I->D;
     for (int d0 = 0; d0 < I->D; d0++) if (dm[d0] > cp[d0]) return INF64;
+    if (L + 2 > I->max_visits[k]) return INF64;
     i64 fixed = L == 0 ? I->fixed[k] : 0;
     for (int i = 0; i <= L; i++) {
         int prev = i == 0 ? 2 * k : q[i - 1];
@@ -275,10 +286,9 @@ static void ruin(const Inst *I, Sol *s, Work *w, double cbar, int lmax) {
     int seed = 2 * I->V + 2 * seedj + (int)(rnd() & 1);
     memset(w->ruined, 0, sizeof(int) * I->V);
     int nr = 0;
-    int nv = 2 * I->R;
     /* walk the adjacency of the seed */
-    const int *adj = I->adj + (size_t)(seed - 2 * I->V) * (nv - 1);
-    for (int a = -1; a < nv - 1 && nr < ks; a++) {
+    const int *adj = I->adj + (size_t)(seed - 2 * I->V) * I->nadj;
+    for (int a = -1; a < I->nadj && nr < ks; a++) {
         int c = a < 0 ? seed : adj[a];
         int j = REQ(c);
         int k = s->where[j];
@@ -358,8 +368,7 @@ static void recreate(const Inst *I, Sol *s, Work *w, double blink) {
             cache_route(I, s, bk, &w->cache[bk]);
         }
     }
-    s->absent = 0;
-    for (int j = 0; j < I->R; j++) if (s->where[j] < 0) s->absent++;
+    count_absent(I, s);
     w->nremoved = 0;
     sol_cost(I, s);
 }
@@ -378,6 +387,7 @@ static i64 absence_sum(const Inst *I, const Sol *s, const i64 *abs_count) {
 
 /* (left out, vehicles, cost) lexicographically */
 static int better(const Inst *I, const Sol *a, const Sol *b) {
+    if (a->absent_value != b->absent_value) return a->absent_value < b->absent_value;
     if (a->absent != b->absent) return a->absent < b->absent;
     int ua = used_routes(I, a), ub = used_routes(I, b);
     if (ua != ub) return ua < ub;
@@ -400,12 +410,13 @@ static int cmp_adj(const void *a, const void *b) {
  * Returns the number of requests left out, or -1 when memory runs out. */
 int rr_solve(int n, int V, int R, int D,
              const i64 *tm, const i64 *cm, const i64 *e, const i64 *l,
-             const i64 *dem, const i64 *cap, const i64 *ride, const i64 *fixed,
-             const unsigned char *allowed, const int *init, int init_len,
+             const i64 *dem, const i64 *cap, const i64 *ride, const i64 *fixed, const i64 *max_visits,
+             const i64 *value, const unsigned char *allowed, const int *init, int init_len,
              double time_limit_s, double fleet_share, double t0, double tf, double cbar, int lmax,
              double blink, uint64_t seed, int *out, i64 *stats) {
     double start = now_s();
-    Inst inst = {n, V, R, D, tm, cm, e, l, dem, cap, ride, fixed, allowed, 0, NULL};
+    Inst inst = {.n = n, .V = V, .R = R, .D = D, .tm = tm, .cm = cm, .e = e, .l = l, .dem = dem, .cap = cap,
+                 .ride = ride, .fixed = fixed, .max_visits = max_visits, .value = value, .allowed = allowed};
     Inst *I = &inst;
     for (int j = 0; j < R; j++) if (ride[j] >= 0) I->any_ride = 1;
     if (D > 8) return -1;
@@ -413,15 +424,21 @@ int rr_solve(int n, int V, int R, int D,
     rng_state = seed * 2654435761ULL + 88172645463325252ULL;
     for (int x = 0; x < 10; x++) rnd();
     int nv = 2 * R;
-    I->adj = malloc(sizeof(int) * (size_t)(nv > 1 ? nv : 2) * (size_t)(nv > 1 ? nv - 1 : 1));
-    if (!I->adj) return -1;
+    /* String removal only walks the seed's neighbourhood: keep the nearest few
+     * hundred, so memory stays linear in the number of requests. */
+    I->nadj = nv - 1 < MAX_ADJ ? nv - 1 : MAX_ADJ;
+    I->adj = malloc(sizeof(int) * (size_t)(nv > 1 ? nv : 2) * (size_t)(I->nadj > 0 ? I->nadj : 1));
+    int *row = malloc(sizeof(int) * (size_t)(nv > 1 ? nv : 2));
+    if (!I->adj || !row) { free(I->adj); free(row); return -1; }
     g_inst = I;
     for (int a = 0; a < nv; a++) {
-        int *row = I->adj + (size_t)a * (nv - 1), m = 0;
+        int m = 0;
         for (int b = 0; b < nv; b++) if (b != a) row[m++] = 2 * V + b;
         g_from = 2 * V + a;
-        qsort(row, nv - 1, sizeof(int), cmp_adj);
+        qsort(row, m, sizeof(int), cmp_adj);
+        memcpy(I->adj + (size_t)a * I->nadj, row, sizeof(int) * I->nadj);
     }
+    free(row);
     Work w;
     w.cache = malloc(sizeof(Cache) * V);
     for (int k = 0; k < V; k++) {
@@ -447,8 +464,7 @@ int rr_solve(int n, int V, int R, int D,
             s->seq[(size_t)k * CAPL + s->len[k]++] = v;
             if (IS_PICKUP(v)) s->where[REQ(v)] = k;
         }
-        s->absent = 0;
-        for (int j = 0; j < R; j++) if (s->where[j] < 0) s->absent++;
+        count_absent(I, s);
         sol_cost(I, s);
         /* fill in what the starting plan left out */
         if (s->absent) recreate(I, s, &w, 0.0);
@@ -476,14 +492,14 @@ int rr_solve(int n, int V, int R, int D,
             }
             while (s->len[pick]) remove_request(I, s, REQ(s->seq[(size_t)pick * CAPL]));
             s->active[pick] = 0;
-            s->absent = 0;
-            for (int j = 0; j < R; j++) if (s->where[j] < 0) s->absent++;
+            count_absent(I, s);
             sol_cost(I, s);
         }
         sol_copy(I, s2, s);
         ruin(I, s2, &w, cbar, lmax);
         recreate(I, s2, &w, blink);
-        if (s2->absent < s->absent || absence_sum(I, s2, abs_count) < absence_sum(I, s, abs_count)) {
+        if (s2->absent_value < s->absent_value || (s2->absent_value == s->absent_value &&
+                absence_sum(I, s2, abs_count) < absence_sum(I, s, abs_count))) {
             Sol *t = s; s = s2; s2 = t;
         }
         for (int j = 0; j < R; j++) if (s->where[j] < 0) abs_count[j]++;
@@ -505,9 +521,9 @@ int rr_solve(int n, int V, int R, int D,
             ruin(I, s2, &w, cbar, lmax);
             recreate(I, s2, &w, blink);
             it2++;
-            if (s2->absent > s->absent) continue;
+            if (s2->absent_value > s->absent_value) continue;
             double threshold = (double)s->cost - temp * log(urand() + 1e-300);
-            if (s2->absent < s->absent || (double)s2->cost < threshold) {
+            if (s2->absent_value < s->absent_value || (double)s2->cost < threshold) {
                 Sol *tt = s; s = s2; s2 = tt;
                 if (better(I, s, best)) sol_copy(I, best, s);
             }

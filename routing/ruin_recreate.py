@@ -73,7 +73,7 @@ def _library() -> ctypes.CDLL | None:
         i32p = np.ctypeslib.ndpointer(dtype=np.int32, flags="C_CONTIGUOUS")
         u8p = np.ctypeslib.ndpointer(dtype=np.uint8, flags="C_CONTIGUOUS")
         lib.rr_solve.restype = ctypes.c_int
-        lib.rr_solve.argtypes = [ctypes.c_int] * 4 + [i64p] * 8 + [u8p, i32p, ctypes.c_int] + \
+        lib.rr_solve.argtypes = [ctypes.c_int] * 4 + [i64p] * 10 + [u8p, i32p, ctypes.c_int] + \
             [ctypes.c_double] * 5 + [ctypes.c_int, ctypes.c_double, ctypes.c_uint64, i32p, i64p]
         _lib = lib
         return lib
@@ -94,6 +94,9 @@ class Instance:
     - ``demand``: R x D (pickup adds, delivery removes); ``capacity``: V x D.
     - ``ride``: per request, the largest delivery minus pickup time, or -1.
     - ``fixed``: per vehicle, the cost of using it.
+    - ``max_visits``: per vehicle, the most visits (pickups and deliveries) on its route.
+    - ``value``: per request, what leaving it out costs; the total value left out is
+      the first criterion, before vehicles and cost.
     - ``allowed``: R x V, which vehicles may serve each request.
     """
 
@@ -105,6 +108,8 @@ class Instance:
     capacity: np.ndarray
     ride: np.ndarray
     fixed: np.ndarray
+    max_visits: np.ndarray
+    value: np.ndarray
     allowed: np.ndarray
 
 
@@ -144,7 +149,7 @@ def search(inst: Instance, seconds: float, *, seed: int = 0, fleet_share: float 
         return np.ascontiguousarray(a, dtype=np.int64)
 
     left = lib.rr_solve(n, V, R, D, c64(inst.time), c64(inst.cost), c64(inst.earliest), c64(inst.latest),
-                        c64(inst.demand), c64(inst.capacity), c64(inst.ride), c64(inst.fixed),
+                        c64(inst.demand), c64(inst.capacity), c64(inst.ride), c64(inst.fixed), c64(inst.max_visits), c64(inst.value),
                         np.ascontiguousarray(inst.allowed, dtype=np.uint8), init, len(flat),
                         float(seconds), float(fleet_share), t0, tf, float(cbar), int(max_string), float(blink),
                         int(seed) & (2**64 - 1), out, stats)

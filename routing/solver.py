@@ -45,6 +45,8 @@ _INF_TIME = 10**13  # an arc that cannot be driven (scaled); far beyond any hori
 #: Past this many requests, construction uses local cheapest insertion without break
 #: intervals and route elimination is skipped (see _pipeline).
 LARGE_DAY = 300
+#: The compiled ruin-and-recreate search takes days up to this many requests.
+RUIN_RECREATE_MAX_REQUESTS = 2500
 
 
 @dataclass(frozen=True)
@@ -576,8 +578,10 @@ class _Model:
                               for d, dim in enumerate(dims)] for vi in self.vehicles], dtype=np.int64).reshape(V, len(dims))
         fixed = np.array([self.vehicle_weight + data.problem.vehicles[vi].fixed_cost * COST_SCALE
                           for vi in self.vehicles], dtype=np.int64)
+        max_visits = np.full(V, 2 * R + 2, dtype=np.int64)
         return ruin_recreate.Instance(self.t_mat, self.c_mat, lo, hi, demand, capacity,
-                                      np.array(self.ride_limits, dtype=np.int64), fixed, allowed)
+                                      np.array(self.ride_limits, dtype=np.int64), fixed, max_visits,
+                                      np.array([max(1, r.value) for r in self.requests], dtype=np.int64), allowed)
 
     def _rid(self, index: int) -> str:
         node = self.manager.IndexToNode(index)
@@ -746,7 +750,8 @@ def _ruin_recreate_fits(data: _Data) -> bool:
     limits and fixed costs; not breaks, several windows per stop, maximum route
     durations or re-optimization locks, and it is not deterministic."""
     problem = data.problem
-    if data.params.deterministic or data.locked_prefix or not data.requests or len(data.requests) > LARGE_DAY:
+    if (data.params.deterministic or data.locked_prefix or not data.requests
+            or len(data.requests) > RUIN_RECREATE_MAX_REQUESTS):
         return False
     if any(v.break_ is not None or v.max_duration_s is not None for v in problem.vehicles):
         return False
@@ -757,16 +762,17 @@ def _ruin_recreate_fits(data: _Data) -> bool:
     return ruin_recreate.available()
 
 
-def _ruin_recreate_phase(data: _Data, vehicles: list[int], seconds: float, seed: int,
+def _ruin_recreate_phase(data: _Data, vehicles: list[int], clock: _Clock, share: float, seed: int,
                          start: Solution | None) -> Solution | None:
-    """The compiled search on this model; its plan read back through OR-Tools (which
-    re-checks every constraint and times the visits). None if it cannot run or its
-    plan does not load."""
+    """The compiled search on this model for ``share`` of the time left once the model
+    is built; its plan read back through OR-Tools (which re-checks every constraint
+    and times the visits). None if it cannot run or its plan does not load."""
     model = _Model(data, vehicles, data.vehicle_weight)
     begin = None
     if start is not None:
         begin = [[model.manager.IndexToNode(i) for i in route] for route in model.routes_to_indices(start)]
-    result = ruin_recreate.search(model.rr_instance(), seconds, seed=seed, start=begin)
+    inst = model.rr_instance()
+    result = ruin_recreate.search(inst, max(0.05, clock.left() * share), seed=seed, start=begin)
     if result is None:
         return None
     model.routing.CloseModelWithParameters(model.search_params(1.0))
@@ -819,8 +825,9 @@ def _pipeline(problem: Problem, params: SolveParams, variant: int, budget_s: flo
     if _ruin_recreate_fits(data):
         # Most of the budget to the compiled search (fleet, then cost); OR-Tools
         # re-reads its plan, so what comes back satisfies the full model.
-        cand = _ruin_recreate_phase(data, all_vehicles, clock.left() * 0.9, params.seed * 7919 + variant,
-                                    params.previous)
+        # (Large days need a bigger share for reading the plan back and timing it.)
+        share = 0.9 if n_req <= LARGE_DAY else 0.75
+        cand = _ruin_recreate_phase(data, all_vehicles, clock, share, params.seed * 7919 + variant, params.previous)
         if cand is not None:
             return _finalize(data, cand, clock)
 
