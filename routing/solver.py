@@ -578,7 +578,8 @@ class _Model:
                               for d, dim in enumerate(dims)] for vi in self.vehicles], dtype=np.int64).reshape(V, len(dims))
         fixed = np.array([self.vehicle_weight + data.problem.vehicles[vi].fixed_cost * COST_SCALE
                           for vi in self.vehicles], dtype=np.int64)
-        max_visits = np.full(V, 2 * R + 2, dtype=np.int64)
+        max_visits = np.array([data.problem.vehicles[vi].max_stops or 2 * R + 2 for vi in self.vehicles],
+                              dtype=np.int64)
         return ruin_recreate.Instance(self.t_mat, self.c_mat, lo, hi, demand, capacity,
                                       np.array(self.ride_limits, dtype=np.int64), fixed, max_visits,
                                       np.array([max(1, r.value) for r in self.requests], dtype=np.int64), allowed)

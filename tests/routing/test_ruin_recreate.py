@@ -124,3 +124,18 @@ def test_instance_arrays_follow_the_model(line):
     assert inst.demand.tolist() == [[10], [10]]
     assert inst.allowed.all()
     assert np.array_equal(inst.time, model.t_mat)
+
+
+def test_the_compiled_search_keeps_to_each_drivers_most_stops(line, monkeypatch):
+    """Four requests one vehicle could chain, but each driver takes at most 4 stops: two routes."""
+    calls = _count_searches(monkeypatch)
+    problem = _chain(line)
+    limited = dataclasses.replace(problem, vehicles=tuple(dataclasses.replace(v, max_stops=4)
+                                                          for v in problem.vehicles))
+    sol = solve(limited, SolveParams(time_limit_s=1))
+    assert calls and calls[0] is not None
+    assert all(len(route) <= 4 for route in calls[0].routes)  # the compiled search's own plan
+    assert validate(limited, sol) == []
+    assert not sol.dropped
+    assert sol.num_vehicles == 2
+    assert all(len(r.visits) <= 4 for r in sol.used_routes)
