@@ -2,8 +2,18 @@
 
 This is the only module that imports OR-Tools; its indices never leave it.
 
-The search runs in three phases, each a fresh OR-Tools model warm-started
-from the previous phase's routes:
+When the compiled ruin-and-recreate search (:mod:`routing.ruin_recreate`)
+models the problem exactly (one window per stop, no breaks, no route-duration
+limit, no re-optimization locks, not deterministic; see
+:func:`_ruin_recreate_fits`), it gets most of the budget on the OR-Tools
+model's integer data: fleet minimisation by absence counters, then simulated
+annealing on cost. Its plan is read back into the OR-Tools model, which checks
+every constraint and times the visits. On 100-customer pickup-and-delivery
+benchmarks it reaches published best-known fleets where OR-Tools' own local
+search stalls.
+
+Otherwise the search runs in three OR-Tools phases, each a fresh model
+warm-started from the previous phase's routes:
 
 1. *construct*: all vehicles, a large fixed cost per used vehicle, a first
    solution plus a short guided local search;
@@ -25,6 +35,7 @@ for the integer model is feasible for the real-valued problem.
 
 from __future__ import annotations
 
+import logging
 import math
 import multiprocessing
 import time
@@ -37,6 +48,8 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 from . import ruin_recreate
 from .problem import Problem, ProblemError, Request, Vehicle, can_carry
 from .solution import DROP_REASONS, DroppedRequest, Route, Solution, Visit
+
+log = logging.getLogger(__name__)
 
 TIME_SCALE = 1000  # internal time unit: 1 ms
 COST_SCALE = 1000  # internal cost unit: 1 ms or 1 mm
@@ -831,6 +844,8 @@ def _pipeline(problem: Problem, params: SolveParams, variant: int, budget_s: flo
         cand = _ruin_recreate_phase(data, all_vehicles, clock, share, params.seed * 7919 + variant, params.previous)
         if cand is not None:
             return _finalize(data, cand, clock)
+        # Not expected (the two models agree): say so, and let OR-Tools use what is left.
+        log.warning("routing: the ruin-and-recreate plan could not be read back; OR-Tools continues")
 
     large = n_req > LARGE_DAY
     if large:
