@@ -8,22 +8,30 @@ Starts the app (threaded Werkzeug server on 127.0.0.1, in-process job thread,
 no Redis) on a scratch SQLite database with the demo and its busy day, signs
 a coordinator in, starts "Plan routes" through the page (the solve runs as the
 background job with 2 solver processes) and, while it solves, sends a bounded
-number of GETs to other pages from a few threads (urllib, loopback only).
-Prints p50/p95 of those responses and whether the solve was running throughout.
+number of GETs to other pages from a few threads (urllib, loopback only) of a
+separate load process (so the clients do not share the server's interpreter
+lock), while one more client polls the plan's status every second as the plan
+page does. Prints p50/p95 of the page responses, the status polls' figures,
+every answer that was not a 200, the machine's load average (other work on the
+machine slows the pages too) and whether the solve was running throughout.
 """
 from __future__ import annotations
 
 import argparse
 import datetime as dt
 import http.cookiejar
+import json
+import multiprocessing
 import os
 import re
 import statistics
 import tempfile
 import threading
 import time
+import urllib.error
 import urllib.parse
 import urllib.request
+from collections import Counter
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -58,6 +66,51 @@ def _sign_in(base: str):
                                    "csrf_token": _token(page)}).encode()
     opener.open(f"{base}/signin", data)
     return opener
+
+
+def _get(opener, url: str) -> tuple[float, int]:
+    """(seconds, HTTP status) of one GET; an error status is an answer too, not the end of the client."""
+    started = time.perf_counter()
+    try:
+        with opener.open(url) as response:
+            response.read()
+            code = response.status
+    except urllib.error.HTTPError as error:
+        error.read()
+        code = error.code
+    return time.perf_counter() - started, code
+
+
+def _load(base: str, threads: int, per_thread: int, status_url: str | None):
+    """The load process: ``threads`` signed-in clients each GET ``per_thread`` pages in turn, and (while they
+    do) one more polls ``status_url`` every second. Returns ([(page, seconds, status)], [(seconds, status)])."""
+    answers: list[tuple[str, float, int]] = []
+    polls: list[tuple[float, int]] = []
+    lock = threading.Lock()
+    openers = [_sign_in(base) for _ in range(threads + 1)]
+    finished = threading.Event()
+
+    def client(index: int) -> None:
+        for n in range(per_thread):
+            page = PAGES[(index + n) % len(PAGES)]
+            seconds, code = _get(openers[index], base + page)
+            with lock:
+                answers.append((page, seconds, code))
+
+    def poller() -> None:
+        while not finished.wait(1.0):
+            polls.append(_get(openers[-1], status_url))
+
+    workers = [threading.Thread(target=client, args=(i,)) for i in range(threads)]
+    watcher = threading.Thread(target=poller) if status_url else None
+    for t in workers + ([watcher] if watcher else []):
+        t.start()
+    for t in workers:
+        t.join()
+    finished.set()
+    if watcher:
+        watcher.join()
+    return answers, polls
 
 
 def main() -> None:
@@ -95,38 +148,21 @@ def main() -> None:
         status_url = answer.geturl().rstrip("/") + "/status"
         time.sleep(1.0)   # let the job thread start its solver processes
 
-    timings: list[float] = []
-    by_page: dict[str, list[float]] = {page: [] for page in PAGES}
-    lock = threading.Lock()
-    per_thread = args.requests // args.threads
-
-    def worker(index: int) -> None:
-        opener = _sign_in(base)
-        for n in range(per_thread):
-            url = base + PAGES[(index + n) % len(PAGES)]
-            started = time.perf_counter()
-            with opener.open(url) as response:
-                response.read()
-            with lock:
-                timings.append(time.perf_counter() - started)
-                by_page[PAGES[(index + n) % len(PAGES)]].append(time.perf_counter() - started)
-
+    load_average = os.getloadavg()
     started = time.perf_counter()
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(args.threads)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        answers, polls = pool.apply(_load, (base, args.threads, args.requests // args.threads, status_url))
     load_s = time.perf_counter() - started
-    import json
-
+    timings = sorted(seconds for _page, seconds, _code in answers)
+    by_page: dict[str, list[float]] = {page: [] for page in PAGES}
+    for page, seconds, _code in answers:
+        by_page[page].append(seconds)
     still = final = {"done": True, "status": "-", "message": "no solve (baseline)"}
     if status_url:
         still = json.loads(coordinator.open(status_url).read())
         while not json.loads(coordinator.open(status_url).read())["done"]:
             time.sleep(1)
         final = json.loads(coordinator.open(status_url).read())
-    timings.sort()
     p50 = statistics.median(timings) * 1000
     p95 = timings[int(len(timings) * 0.95) - 1] * 1000
     print(f"{len(timings)} page requests from {args.threads} threads in {load_s:.1f} s while the solve ran "
@@ -136,6 +172,14 @@ def main() -> None:
         values.sort()
         print(f"  {page:<18} median {statistics.median(values) * 1000:.0f} ms, "
               f"p95 {values[max(0, int(len(values) * 0.95) - 1)] * 1000:.0f} ms, max {values[-1] * 1000:.0f} ms")
+    if polls:
+        poll_s = sorted(seconds for seconds, _code in polls)
+        print(f"  status polls       {len(polls)}, median {statistics.median(poll_s) * 1000:.0f} ms, "
+              f"max {poll_s[-1] * 1000:.0f} ms")
+    failed = Counter(code for _page, _s, code in answers if code != 200) + Counter(c for _s, c in polls if c != 200)
+    print(f"answers other than 200: {dict(failed) or 'none'}")
+    print(f"machine load average (1 min) before/after the load: {load_average[0]:.1f}/{os.getloadavg()[0]:.1f} "
+          f"on {os.cpu_count()} CPUs")
     print(f"plan: {final['status']}: {final['message']}")
     server.shutdown()
 
