@@ -29,7 +29,7 @@ from coalition.errors import Conflict, NotFound, PermissionDenied, ValidationErr
 from coalition.models import Claim, ClaimStatus, Donation, DonationLine, NotificationKind, User
 from coalition.models.route_plan import PlanDrop, PlanStatus, Route, RoutePlan, Stop, StopKind, StopStatus
 from coalition.models.shift import DriverShift, PlaceKind, ShiftStatus
-from coalition.services import audit, food_safety, notifications, readiness
+from coalition.services import audit, food_safety, notifications, readiness, rescues
 
 log = logging.getLogger(__name__)
 
@@ -105,10 +105,11 @@ def list_plannable_claims(session: Session, local_date: dt.date, tz: dt.tzinfo, 
 
 
 def list_available_shifts(session: Session, local_date: dt.date, screened: bool = True) -> list[DriverShift]:
-    """Shifts that day whose driver (or cover) will drive; ``screened``: only drivers ready to (licence and
-    insurance current, services/readiness.py)."""
+    """Shifts that day whose driver (or cover) will drive, not those made for taken rescues (they carry their
+    rescue's route only); ``screened``: only drivers ready to (licence and insurance current, services/readiness.py)."""
     shifts = session.scalars(select(DriverShift).where(DriverShift.local_date == local_date,
-                                                       DriverShift.status != ShiftStatus.CANCELLED)
+                                                       DriverShift.status != ShiftStatus.CANCELLED,
+                                                       ~rescues.is_rescue_shift())
                              .options(selectinload(DriverShift.driver)).order_by(DriverShift.start_at, DriverShift.id))
     shifts = [s for s in shifts if s.status is ShiftStatus.AVAILABLE or s.covered_by_id]
     return readiness.screen_shifts(session, shifts, local_date).usable if screened else shifts

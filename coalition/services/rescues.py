@@ -6,7 +6,8 @@ A rescue is a small plan of its own: a RoutePlan in zone ``rescue`` whose
 it is a DRAFT with no route; taken, it gets the driver's one-off shift and one
 route (pickup, then each drop-off) and is PUBLISHED, so the driver app, the
 stop actions and the measurement treat it exactly like a planned route, and the
-day's planner leaves its claims alone (they are on another zone's published plan).
+day's planner leaves its claims alone (they are on another zone's published plan)
+and its shift too (:func:`is_rescue_shift`: the driver offered this rescue, not the day).
 """
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import datetime as dt
 import hashlib
 import hmac
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
 from coalition import permissions
@@ -63,6 +64,13 @@ def rescue_claims(session: Session, plan: RoutePlan) -> list[Claim]:
     ids = (plan.params or {}).get("rescue", {}).get("claim_ids", [])
     found = {c.id: c for c in session.scalars(select(Claim).where(Claim.id.in_(ids)))}
     return [found[i] for i in ids if i in found]
+
+
+def is_rescue_shift():
+    """SQL condition on DriverShift: the one-off shift a driver got by taking a rescue. It carries that
+    rescue's route (in zone ``rescue``) and is not availability for the day's planner."""
+    return exists().where(Route.shift_id == DriverShift.id, Route.plan_id == RoutePlan.id,
+                          RoutePlan.zone == RESCUE_ZONE)
 
 
 def _claims_on_published_routes(session: Session) -> set[int]:

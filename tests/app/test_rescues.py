@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from coalition.errors import Conflict, PermissionDenied, ValidationError
 from coalition.models import ClaimStatus, DriverShift, PlanStatus, ShiftStatus, StopKind
-from coalition.services import driving, rescues
+from coalition.services import driving, planning, rescues
 from tests.app import driving_factories as f
 from tests.app.conftest import sign_in
 
@@ -49,6 +49,19 @@ def test_a_rescue_is_taken_driven_like_a_route_and_released_before_it_starts(ses
     rescues.release_rescue(session, driver, rescue.id, now)
     assert rescue.status is PlanStatus.DRAFT and rescue.routes == [] and session.get(DriverShift, shift_id) is None
     assert rescue in rescues.list_open_rescues(session, now)
+
+
+def test_the_shift_of_a_taken_rescue_is_not_available_to_the_days_planner(session, now, coordinator, driver):
+    """The one-off shift carries the rescue only: planning the day must not hand its driver more work."""
+    route = rescues.take_rescue(session, driver, offer(session, now, coordinator, [f.make_claim(session, now)]).id,
+                                TZ, now)
+    day = route.shift.local_date
+    regular = f.make_shift(session, now, driver="driver1@example.org", local_date=day)
+    assert route.shift.status is ShiftStatus.AVAILABLE
+    assert planning.list_available_shifts(session, day, screened=False) == [regular]
+    assert route.shift not in planning.list_available_shifts(session, day)
+    preview = planning.preview_day(session, day, TZ, now)
+    assert route.shift not in preview.shifts and route.shift not in [s for s, _ in preview.left_out]
 
 
 def test_a_started_rescue_cannot_be_released(session, now, coordinator, driver):
