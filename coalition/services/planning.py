@@ -69,6 +69,7 @@ class Built:
     claims: dict[str, Claim]
     shifts: dict[str, DriverShift]
     skipped: list[tuple[Claim, str]] = field(default_factory=list)   # (claim, reason) left out before solving
+    finish_only: dict[str, set[str]] = field(default_factory=dict)   # vehicle id -> the only requests it may serve
 
 
 # --- reading the day ------------------------------------------------------------------------
@@ -202,7 +203,8 @@ def _pin_dimension(vehicle_id: str) -> str:
 
 def build_problem(session: Session, claims: list[Claim], shifts: list[DriverShift], local_date: dt.date,
                   tz: dt.tzinfo, policy: food_safety.Policy, now_s: float | None = None,
-                  pins: dict[int, int] | None = None, strict_ride: set[str] = frozenset()) -> Built:
+                  pins: dict[int, int] | None = None, strict_ride: set[str] = frozenset(),
+                  finish_only: dict[int, set[int]] | None = None) -> Built:
     """Each claim a pickup-and-delivery request, each shift a vehicle.
 
     - windows: the donation's pickup window and the claim's delivery window,
@@ -214,10 +216,13 @@ def build_problem(session: Session, claims: list[Claim], shifts: list[DriverShif
     - ``pins`` (claim id -> shift id): a request locked to a route carries one
       unit of that vehicle's own dimension, which only that vehicle has room for;
     - an "anywhere" start is the centre of the day's stops; an "anywhere" end is an open route;
-    - the shift's ``max_stops`` bounds its route's stops (each pickup and each delivery is one).
+    - the shift's ``max_stops`` bounds its route's stops (each pickup and each delivery is one);
+    - ``finish_only`` (shift id -> claim ids started on it): a driver who dropped out mid-route gets
+      exactly those claims' stops as their limit, so they finish what they started and take nothing new.
     """
     epoch, _ = day_bounds(local_date, tz)
     pins = pins or {}
+    finish_only = finish_only or {}
     floor = now_s or 0
     built = Built(None, epoch, {}, {})  # type: ignore[arg-type]
     points = [(c.line.donation.donor.latitude, c.line.donation.donor.longitude) for c in claims] + \
@@ -237,9 +242,12 @@ def build_problem(session: Session, claims: list[Claim], shifts: list[DriverShif
         if finish <= begin:
             begin = finish
         capacity = {"g": shift.capacity_g} | {_pin_dimension(v): (len(pins) if v == vid else 0) for v in pinned_vehicles}
+        max_stops = shift.max_stops
+        if shift.id in finish_only:
+            built.finish_only[vid] = {f"c{claim_id}" for claim_id in finish_only[shift.id]}
+            max_stops = 2 * len(built.finish_only[vid])   # done visits count: no room for a new request
         vehicles.append(routing.Vehicle(vid, start=start, end=end, shift=routing.TimeWindow(begin, finish),
-                                        capacity=capacity, cold_chain=cold[shift.id].value,
-                                        max_stops=shift.max_stops))
+                                        capacity=capacity, cold_chain=cold[shift.id].value, max_stops=max_stops))
         built.shifts[vid] = shift
     chains = {cold[s.id].value for s in shifts}
     requests = []
@@ -359,6 +367,29 @@ def _done_visits(plan: RoutePlan) -> dict[tuple[int, str], Stop]:
             if stop.status in (StopStatus.DONE, StopStatus.ARRIVED)}
 
 
+def _started_by_dropped_out(done_stops: dict[tuple[int, str], Stop], shifts: list[DriverShift]) -> dict[int, set[int]]:
+    """Shifts no longer driving (cover asked, cancelled, not ready) whose route has stops done: shift id -> the
+    claims started on it. Their food on board must still be delivered, by them, and nothing more."""
+    available = {shift.id for shift in shifts}
+    started: dict[int, set[int]] = defaultdict(set)
+    for (claim_id, _kind), stop in done_stops.items():
+        if stop.route.shift_id not in available:
+            started[stop.route.shift_id].add(claim_id)
+    return dict(started)
+
+
+def _finishing_words(built: Built, done: frozenset[tuple[str, str]]) -> list[dict]:
+    """For the coordinator: each dropped-out driver kept only to finish what they started."""
+    words = []
+    for vid, rids in sorted(built.finish_only.items()):
+        shift = built.shifts[vid]
+        on_board = [rid for rid in rids if (rid, "pickup") in done and (rid, "delivery") not in done]
+        words.append({"driver": (shift.covered_by or shift.driver).display_name, "shift_id": shift.id,
+                      "requests": len(rids), "kg_on_board": round(sum(built.claims[rid].quantity_g
+                                                                      for rid in on_board if rid in built.claims) / 1000, 1)})
+    return words
+
+
 def zone_count(requested: int | None, requests: int) -> int:
     """How many zones a day is solved in: the number asked for, else (0/None, automatic) one per
     ZONE_SIZE requests; never so many that a zone has fewer than two requests."""
@@ -457,7 +488,7 @@ def run_plan(session: Session, plan_id: int, tz: dt.tzinfo, now: dt.datetime, nu
     window = (plan.window_start, plan.window_end) if plan.window_start and plan.window_end else None
     claims = list_plannable_claims(session, plan.local_date, tz, plan.zone, window)
     shifts = list_available_shifts(session, plan.local_date)
-    previous, done, now_s = None, frozenset(), None
+    previous, done, now_s, finish_only = None, frozenset(), None, {}
     base = plan.based_on_id and session.get(RoutePlan, plan.based_on_id)
     if base and base.solution:
         previous = routing.Solution.from_dict(base.solution)
@@ -468,12 +499,13 @@ def run_plan(session: Session, plan_id: int, tz: dt.tzinfo, now: dt.datetime, nu
         claims = sorted(by_id.values(), key=lambda c: c.id)
         done_stops = _done_visits(base)
         done = frozenset((f"c{claim_id}", kind) for claim_id, kind in done_stops)
-        # A driver who dropped out keeps the route's done part (the food on board is theirs).
+        # A driver who dropped out keeps the route's done part (the food on board is theirs), and only that.
         carrying = {stop.route.shift for stop in done_stops.values()}
+        finish_only = _started_by_dropped_out(done_stops, shifts)
         shifts = shifts + [s for s in carrying if s not in shifts]
     pins = {int(k): v for k, v in (params.get("pins") or {}).items()}
     started = time.monotonic()
-    built = build_problem(session, claims, shifts, plan.local_date, tz, policy, now_s, pins)
+    built = build_problem(session, claims, shifts, plan.local_date, tz, policy, now_s, pins, finish_only=finish_only)
     solve_params = routing.SolveParams(time_limit_s=float(params.get("time_limit_s", DEFAULT_TIME_LIMIT_S)),
                                        deterministic=bool(params.get("deterministic")),
                                        num_workers=1 if params.get("deterministic") else num_workers,
@@ -489,7 +521,8 @@ def run_plan(session: Session, plan_id: int, tz: dt.tzinfo, now: dt.datetime, nu
         # again with those requests held to the strictest limit of the vehicles that may carry them
         # (a zoned day: only the zones holding them).
         log.info("plan %s: %d requests over their food-safety time; re-solving", plan.id, len(unsafe))
-        built = build_problem(session, claims, shifts, plan.local_date, tz, policy, now_s, pins, unsafe)
+        built = build_problem(session, claims, shifts, plan.local_date, tz, policy, now_s, pins, unsafe,
+                              finish_only=finish_only)
         # Half the budget again: the whole job stays within 1.5x the time limit.
         # Warm-started from the first answer, so the rest of the plan keeps its quality.
         parts = _resolve(parts, built.problem, dataclasses.replace(
@@ -503,7 +536,7 @@ def run_plan(session: Session, plan_id: int, tz: dt.tzinfo, now: dt.datetime, nu
             # saved routes stay consistent (times, loads) and the validator can check them.
             left_out = [c for c in claims if f"c{c.id}" in unsafe]
             built = build_problem(session, [c for c in claims if f"c{c.id}" not in unsafe], shifts, plan.local_date,
-                                  tz, policy, now_s, pins, unsafe)
+                                  tz, policy, now_s, pins, unsafe, finish_only=finish_only)
             parts = _resolve(parts, built.problem, dataclasses.replace(
                 solve_params, time_limit_s=max(1.0, solve_params.time_limit_s / 4),
                 previous=_drop(solution, unsafe) if not done else solve_params.previous),
@@ -525,15 +558,24 @@ def run_plan(session: Session, plan_id: int, tz: dt.tzinfo, now: dt.datetime, nu
     if left_out.left_out:
         plan.figures = plan.figures | {"left_out": readiness.left_out_words(left_out)}
         plan.message += " Left out: " + "; ".join(f"{r['driver']} ({r['reason']})" for r in plan.figures["left_out"]) + "."
+    if built.finish_only:
+        plan.figures = plan.figures | {"finishing_only": _finishing_words(built, done)}
+        plan.message += " Dropped out, only finishing what they started (no new pickups): " + "; ".join(
+            f"{w['driver']} ({w['requests']} started, {w['kg_on_board']:g} kg on board)"
+            for w in plan.figures["finishing_only"]) + "."
     session.flush()
     return plan
 
 
 def _usable_previous(previous: routing.Solution, built: Built) -> routing.Solution:
-    """The previous solution restricted to the requests and vehicles of this problem (a warm start)."""
+    """The previous solution restricted to the requests and vehicles of this problem (a warm start); a driver
+    who only finishes what they started keeps just those requests."""
     from coalition.services import zoning
 
-    return zoning.restrict(previous, built.problem)
+    usable = zoning.restrict(previous, built.problem)
+    return dataclasses.replace(usable, routes=tuple(
+        dataclasses.replace(r, visits=tuple(v for v in r.visits if v.request_id in built.finish_only[r.vehicle_id]))
+        if r.vehicle_id in built.finish_only else r for r in usable.routes))
 
 
 def _drop(solution: routing.Solution, unsafe: set[str]) -> routing.Solution:
