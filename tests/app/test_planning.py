@@ -279,10 +279,14 @@ def test_the_job_holds_no_database_transaction_while_any_solve_runs(app, session
     add_shift(session, user, org, now)
     milk_id = day["milk"].id
     milk = f"c{milk_id}"
-    real_check, real_solve, open_during_solve = planning.food_safety_violations, routing.solve, []
+    real_check, real_solve, open_during_solve, checks_reopened = planning.food_safety_violations, routing.solve, [], []
 
     def check(built, solution, policy):   # the real check (it reads the claims and shifts), with the milk over
-        return real_check(built, solution, policy) | ({milk} & {v.request_id for r in solution.routes for v in r.visits})
+        opened = db.session().in_transaction()
+        late = real_check(built, solution, policy)
+        # The job's commit keeps what it loaded: reading it again would re-open the transaction, a query a row.
+        checks_reopened.append(db.session().in_transaction() and not opened)
+        return late | ({milk} & {v.request_id for r in solution.routes for v in r.visits})
 
     def solve(problem, params=None):
         open_during_solve.append(db.session().in_transaction())
@@ -297,4 +301,5 @@ def test_the_job_holds_no_database_transaction_while_any_solve_runs(app, session
         summary = jobs.plan_job(plan_id)
     assert summary["status"] == "ready" and summary["valid"] and summary["served"] == 1
     assert open_during_solve == [False, False, False]
+    assert checks_reopened == [False, False]
     assert [d["claim_id"] for d in summary["dropped"]] == [milk_id]
