@@ -55,11 +55,14 @@ TIME_SCALE = 1000  # internal time unit: 1 ms
 COST_SCALE = 1000  # internal cost unit: 1 ms or 1 mm
 _MAX_OBJECTIVE = 2**61
 _INF_TIME = 10**13  # an arc that cannot be driven (scaled); far beyond any horizon
-#: Past this many requests, construction uses local cheapest insertion without break
-#: intervals and route elimination is skipped (see _pipeline).
+#: Past this many requests, a day is constructed cluster by cluster and route
+#: elimination is skipped (see _pipeline and _construct_by_clusters).
 LARGE_DAY = 300
 #: The compiled ruin-and-recreate search takes days up to this many requests.
 RUIN_RECREATE_MAX_REQUESTS = 2500
+#: Requests per cluster when a large day is constructed by clusters: small enough
+#: for the small-day construction (with breaks) to take a second or two.
+CLUSTER_SIZE = 200
 
 
 @dataclass(frozen=True)
@@ -824,6 +827,94 @@ _VARIANTS = (
 )
 
 
+def _clusters(data: _Data, k: int) -> list[tuple[list[Request], list[int]]]:
+    """The model's requests in ``k`` groups of nearby ones, each with a share of the vehicles.
+
+    k-medoids on the travel-time matrix (works without coordinates), seeded by
+    farthest points, so the split is deterministic. A request is placed by its
+    pickup, or its delivery when the pickup is a depot (a depot is shared by the
+    whole city). Vehicles go to the group nearest their start, nearest pairs
+    first, each group taking a share of the fleet in proportion to its requests.
+    Returns (requests, problem vehicle indices) per non-empty group.
+    """
+    problem, T = data.problem, data.travel_s
+    reqs = data.requests
+    locs = np.array([_loc(data, (r.pickup or r.delivery).location) for r in reqs])  # type: ignore[union-attr]
+    d = T[np.ix_(locs, locs)]
+    d = np.where(np.isfinite(d), d, _INF_TIME)
+    d = d + d.T  # there and back: a symmetric dissimilarity
+    k = max(1, min(k, len(reqs)))
+    medoids = [0]
+    for _ in range(1, k):
+        medoids.append(int(np.argmax(d[medoids].min(axis=0))))
+    labels = np.argmin(d[medoids], axis=0)
+    for _ in range(20):
+        medoids = [int(members[np.argmin(d[np.ix_(members, members)].sum(axis=1))])
+                   for members in (np.flatnonzero(labels == j) for j in range(k)) if members.size]
+        new = np.argmin(d[medoids], axis=0)
+        if np.array_equal(new, labels):
+            break
+        labels = new
+    k = len(medoids)
+    counts = np.bincount(labels, minlength=k)
+    n_v = len(problem.vehicles)
+    quota = [max(1, n_v * int(c) // len(reqs)) for c in counts]
+    while sum(quota) > n_v and max(quota) > 1:
+        quota[int(np.argmax(quota))] -= 1
+    while sum(quota) < n_v:
+        quota[int(np.argmax(counts / np.maximum(quota, 1)))] += 1
+    starts = np.array([_loc(data, v.start) for v in problem.vehicles])
+    away = T[np.ix_(starts, locs[medoids])]
+    away = np.where(np.isfinite(away), away, _INF_TIME)
+    fleet: list[list[int]] = [[] for _ in range(k)]
+    placed: set[int] = set()
+    for flat in np.argsort(away, axis=None, kind="stable"):
+        vi, j = divmod(int(flat), k)
+        if vi not in placed and len(fleet[j]) < quota[j]:
+            fleet[j].append(vi)
+            placed.add(vi)
+    return [([r for r, label in zip(reqs, labels) if label == j], sorted(fleet[j])) for j in range(k)]
+
+
+def _assemble(data: _Data, routes: list[Route]) -> Solution:
+    """One plan from routes of disjoint vehicles; every model request they leave out is dropped."""
+    problem = data.problem
+    served = {v.request_id for r in routes for v in r.visits}
+    dropped = list(data.dropped) + [DroppedRequest(r.id, "not_enough_drivers", DROP_REASONS["not_enough_drivers"])
+                                    for r in data.requests if r.id not in served]
+    order = {r.id: i for i, r in enumerate(problem.requests)}
+    dropped.sort(key=lambda x: order[x.request_id])
+    status = "ok" if not dropped else "partial"
+    return Solution(tuple(routes), tuple(dropped), status, problem.objective)  # type: ignore[arg-type]
+
+
+def _construct_by_clusters(data: _Data, seconds: float, first: str, deterministic: bool) -> Solution:
+    """A large day's first plan: each cluster of nearby requests planned alone with its share of the vehicles.
+
+    OR-Tools' insertion heuristics grow worse than quadratically with the
+    number of stops (every position of every route is tried for every pair): a
+    2,000-request day did not construct in 5 minutes, while clusters of
+    CLUSTER_SIZE requests construct in a second or two, with breaks. Each
+    cluster gets a share of ``seconds`` in proportion to its requests (a short
+    search follows its construction); the whole-day search that follows moves
+    requests across cluster borders and inserts those a cluster left out.
+    """
+    deadline = time.monotonic() + seconds
+    groups = _clusters(data, math.ceil(len(data.requests) / CLUSTER_SIZE))
+    routes: list[Route] = []
+    left = len(data.requests)
+    for reqs, vehicles in groups:
+        share = max(0.05, (deadline - time.monotonic()) * len(reqs) / left)
+        left -= len(reqs)
+        if not vehicles:
+            continue
+        part = _phase(replace(data, requests=reqs), vehicles, data.vehicle_weight, share, None, first=first,
+                      meta="GUIDED_LOCAL_SEARCH", solution_limit=(20 + 4 * len(reqs)) if deterministic else None)
+        if part is not None:
+            routes += part.used_routes
+    return _assemble(data, routes)
+
+
 def _pipeline(problem: Problem, params: SolveParams, variant: int, budget_s: float) -> Solution:
     clock = _Clock(time.monotonic() + budget_s)
     data = _prepare(problem, params)
@@ -848,18 +939,19 @@ def _pipeline(problem: Problem, params: SolveParams, variant: int, budget_s: flo
         log.warning("routing: the ruin-and-recreate plan could not be read back; OR-Tools continues")
 
     large = n_req > LARGE_DAY
-    if large:
-        # Parallel cheapest insertion is quadratic in pairs and too slow past a few
-        # hundred requests; local cheapest insertion scales.
+    clustered = large and params.previous is None
+    if large and not clustered:
+        # Re-optimizing a large day starts from the previous plan: local cheapest
+        # insertion only completes it. Parallel cheapest insertion is too slow here.
         strategy.update(first="LOCAL_CHEAPEST_INSERTION", construct=0.7)
 
     # 1. construct (deterministic mode: descend from several constructions, keep the best)
     firsts = [strategy["first"]]
-    if det:
+    if det and not clustered:
         firsts += [f for f in ("LOCAL_CHEAPEST_INSERTION", "SEQUENTIAL_CHEAPEST_INSERTION", "SAVINGS")
                    if f != strategy["first"]]
-    best = None
-    for first in firsts:
+    best = _construct_by_clusters(data, clock.left() * 0.6, strategy["first"], det) if clustered else None
+    for first in firsts if not clustered else ():
         share = strategy["construct"]
         cand = _phase(data, all_vehicles, data.vehicle_weight, max(0.05, clock.left() * share / len(firsts)),
                       params.previous, first=first, meta=strategy["meta"], solution_limit=limit(20 + 4 * n_req),
@@ -869,8 +961,8 @@ def _pipeline(problem: Problem, params: SolveParams, variant: int, budget_s: flo
     if best is None:
         return _empty_solution(data)
     best_score = _score(problem, best)
-    # A large day was constructed without breaks: only a later phase's plan is valid.
-    needs_breaks = large and any(problem.vehicles[i].break_ is not None for i in all_vehicles)
+    # A large day re-optimized without breaks: only a later phase's plan is valid.
+    needs_breaks = large and not clustered and any(problem.vehicles[i].break_ is not None for i in all_vehicles)
 
     # 2. fleet minimisation by route elimination: drop the vehicle with the
     # smallest route and search with the others, its requests unperformed and
@@ -985,43 +1077,40 @@ def _break_fits(data: _Data, v: Vehicle, route: Route) -> bool:
 
 
 def _finalize(data: _Data, sol: Solution, clock: _Clock) -> Solution:
-    """Re-time ``sol``'s routes in a model that posts every constraint exactly.
+    """Re-time ``sol``'s routes in models that post every constraint exactly.
 
-    Search models check ride limits through filters only; here the routes are
-    read into a strict model so the reported times respect them. A route the
-    strict model rejects loses its ride-limited requests (reported as dropped).
+    Search models check ride limits through filters only; here each route is
+    read into a strict model of its own vehicle and requests, so the reported
+    times respect them. Routes share no constraint, so this equals one strict
+    model of the whole plan, and it stays cheap on large days (reading 100
+    routes into one model of 1,000 requests took two minutes). A route the
+    strict model rejects loses its ride-limited requests, then all of them
+    (reported as dropped).
     """
     if not any(r.max_ride_s is not None for r in data.requests) or not sol.used_routes:
         return sol
     problem = data.problem
-    used = [i for i, v in enumerate(problem.vehicles) if sol.route_of(v.id) is not None]
-    # One strict model, closed once; routes are read into it whole, then one by one.
-    model = _Model(data, used, 0, strict=True)
-    model.routing.CloseModelWithParameters(model.search_params(max(1.0, clock.left())))
-    model._closed = True
-    current = sol
-    for attempt in range(3):
-        routes = model.routes_to_indices(current)
-        assignment = model.routing.ReadAssignmentFromRoutes(routes, True)
-        if assignment is not None:
-            return model.to_solution(assignment)
-        bad: set[str] = set()
-        if attempt < 2:
-            for k, idx in enumerate(routes):
-                if not idx:
-                    continue
-                only = [[] for _ in routes]
-                only[k] = idx
-                if model.routing.ReadAssignmentFromRoutes(only, True) is None:
-                    route = current.route_of(problem.vehicles[used[k]].id)
-                    bad |= {v.request_id for v in route.visits
-                            if problem.request(v.request_id).max_ride_s is not None}
-        if not bad:
-            # Last resort: keep only requests without a ride limit.
-            bad = {r.id for r in data.requests if r.max_ride_s is not None}
-        current = replace(current, routes=tuple(
-            replace(r, visits=tuple(v for v in r.visits if v.request_id not in bad)) for r in current.routes))
-    return _empty_solution(data)  # not even the ride-free part could be timed: serve nothing rather than lie
+    by_id = {r.id: r for r in data.requests}
+    routes: list[Route] = []
+    for route in sol.used_routes:
+        vi = problem.vehicles.index(problem.vehicle(route.vehicle_id))
+        loose = tuple(v for v in route.visits
+                      if by_id[v.request_id].max_ride_s is None or v.request_id in data.bound_vehicle)
+        for visits in (route.visits, loose):
+            if not visits:
+                break
+            ids = {v.request_id for v in visits}
+            model = _Model(replace(data, requests=[r for r in data.requests if r.id in ids]), [vi], 0, strict=True)
+            model.routing.CloseModelWithParameters(model.search_params(max(1.0, clock.left())))
+            model._closed = True
+            indices = model.routes_to_indices(replace(sol, routes=(replace(route, visits=visits),)))
+            assignment = model.routing.ReadAssignmentFromRoutes(indices, True)
+            if assignment is not None:
+                routes += model.to_solution(assignment).used_routes
+                break
+            if visits == loose:
+                break
+    return _assemble(data, routes)
 
 
 def _homogeneous(vehicles: tuple[Vehicle, ...]) -> bool:
