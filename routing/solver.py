@@ -538,6 +538,11 @@ class _Model:
         sp.first_solution_strategy = getattr(routing_enums_pb2.FirstSolutionStrategy, first)
         sp.local_search_metaheuristic = getattr(routing_enums_pb2.LocalSearchMetaheuristic, meta)
         sp.time_limit.FromMilliseconds(max(1, int(time_limit_s * 1000)))
+        if len(self.requests) > LARGE_DAY:
+            # Completing a solution (a time for every stop) takes longer on large days
+            # than the default 0.1 s allowed per neighbour, and the search from a valid
+            # warm start then failed at once (600 requests: 0.1-0.25 s).
+            sp.lns_time_limit.FromMilliseconds(max(100, int(time_limit_s * 1000)))
         if solution_limit is not None:
             sp.solution_limit = solution_limit
         return sp
@@ -737,12 +742,16 @@ class _Clock:
 
 def _phase(data: _Data, vehicles: list[int], weight: int, seconds: float, start: Solution | None, *,
            first: str, meta: str, solution_limit: int | None, breaks: bool = True,
-           insert_ops: bool = False, lns: bool = False) -> Solution | None:
+           insert_ops: bool = False, lns: bool = False, until: float | None = None) -> Solution | None:
     """One search on a fresh model; ``breaks=False`` ignores drivers' breaks (a faster
-    construction for large days; the next phase re-imposes them)."""
+    construction for large days; the next phase re-imposes them). With ``until`` (a
+    time.monotonic() deadline) the search gets what is left after building the model
+    (seconds on large days) instead of ``seconds``."""
     model = _Model(data, vehicles, weight, breaks=breaks)
     if not model.requests and not data.locked_prefix:
         return None
+    if until is not None:
+        seconds = max(0.05, until - time.monotonic())
     if solution_limit is not None:
         # Deterministic mode: plain descent to a local optimum ends by itself; a
         # metaheuristic would only stop at the (wall-clock) time limit.
@@ -950,7 +959,14 @@ def _pipeline(problem: Problem, params: SolveParams, variant: int, budget_s: flo
     if det and not clustered:
         firsts += [f for f in ("LOCAL_CHEAPEST_INSERTION", "SEQUENTIAL_CHEAPEST_INSERTION", "SAVINGS")
                    if f != strategy["first"]]
-    best = _construct_by_clusters(data, clock.left() * 0.6, strategy["first"], det) if clustered else None
+    # The whole-day search (phase 3) moves requests across cluster borders; it is
+    # worth running only when it has time to search after building its model
+    # (measured about 8 s for 2,000 requests and 200 vehicles; quadratic in stops).
+    build_s = 0.5 * ((2 * n_req + 2 * len(all_vehicles)) / 1000) ** 2
+    cross = not clustered or det or clock.left() * 0.3 > 2 * build_s
+    best = None
+    if clustered:
+        best = _construct_by_clusters(data, clock.left() * (0.7 if cross else 0.95), strategy["first"], det)
     for first in firsts if not clustered else ():
         share = strategy["construct"]
         cand = _phase(data, all_vehicles, data.vehicle_weight, max(0.05, clock.left() * share / len(firsts)),
@@ -1020,9 +1036,11 @@ def _pipeline(problem: Problem, params: SolveParams, variant: int, budget_s: flo
     else:
         keep, weight = all_vehicles, data.vehicle_weight
     seconds = clock.left()
-    if keep and seconds > 0.05:
+    if keep and seconds > 0.05 and cross:
+        # A large day's model takes seconds to build, and its plan a moment to re-time.
+        until = clock.deadline - 0.05 * budget_s if large else None
         cand = _phase(data, keep, weight, seconds, best, first=strategy["first"], meta="GUIDED_LOCAL_SEARCH",
-                      solution_limit=limit(50 + 10 * n_req), lns=True)
+                      solution_limit=limit(50 + 10 * n_req), lns=True, until=until)
         if cand is not None and (needs_breaks or _score(problem, cand) <= best_score):
             best, best_score = cand, _score(problem, cand)
             needs_breaks = False

@@ -25,7 +25,7 @@ def test_two_worker_processes_give_a_valid_plan(line):
 
 
 def test_large_day_path_constructs_without_breaks_then_imposes_them(line, monkeypatch):
-    """Past LARGE_DAY requests the first plan ignores break intervals; the final one must respect them."""
+    """Past LARGE_DAY requests the day is planned by clusters; the final plan must respect breaks."""
     monkeypatch.setattr(solver_module, "LARGE_DAY", 3)
     p = _day(line)
     sol = solve(p, SolveParams(time_limit_s=3))
