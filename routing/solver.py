@@ -22,6 +22,10 @@ warm-started from the previous phase's routes:
    keep the smaller fleet when no more value is dropped;
 3. *cost*: guided local search on the final fleet for travel time or distance.
 
+A large day (over ``LARGE_DAY`` requests, no previous plan) is constructed
+cluster by cluster (:func:`_construct_by_clusters`), skips phase 2, and runs
+phase 3 on the whole day only when the time left allows building its model.
+
 With ``num_workers > 1`` independent searches with different strategies run
 in separate processes and the best plan wins (value served, then vehicles,
 then cost).
