@@ -907,25 +907,29 @@ def _construct_by_clusters(data: _Data, seconds: float, first: str, deterministi
     OR-Tools' insertion heuristics grow worse than quadratically with the
     number of stops (every position of every route is tried for every pair): a
     2,000-request day did not construct in 5 minutes, while clusters of
-    CLUSTER_SIZE requests construct in a second or two, with breaks. Each
-    cluster gets a share of ``seconds`` in proportion to its requests (a short
-    search follows its construction); the whole-day search that follows moves
-    requests across cluster borders and inserts those a cluster left out.
+    CLUSTER_SIZE requests construct in about a second, with breaks. Every
+    cluster is constructed first (so a busy machine cannot leave one without a
+    plan), then each is improved by guided local search for a share of what is
+    left of ``seconds`` in proportion to its requests. The whole-day search that
+    may follow moves requests across cluster borders and inserts those a cluster
+    left out.
     """
     deadline = time.monotonic() + seconds
-    groups = _clusters(data, math.ceil(len(data.requests) / CLUSTER_SIZE))
-    routes: list[Route] = []
-    left = len(data.requests)
-    for reqs, vehicles in groups:
-        share = max(0.05, (deadline - time.monotonic()) * len(reqs) / left)
-        left -= len(reqs)
-        if not vehicles:
+    groups = [(replace(data, requests=reqs), vehicles)
+              for reqs, vehicles in _clusters(data, math.ceil(len(data.requests) / CLUSTER_SIZE)) if vehicles]
+    plans = [_phase(sub, vehicles, data.vehicle_weight, max(0.05, deadline - time.monotonic()), None, first=first,
+                    meta="GREEDY_DESCENT", solution_limit=1) for sub, vehicles in groups]
+    left = sum(len(sub.requests) for sub, _ in groups)
+    for k, ((sub, vehicles), plan) in enumerate(zip(groups, plans)):
+        share = (deadline - time.monotonic()) * len(sub.requests) / left
+        left -= len(sub.requests)
+        if plan is None or share < 0.05:
             continue
-        part = _phase(replace(data, requests=reqs), vehicles, data.vehicle_weight, share, None, first=first,
-                      meta="GUIDED_LOCAL_SEARCH", solution_limit=(20 + 4 * len(reqs)) if deterministic else None)
-        if part is not None:
-            routes += part.used_routes
-    return _assemble(data, routes)
+        better = _phase(sub, vehicles, data.vehicle_weight, share, plan, first=first, meta="GUIDED_LOCAL_SEARCH",
+                        solution_limit=(20 + 4 * len(sub.requests)) if deterministic else None)
+        if better is not None and _score(data.problem, better) <= _score(data.problem, plan):
+            plans[k] = better
+    return _assemble(data, [route for plan in plans if plan is not None for route in plan.used_routes])
 
 
 def _pipeline(problem: Problem, params: SolveParams, variant: int, budget_s: float) -> Solution:
