@@ -56,9 +56,10 @@ Signatures (all dataclasses are frozen and validated on construction)::
             max_stops=None)                            # end=None: open route; max_stops: visits
     Problem(requests=(), vehicles=(), depots=(), matrix=None, objective="duration")
     SolveParams(time_limit_s=10.0, deterministic=False, seed=0, num_workers=1,
-                minimize_vehicles=True, previous=None, done=frozenset(), now_s=None)
+                minimize_vehicles=True, previous=None, done=frozenset(), now_s=None,
+                done_times={})                 # done_times: done visit -> its real start, s
     solve(problem, params=None) -> Solution
-    validate(problem, solution) -> list[Violation]
+    validate(problem, solution, done=frozenset()) -> list[Violation]   # done: visits already made
 
     Solution(routes: tuple[Route], dropped: tuple[DroppedRequest], status: "ok"|"partial"|"empty",
              objective, runtime_s, stats); .num_vehicles .distance_m .travel_s .to_dict()
@@ -74,7 +75,8 @@ Matrix providers: ``HaversineProvider(speed_kmh=30, circuity=1.3)`` (default),
 from a context that may start processes (a job worker, not a request thread).
 
 Re-optimization: ``solve(problem, SolveParams(previous=old_solution,
-done={("r1", "pickup")}, now_s=...))`` keeps the done visits first on their
+done={("r1", "pickup")}, done_times={("r1", "pickup"): ...}, now_s=...))``
+keeps the done visits, at their real times, first on their
 vehicles (loads picked up stay on board) and re-plans the rest, warm-started
 from the old routes.
 """

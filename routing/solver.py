@@ -43,6 +43,7 @@ import logging
 import math
 import multiprocessing
 import time
+from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field, replace
 
@@ -84,6 +85,11 @@ class SolveParams:
       each vehicle's done visits must be a prefix of its route in
       ``previous``. They are kept in place; a request picked up but not yet
       delivered stays on that vehicle (its load is on board).
+    - ``done_times``: when each done visit really started, in seconds on the
+      problem's clock (keys among ``done``). A done visit is fixed at this time
+      (without one, at its time in ``previous``), so a ride limit counts from the
+      real pickup. A vehicle whose done visits started before its shift leaves
+      early enough to have made them.
     - ``now_s``: no remaining visit starts, and no unused vehicle leaves, before this.
     """
 
@@ -95,6 +101,7 @@ class SolveParams:
     previous: Solution | None = None
     done: frozenset[tuple[str, str]] = field(default_factory=frozenset)
     now_s: float | None = None
+    done_times: Mapping[tuple[str, str], float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if not (isinstance(self.time_limit_s, (int, float)) and math.isfinite(self.time_limit_s)
@@ -108,6 +115,12 @@ class SolveParams:
                 raise ProblemError(f"done visit ({rid!r}, {kind!r}): kind must be 'pickup' or 'delivery'")
         if self.done and self.previous is None:
             raise ProblemError("solve params: done visits need the previous plan (previous=...)")
+        object.__setattr__(self, "done_times", {tuple(k): t for k, t in dict(self.done_times).items()})
+        for key, t in self.done_times.items():
+            if key not in self.done:
+                raise ProblemError(f"done time of {key}: the visit is not in done")
+            if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t):
+                raise ProblemError(f"done time of {key}: must be a finite number of seconds, got {t!r}")
 
 
 # ---------------------------------------------------------------------------
@@ -133,6 +146,7 @@ class _Data:
     bound_vehicle: dict[str, int]  # request id -> vehicle it must stay on
     vehicle_weight: int = 0
     drop_weight: int = 0
+    done_at: dict[tuple[str, str], float] = field(default_factory=dict)  # done visit -> its real start, s
 
     def t_lo(self, t_s: float) -> int:
         return int(math.ceil(round((t_s - self.origin_s) * TIME_SCALE, 6)))
@@ -161,7 +175,12 @@ def _prepare(problem: Problem, params: SolveParams) -> _Data:
         times.append(params.now_s)
     if params.previous is not None:
         for route in params.previous.routes:
-            times += [route.start_s, route.end_s]
+            times += [route.start_s, route.end_s] + [v.start_s for v in route.visits]
+    if params.done_times:
+        # A driver who started before the shift left at most one drive before the first done visit.
+        reach = tm.duration_s[np.isfinite(tm.duration_s)]
+        times += list(params.done_times.values())
+        times.append(min(params.done_times.values()) - (float(reach.max()) if reach.size else 0.0))
     origin = math.floor(min(times)) if times else 0.0
     span = (max(times) - origin) if times else 0.0
     # Slack for travel beyond the last time window (e.g. no windows at all).
@@ -224,6 +243,9 @@ def _reoptimization_locks(data: _Data) -> None:
                     raise ProblemError(f"done visit {key}: request {visit.request_id!r} is not in the problem")
                 prefix.append(key)
                 seen.add(key)
+                # Phones' clocks may disagree: a visit is never taken to start before the one it followed.
+                at = float(params.done_times.get(key, visit.start_s))
+                data.done_at[key] = max([at] + [data.done_at[x] for x in prefix[-2:-1]])
             else:
                 ended = True
         if prefix:
@@ -385,6 +407,8 @@ class _Model:
         t_mat[:, open_end] = 0
         c_mat[:, open_end] = 0
         t_mat = t_mat + service[:, None]
+        k_of = {vi: k for k, vi in enumerate(vehicles)}
+        self.fixed, start_lo, end_lo = self._fix_done_visits(t_mat, k_of)
         self.t_mat, self.c_mat = t_mat, c_mat
 
         starts = [2 * k for k in range(V)]
@@ -433,6 +457,10 @@ class _Model:
             # shift so that most routes can take it when breaks are imposed again.
             reserve = v.break_.duration_s if (v.break_ is not None and not breaks) else 0.0
             hi = data.t_hi(v.shift.end_s - reserve)
+            if k in start_lo:
+                # Done visits are facts: a driver who started before the shift did, and one
+                # who finished them late still gets home.
+                lo, hi = min(lo, start_lo[k]), max(hi, end_lo[k])
             time_dim.CumulVar(routing.Start(k)).SetRange(lo, max(lo, hi))
             time_dim.CumulVar(routing.End(k)).SetRange(lo, max(lo, hi))
             if v.max_duration_s is not None:
@@ -456,7 +484,6 @@ class _Model:
                 self.breaks[k] = iv
 
         # Requests: pairing, precedence, same vehicle, windows, ride time, compatibility, disjunction.
-        k_of = {vi: k for k, vi in enumerate(vehicles)}
         done = data.params.done
         self._limits: list = []  # keeps the ride-limit callbacks alive while OR-Tools holds them
         self.ride_limits = [-1] * R
@@ -469,7 +496,9 @@ class _Model:
             for idx, spec, kind in ((pi, self.pickup_spec[j], "pickup"), (di, self.delivery_spec[j], "delivery")):
                 cumul = time_dim.CumulVar(idx)
                 if (r.id, kind) in done:
-                    continue  # already happened: its window no longer binds
+                    # Already happened, at its recorded time: its window no longer binds.
+                    cumul.SetValue(self.fixed[manager.IndexToNode(idx)])
+                    continue
                 lo = 0 if data.params.now_s is None else max(0, data.t_lo(data.params.now_s))
                 if spec.windows is not None:
                     w_lo = data.t_lo(spec.windows[0].start_s)
@@ -488,6 +517,20 @@ class _Model:
                 # make the final cumul values respect it, so the strict model used by
                 # _finalize() also posts the generic constraint.
                 limit = int(math.floor(r.max_ride_s * TIME_SCALE))
+                if (r.id, "delivery") in done:
+                    limit = data.horizon  # the ride is over: what it took is a fact, not a choice
+                elif (r.id, "pickup") in done:
+                    # Counted from the real pickup: a bound on the delivery, which the search
+                    # keeps (the pair limit alone lets it through). Food that can no longer
+                    # make it is delivered as soon as the rest allows: a penalty per second
+                    # late (as ten seconds of driving, or ten metres), not a bound that would
+                    # leave no plan.
+                    due = self.fixed[manager.IndexToNode(pi)] + limit
+                    if self._earliest_delivery(j, t_mat) <= due:
+                        time_dim.CumulVar(di).SetMax(due)
+                    else:
+                        time_dim.SetCumulVarSoftUpperBound(di, due, 10 * COST_SCALE // TIME_SCALE)
+                        limit = data.horizon
                 self.ride_limits[j] = limit
                 self._limits.append(lambda _p, _d, limit=limit: limit)
                 time_dim.SetPickupToDeliveryLimitFunctionForPair(self._limits[-1], j)
@@ -519,6 +562,59 @@ class _Model:
             for key in prefix:
                 solver.Add(routing.NextVar(prev) == self.index_of[key])
                 prev = self.index_of[key]
+
+    def _fix_done_visits(self, t_mat: np.ndarray, k_of: dict[int, int]
+                         ) -> tuple[dict[int, int], dict[int, int], dict[int, int]]:
+        """Times (scaled) of the done visits of this model's vehicles, by node (``self.done_node``
+        maps a visit to its node).
+
+        Also returns, per model vehicle with done visits, the latest start that
+        reaches its first done visit in time and the earliest end after its last.
+        ``t_mat`` is edited in place: an arc between consecutive done visits (or
+        from the start to the first), forced by the locked prefix, takes no longer
+        than the recorded times say it did.
+        """
+        data, V = self.data, len(self.vehicles)
+        node_of: dict[tuple[str, str], int] = {}
+        for j, r in enumerate(self.requests):
+            node_of[(r.id, "pickup")], node_of[(r.id, "delivery")] = 2 * V + 2 * j, 2 * V + 2 * j + 1
+        self.done_node = node_of
+        fixed: dict[int, int] = {}
+        start_lo: dict[int, int] = {}
+        end_lo: dict[int, int] = {}
+        for vi, prefix in data.locked_prefix.items():
+            if vi not in k_of:
+                continue
+            k = k_of[vi]
+            prev = 2 * k
+            for key in prefix:
+                node = node_of[key]
+                fixed[node] = data.t_lo(data.done_at[key])
+                if prev == 2 * k:
+                    start_lo[k] = max(0, fixed[node] - int(t_mat[prev, node]))
+                    gap = fixed[node] - start_lo[k]
+                else:
+                    gap = fixed[node] - fixed[prev]
+                t_mat[prev, node] = min(int(t_mat[prev, node]), gap)
+                prev = node
+            end_lo[k] = fixed[prev] + int(t_mat[prev, 2 * k + 1])
+        return fixed, start_lo, end_lo
+
+    def _earliest_delivery(self, j: int, t_mat: np.ndarray) -> int:
+        """A lower bound (scaled) on the start of request ``j``'s delivery, its pickup done:
+        straight there from its vehicle's last done visit, not before now or its window."""
+        data, V = self.data, len(self.vehicles)
+        vi = data.bound_vehicle[self.requests[j].id]
+        last = data.locked_prefix[vi][-1]
+        d_node = 2 * V + 2 * j + 1
+        last_node = self.done_node[last]
+        t = self.fixed[last_node] + int(t_mat[last_node, d_node])
+        if data.params.now_s is not None:
+            t = max(t, data.t_lo(data.params.now_s))
+        spec = self.delivery_spec[j]
+        if spec.windows is not None:
+            t = max(t, data.t_lo(spec.windows[0].start_s))
+        return t
 
     def search_params(self, time_limit_s: float, *, first: str = "PARALLEL_CHEAPEST_INSERTION",
                       meta: str = "GUIDED_LOCAL_SEARCH", solution_limit: int | None = None,
@@ -685,6 +781,8 @@ class _Model:
                 start = times[pos + 1]
                 if break_start is not None and prev_dep - 1e-9 <= break_start <= start:
                     arrival += problem.vehicles[vi].break_.duration_s  # type: ignore[union-attr]
+                # A done visit is reported at its recorded time, not at the model's millisecond.
+                start = data.done_at.get((r.id, "delivery" if is_delivery else "pickup"), start)
                 arrival = min(arrival, start)
                 sign = -1 if is_delivery else 1
                 for dim, q in r.load.items():

@@ -7,6 +7,7 @@ replays every route from the problem data and reports each broken rule as a
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from .problem import Problem, can_carry, format_time
@@ -28,7 +29,8 @@ class Violation:
         return f"{self.code}: {self.message}"
 
 
-def validate(problem: Problem, solution: Solution) -> list[Violation]:
+def validate(problem: Problem, solution: Solution, done: Collection[tuple[str, str]] = frozenset()
+             ) -> list[Violation]:
     """Check ``solution`` against ``problem``; returns the violations found (empty when valid).
 
     Checked: every request served exactly once or dropped with a known
@@ -37,6 +39,11 @@ def validate(problem: Problem, solution: Solution) -> list[Violation]:
     windows; travel times between consecutive stops; shift windows; maximum
     route duration; maximum stops per vehicle; maximum ride time; the driver's
     break; and the reported loads, distances and travel times.
+
+    ``done``: visits already made, as ``(request_id, "pickup"|"delivery")``, in a
+    re-plan. Their times are what happened, not choices: their windows, the
+    drive that reached them, the shift start before the first of them and a
+    finished ride are not checked. Everything after them is.
     """
     out: list[Violation] = []
     add = out.append
@@ -103,7 +110,7 @@ def validate(problem: Problem, solution: Solution) -> list[Violation]:
 
     for route in solution.routes:
         if route.vehicle_id in vehicles:
-            out.extend(_check_route(problem, tm, route))
+            out.extend(_check_route(problem, tm, route, frozenset(tuple(x) for x in done)))
     return out
 
 
@@ -111,7 +118,7 @@ def _fits(windows, t: float) -> bool:
     return windows is None or any(w.contains(t, TOL_S) for w in windows)
 
 
-def _check_route(problem: Problem, tm, route) -> list:
+def _check_route(problem: Problem, tm, route, done: frozenset[tuple[str, str]]) -> list:
     out: list[Violation] = []
     v = problem.vehicle(route.vehicle_id)
     vid = v.id
@@ -123,7 +130,7 @@ def _check_route(problem: Problem, tm, route) -> list:
     if not visits:
         return out
     T, D = tm.duration_s, tm.distance_m
-    if route.start_s < v.shift.start_s - TOL_S:
+    if route.start_s < v.shift.start_s - TOL_S and (visits[0].request_id, visits[0].kind) not in done:
         add("shift", f"vehicle {vid!r} leaves at {format_time(route.start_s)}, "
             f"before its shift starts at {format_time(v.shift.start_s)}")
     b = v.break_
@@ -148,16 +155,17 @@ def _check_route(problem: Problem, tm, route) -> list:
         here = problem.loc_index(spec.location)
         leg = T[prev, here]
         need = prev_dep + leg
+        happened = (r.id, visit.kind) in done
         if not break_placed and b_start is not None and prev_dep - TOL_S <= b_start and \
                 b_start + b_dur <= visit.start_s + TOL_S:
             need += b_dur
             break_placed = True
         if not leg < float("inf"):
             add("unreachable", f"vehicle {vid!r} cannot drive to the {visit.kind} of {r.id!r}", r.id)
-        elif visit.start_s < need - TOL_S:
+        elif visit.start_s < need - TOL_S and not happened:
             add("travel_time", f"vehicle {vid!r} starts the {visit.kind} of {r.id!r} at {format_time(visit.start_s)}"
                 f" but cannot be there before {format_time(need)}", r.id)
-        if not _fits(spec.windows, visit.start_s):
+        if not _fits(spec.windows, visit.start_s) and not happened:
             add("time_window", f"the {visit.kind} of {r.id!r} starts at {format_time(visit.start_s)}, outside "
                 f"its time windows", r.id)
         if abs(visit.departure_s - (visit.start_s + spec.service_s)) > TOL_S:
@@ -180,7 +188,7 @@ def _check_route(problem: Problem, tm, route) -> list:
             add("load_report", f"load after the {visit.kind} of {r.id!r} reported as {reported}, is {expected}",
                 r.id)
         starts[(r.id, visit.kind)] = visit.start_s
-        if visit.kind == "delivery" and (r.id, "pickup") in starts and r.max_ride_s is not None:
+        if visit.kind == "delivery" and (r.id, "pickup") in starts and r.max_ride_s is not None and not happened:
             ride = visit.start_s - starts[(r.id, "pickup")]
             if ride > r.max_ride_s + TOL_S:
                 add("ride_time", f"request {r.id!r} rides {ride:.0f} s, over its maximum of {r.max_ride_s:g} s",

@@ -61,7 +61,8 @@ def test_done_visits_count_against_the_limit(line, fast):
     first = solve(Problem([r1], [v], matrix=line.matrix()), fast)
     done = {("r1", "pickup"), ("r1", "delivery")}
     p = Problem([r1, line.request("r2", 3, 4), line.request("r3", 5, 6)], [v], matrix=line.matrix())
-    sol = solve(p, SolveParams(time_limit_s=5, deterministic=True, previous=first, done=done))
+    sol = solve(p, SolveParams(time_limit_s=5, deterministic=True, previous=first, done=done,
+                               done_times={("r1", "pickup"): 1, ("r1", "delivery"): 2}))
     assert validate(p, sol) == []
     route = sol.route_of("v")
     assert [(x.request_id, x.kind) for x in route.visits[:2]] == [("r1", "pickup"), ("r1", "delivery")]

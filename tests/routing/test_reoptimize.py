@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from routing import Problem, ProblemError, SolveParams, solve, validate
+
+from .conftest import w
 
 
 def _plan(line, fast):
@@ -63,3 +67,89 @@ def test_warm_start_from_previous_plan_keeps_it_valid(line, fast):
     second = solve(p, SolveParams(time_limit_s=5, deterministic=True, previous=first))
     assert validate(p, second) == []
     assert second.travel_s <= first.travel_s
+
+
+def _late_pickup(line, fast):
+    """v1 was planned to pick r up at 100 s (window 0-100) but did at 1,900 s, 30 min late.
+
+    q's pickup opens at 2,500 s on the way to r's delivery: the short route (r's pickup, q's
+    pickup, r's delivery at 2,550 s) rides r 650 s from its real pickup, over its 600 s limit.
+    """
+    r = line.request("r", 100, 200, p_windows=w(0, 100), max_ride_s=600)
+    v1 = line.vehicle("v1", shift=(0, 10_000))
+    first = solve(Problem([r], [v1], matrix=line.matrix()), fast)
+    assert first.route_of("v1").visits[0].start_s == 100
+    q = line.request("q", 150, 210, p_windows=w(2500, 2600))
+    return Problem([r, q], [v1], matrix=line.matrix()), first
+
+
+def test_a_late_pickup_counts_the_ride_limit_from_its_real_time(line, fast):
+    p, first = _late_pickup(line, fast)
+    second = solve(p, replace(fast, previous=first, done={("r", "pickup")},
+                              done_times={("r", "pickup"): 1900.0}, now_s=1900.0))
+    visits = {(v.request_id, v.kind): v for v in second.route_of("v1").visits}
+    assert visits[("r", "pickup")].start_s == 1900.0
+    assert visits[("r", "delivery")].start_s - 1900.0 <= 600
+    assert not second.dropped
+    assert validate(p, second, done={("r", "pickup")}) == []
+
+
+def test_the_validator_excuses_a_late_visit_only_when_told_it_is_done(line, fast):
+    p, first = _late_pickup(line, fast)
+    second = solve(p, replace(fast, previous=first, done={("r", "pickup")},
+                              done_times={("r", "pickup"): 1900.0}, now_s=1900.0))
+    assert [x.code for x in validate(p, second)] == ["time_window"]
+    assert validate(p, second, done={("r", "pickup")}) == []
+    # A planned (not done) visit is still held to its window.
+    late_q = replace(second, routes=tuple(
+        replace(route, visits=tuple(replace(v, start_s=v.start_s + 200, departure_s=v.departure_s + 200)
+                                    if v.request_id == "q" else v for v in route.visits))
+        for route in second.routes))
+    assert "time_window" in [x.code for x in validate(p, late_q, done={("r", "pickup")})]
+
+
+def test_a_done_visit_without_a_recorded_time_keeps_its_planned_time(line, fast):
+    p, first = _late_pickup(line, fast)
+    second = solve(p, replace(fast, previous=first, done={("r", "pickup")}, now_s=150.0))
+    route = second.route_of("v1")
+    assert [(v.request_id, v.kind, v.start_s) for v in route.visits[:2]] == [("r", "pickup", 100.0),
+                                                                           ("r", "delivery", 200.0)]
+    assert validate(p, second, done={("r", "pickup")}) == []
+
+
+def test_food_already_past_its_ride_limit_is_still_planned_first(line, fast):
+    """Picked up at 100 s, planned again at 1,900 s: r cannot make its 600 s. It is not left
+    without a plan: it goes straight to its delivery, and the validator reports the ride."""
+    p, first = _late_pickup(line, fast)
+    second = solve(p, replace(fast, previous=first, done={("r", "pickup")}, now_s=1900.0))
+    route = second.route_of("v1")
+    assert [(v.request_id, v.kind) for v in route.visits[:2]] == [("r", "pickup"), ("r", "delivery")]
+    assert route.visits[1].start_s == 1900.0  # now: the driver has been on the way since 100 s
+    assert [x.code for x in validate(p, second, done={("r", "pickup")})] == ["ride_time"]
+
+
+def test_a_driver_who_started_before_the_shift_is_planned_from_the_real_times(line, fast):
+    """Done visits before the shift start: the route leaves early enough to have made them."""
+    r = line.request("r", 100, 200, max_ride_s=600)
+    s = line.request("s", 300, 400)
+    v1 = line.vehicle("v1", shift=(0, 10_000))
+    first = solve(Problem([r, s], [v1], matrix=line.matrix()), fast)
+    late_shift = line.vehicle("v1", shift=(1_000, 10_000))
+    p = Problem([r, s], [late_shift], matrix=line.matrix())
+    second = solve(p, replace(fast, previous=first, done={("r", "pickup")},
+                              done_times={("r", "pickup"): 500.0}, now_s=900.0))
+    route = second.route_of("v1")
+    assert route.visits[0].start_s == 500.0 and route.start_s <= 400.0
+    assert next(v for v in route.visits if v.request_id == "r" and v.kind == "delivery").start_s <= 1100.0
+    assert all(v.start_s >= 900.0 for v in route.visits[1:])
+    assert validate(p, second, done={("r", "pickup")}) == []
+
+
+def test_done_times_are_checked(line, fast):
+    p, first = _plan(line, fast)
+    visit = first.used_routes[0].visits[0]
+    key = (visit.request_id, visit.kind)
+    with pytest.raises(ProblemError, match="not in done"):
+        SolveParams(previous=first, done={key}, done_times={("zz", "pickup"): 1.0})
+    with pytest.raises(ProblemError, match="finite number"):
+        SolveParams(previous=first, done={key}, done_times={key: float("nan")})
