@@ -204,7 +204,8 @@ def _pin_dimension(vehicle_id: str) -> str:
 def build_problem(session: Session, claims: list[Claim], shifts: list[DriverShift], local_date: dt.date,
                   tz: dt.tzinfo, policy: food_safety.Policy, now_s: float | None = None,
                   pins: dict[int, int] | None = None, strict_ride: set[str] = frozenset(),
-                  finish_only: dict[int, set[int]] | None = None) -> Built:
+                  finish_only: dict[int, set[int]] | None = None, done: frozenset[tuple[str, str]] = frozenset()
+                  ) -> Built:
     """Each claim a pickup-and-delivery request, each shift a vehicle.
 
     - windows: the donation's pickup window and the claim's delivery window,
@@ -218,7 +219,9 @@ def build_problem(session: Session, claims: list[Claim], shifts: list[DriverShif
     - an "anywhere" start is the centre of the day's stops; an "anywhere" end is an open route;
     - the shift's ``max_stops`` bounds its route's stops (each pickup and each delivery is one);
     - ``finish_only`` (shift id -> claim ids started on it): a driver who dropped out mid-route gets
-      exactly those claims' stops as their limit, so they finish what they started and take nothing new.
+      exactly those claims' stops as their limit, so they finish what they started and take nothing new;
+    - ``done`` visits (``("c<claim id>", "pickup"|"delivery")``, already made) keep their whole window:
+      one made late is in the past, not unreachable.
     """
     epoch, _ = day_bounds(local_date, tz)
     pins = pins or {}
@@ -258,8 +261,9 @@ def build_problem(session: Session, claims: list[Claim], shifts: list[DriverShif
         if donor.latitude is None or recipient.latitude is None:
             built.skipped.append((claim, "no_location"))
             continue
-        pickup = _window(donation.pickup_start, donation.pickup_end, epoch, floor)
-        delivery = _window(claim.delivery_start, min(claim.delivery_end, line.use_by), epoch, floor)
+        pickup = _window(donation.pickup_start, donation.pickup_end, epoch, 0 if (rid, "pickup") in done else floor)
+        delivery = _window(claim.delivery_start, min(claim.delivery_end, line.use_by), epoch,
+                           0 if (rid, "delivery") in done else floor)
         if pickup is None or delivery is None:
             built.skipped.append((claim, "window_unreachable"))
             continue
@@ -488,7 +492,7 @@ def run_plan(session: Session, plan_id: int, tz: dt.tzinfo, now: dt.datetime, nu
     window = (plan.window_start, plan.window_end) if plan.window_start and plan.window_end else None
     claims = list_plannable_claims(session, plan.local_date, tz, plan.zone, window)
     shifts = list_available_shifts(session, plan.local_date)
-    previous, done, now_s, finish_only = None, frozenset(), None, {}
+    previous, done, done_times, now_s, finish_only = None, frozenset(), {}, None, {}
     base = plan.based_on_id and session.get(RoutePlan, plan.based_on_id)
     if base and base.solution:
         previous = routing.Solution.from_dict(base.solution)
@@ -499,18 +503,24 @@ def run_plan(session: Session, plan_id: int, tz: dt.tzinfo, now: dt.datetime, nu
         claims = sorted(by_id.values(), key=lambda c: c.id)
         done_stops = _done_visits(base)
         done = frozenset((f"c{claim_id}", kind) for claim_id, kind in done_stops)
+        # When they really happened (the driver's tap on arriving, else on finishing): the ride limit counts
+        # from the real pickup, and nothing is planned as if it could still move.
+        done_times = {(f"c{claim_id}", kind): float(round(_seconds(stop.arrived_at or stop.completed_at, epoch)))
+                      for (claim_id, kind), stop in done_stops.items() if stop.arrived_at or stop.completed_at}
         # A driver who dropped out keeps the route's done part (the food on board is theirs), and only that.
         carrying = {stop.route.shift for stop in done_stops.values()}
         finish_only = _started_by_dropped_out(done_stops, shifts)
         shifts = shifts + [s for s in carrying if s not in shifts]
     pins = {int(k): v for k, v in (params.get("pins") or {}).items()}
     started = time.monotonic()
-    built = build_problem(session, claims, shifts, plan.local_date, tz, policy, now_s, pins, finish_only=finish_only)
+    built = build_problem(session, claims, shifts, plan.local_date, tz, policy, now_s, pins, finish_only=finish_only,
+                          done=done)
     solve_params = routing.SolveParams(time_limit_s=float(params.get("time_limit_s", DEFAULT_TIME_LIMIT_S)),
                                        deterministic=bool(params.get("deterministic")),
                                        num_workers=1 if params.get("deterministic") else num_workers,
                                        previous=_usable_previous(previous, built) if previous else None,
-                                       done=done if previous else frozenset(), now_s=now_s)
+                                       done=done if previous else frozenset(), now_s=now_s,
+                                       done_times=done_times if previous else {})
     zones = 1 if (pins or solve_params.previous or done) else zone_count(params.get("zones"), len(built.problem.requests))
     parts = _solve(built.problem, solve_params, zones, before_solving, zone_solver)
     solution, zones = parts.solution, len(parts.problems)
@@ -522,7 +532,7 @@ def run_plan(session: Session, plan_id: int, tz: dt.tzinfo, now: dt.datetime, nu
         # (a zoned day: only the zones holding them).
         log.info("plan %s: %d requests over their food-safety time; re-solving", plan.id, len(unsafe))
         built = build_problem(session, claims, shifts, plan.local_date, tz, policy, now_s, pins, unsafe,
-                              finish_only=finish_only)
+                              finish_only=finish_only, done=done)
         # Half the budget again: the whole job stays within 1.5x the time limit.
         # Warm-started from the first answer, so the rest of the plan keeps its quality.
         parts = _resolve(parts, built.problem, dataclasses.replace(
@@ -536,14 +546,14 @@ def run_plan(session: Session, plan_id: int, tz: dt.tzinfo, now: dt.datetime, nu
             # saved routes stay consistent (times, loads) and the validator can check them.
             left_out = [c for c in claims if f"c{c.id}" in unsafe]
             built = build_problem(session, [c for c in claims if f"c{c.id}" not in unsafe], shifts, plan.local_date,
-                                  tz, policy, now_s, pins, unsafe, finish_only=finish_only)
+                                  tz, policy, now_s, pins, unsafe, finish_only=finish_only, done=done)
             parts = _resolve(parts, built.problem, dataclasses.replace(
                 solve_params, time_limit_s=max(1.0, solve_params.time_limit_s / 4),
                 previous=_drop(solution, unsafe) if not done else solve_params.previous),
                 unsafe, before_solving, zone_solver)
             solution = parts.solution
             built.skipped.extend((claim, "food_safety") for claim in left_out)
-    violations = routing.validate(built.problem, solution)
+    violations = routing.validate(built.problem, solution, done=solve_params.done)
     _save(session, plan, built, solution, policy, base)
     elapsed = time.monotonic() - started
     plan.figures = _figures(built, solution) | {"solve_s": round(elapsed, 2), "valid": not violations,
