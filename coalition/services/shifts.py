@@ -21,6 +21,10 @@ from coalition.services import audit
 
 MAX_CAPACITY_KG = 3000
 MAX_STOPS = 200
+#: Every request is two stops (its pickup and its delivery): a shift allowing fewer could serve nothing.
+MIN_STOPS = 2
+STOPS_MESSAGE = (f"At least {MIN_STOPS} (each pickup has its delivery) and at most {MAX_STOPS} stops, "
+                 "or leave empty.")
 DAYS_AHEAD = 14
 
 
@@ -96,8 +100,8 @@ def _validated(session: Session, data: ShiftInput, now: dt.datetime, tz: dt.tzin
     except ValueError:
         errors["cold_chain"] = "Choose what the vehicle keeps cold."
         chain = ColdChain.NONE
-    if data.max_stops is not None and not 1 <= data.max_stops <= MAX_STOPS:
-        errors["max_stops"] = f"Between 1 and {MAX_STOPS} stops, or leave empty."
+    if data.max_stops is not None and not MIN_STOPS <= data.max_stops <= MAX_STOPS:
+        errors["max_stops"] = STOPS_MESSAGE
     if len(data.notes or "") > 300:
         errors["notes"] = "At most 300 characters."
     if pattern and data.until is not None and data.until < now.astimezone(tz).date():

@@ -88,3 +88,26 @@ def test_the_shifts_page_posts_a_shift_and_shows_errors_beside_fields(session, l
                                      "shift-start_kind": "anywhere", "shift-end_kind": "anywhere"}, "/shifts/")
     assert good.status_code == 302
     assert session.scalar(select(func.count()).select_from(DriverShift)) == 1
+
+
+def test_a_shift_needs_room_for_at_least_one_pickup_and_its_delivery(session, user, org, now, tomorrow):
+    """max_stops=1 could serve nothing (every request is a pickup and a delivery): refused beside the field."""
+    driver, backbone = user("driver@example.org"), org("Feeding Our City Backbone")
+    with pytest.raises(ValidationError) as error:
+        shifts.post_shift(session, driver, driver, backbone, _input(tomorrow, max_stops=1), now, LA)
+    assert error.value.fields == {"max_stops": shifts.STOPS_MESSAGE}
+    assert "At least 2" in shifts.STOPS_MESSAGE
+    assert shifts.post_shift(session, driver, driver, backbone, _input(tomorrow, max_stops=2), now, LA).max_stops == 2
+
+
+def test_the_shifts_page_says_beside_the_field_that_one_stop_is_too_few(session, login_as, post_form, tomorrow):
+    login_as("driver")
+    fields = {"shift-local_date": tomorrow.isoformat(), "shift-start_time": "09:00", "shift-end_time": "12:00",
+              "shift-capacity_kg": "100", "shift-cold_chain": "none", "shift-start_kind": "anywhere",
+              "shift-end_kind": "anywhere"}
+    bad = post_form("/shifts/new", fields | {"shift-max_stops": "1"}, "/shifts/")
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and 'id="shift-max_stops-error"' in page and "At least 2" in page
+    assert session.scalar(select(func.count()).select_from(DriverShift)) == 0
+    assert post_form("/shifts/new", fields | {"shift-max_stops": "2"}, "/shifts/").status_code == 302
+    assert session.scalar(select(DriverShift.max_stops)) == 2

@@ -4,12 +4,13 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from wtforms import DateField, FloatField, IntegerField, SelectField, SelectMultipleField, StringField, TimeField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import Length, Optional
+from wtforms.validators import Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from coalition.blueprints.forms import choices_of
 from coalition.models import WEEKDAYS
 from coalition.models.shift import ColdChain, PlaceKind
+from coalition.services.shifts import MAX_STOPS, MIN_STOPS, STOPS_MESSAGE
 
 PLACE_LABELS = {"home": "Home (a point)", "depot": "A depot", "anywhere": "Anywhere"}
 DAY_LABELS = dict(zip(WEEKDAYS, ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")))
@@ -34,7 +35,8 @@ class ShiftForm(FlaskForm):
     end_organization_id = SelectField("End depot", validate_choice=False)
     capacity_kg = FloatField("Room in the vehicle (kg)", validators=[Optional()])
     cold_chain = SelectField("Keeps food cold", choices=choices_of(ColdChain), default="none", validate_choice=False)
-    max_stops = IntegerField("Most stops you are comfortable with (optional)", validators=[Optional()])
+    max_stops = IntegerField("Most stops you are comfortable with (optional)",
+                             validators=[Optional(), NumberRange(MIN_STOPS, MAX_STOPS, STOPS_MESSAGE)])
     notes = StringField("Notes (optional)", validators=[Optional(), Length(max=300)])
 
 
