@@ -28,6 +28,8 @@
 typedef int64_t i64;
 #define INF64 ((i64)1 << 62)
 #define MAX_ADJ 300
+#define ROUTE_RUIN_RATE 0.05
+#define STALL_SHARE 0.15
 
 typedef struct {
     int n, V, R, D;
@@ -271,6 +273,25 @@ typedef struct {
     double *key;
 } Work;
 
+/* Empty the route of visit ``seed`` and the route of its nearest visit on another route. */
+static void ruin_routes(const Inst *I, Sol *s, Work *w, int seed) {
+    int first = s->where[REQ(seed)], second = -1;
+    const int *adj0 = I->adj + (size_t)(seed - 2 * I->V) * I->nadj;
+    for (int a = 0; a < I->nadj; a++) {
+        int k = s->where[REQ(adj0[a])];
+        if (k >= 0 && k != first) { second = k; break; }
+    }
+    for (int r = 0; r < 2; r++) {
+        int k = r == 0 ? first : second;
+        if (k < 0) continue;
+        while (s->len[k]) {
+            int jj = REQ(s->seq[(size_t)k * CAPL]);
+            remove_request(I, s, jj);
+            w->removed[w->nremoved++] = jj;
+        }
+    }
+}
+
 /* String removal: ruin a few routes around a random seed visit. */
 static void ruin(const Inst *I, Sol *s, Work *w, double cbar, int lmax) {
     int routed = 0;
@@ -284,6 +305,12 @@ static void ruin(const Inst *I, Sol *s, Work *w, double cbar, int lmax) {
     int seedj;
     do { seedj = irand(I->R); } while (s->where[seedj] < 0);
     int seed = 2 * I->V + 2 * seedj + (int)(rnd() & 1);
+    if (urand() < ROUTE_RUIN_RATE) {
+        /* Now and then empty the seed's route and the nearest other one: strings
+         * alone cannot undo the order of two long routes (seen on 3-route plans). */
+        ruin_routes(I, s, w, seed);
+        return;
+    }
     memset(w->ruined, 0, sizeof(int) * I->V);
     int nr = 0;
     /* walk the adjacency of the seed */
@@ -406,7 +433,7 @@ static int cmp_adj(const void *a, const void *b) {
 
 /* Solve. ``init`` (optional, init_len > 0): a starting plan, per vehicle its visits
  * followed by -1. Writes the best plan to ``out`` in the same format (2R + V ints)
- * and [iterations of phase 1, of phase 2, vehicles, cost, left out] to ``stats``.
+ * and [iterations of phase 1, of phase 2, vehicles, cost, left out, value left out] to ``stats``.
  * Returns the number of requests left out, or -1 when memory runs out. */
 int rr_solve(int n, int V, int R, int D,
              const i64 *tm, const i64 *cm, const i64 *e, const i64 *l,
@@ -511,9 +538,22 @@ int rr_solve(int n, int V, int R, int D,
     sol_copy(I, s, best);
     double span = end - now_s();
     double t2start = now_s();
+    double last_better = t2start;
     while (R > 0 && span > 0) {
         double t = now_s();
         if (t > end) break;
+        if (t - last_better > STALL_SHARE * span) {
+            /* Stuck in one basin: restart from the best plan with two routes rebuilt,
+             * accepted whatever its cost (the best plan is kept apart). */
+            sol_copy(I, s2, best);
+            int seedj = irand(R);
+            if (s2->where[seedj] >= 0) {
+                ruin_routes(I, s2, &w, 2 * V + 2 * seedj);
+                recreate(I, s2, &w, blink);
+                if (s2->absent_value <= best->absent_value) { Sol *tt = s; s = s2; s2 = tt; }
+            }
+            last_better = t;
+        }
         double frac = (t - t2start) / span;
         double temp = t0 * pow(tf / t0, frac);
         for (int rep = 0; rep < 8; rep++) {
@@ -525,7 +565,7 @@ int rr_solve(int n, int V, int R, int D,
             double threshold = (double)s->cost - temp * log(urand() + 1e-300);
             if (s2->absent_value < s->absent_value || (double)s2->cost < threshold) {
                 Sol *tt = s; s = s2; s2 = tt;
-                if (better(I, s, best)) sol_copy(I, best, s);
+                if (better(I, s, best)) { sol_copy(I, best, s); last_better = now_s(); }
             }
         }
     }
@@ -535,6 +575,7 @@ int rr_solve(int n, int V, int R, int D,
         out[pos++] = -1;
     }
     stats[0] = it1; stats[1] = it2; stats[2] = used_routes(I, best); stats[3] = best->cost; stats[4] = best->absent;
+    stats[5] = best->absent_value;
     int result = best->absent;
     sol_free(s); sol_free(s2); sol_free(best);
     for (int k = 0; k < V; k++) { free(w.cache[k].asap); free(w.cache[k].lat); free(w.cache[k].load); }

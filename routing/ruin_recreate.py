@@ -119,11 +119,18 @@ class Result:
     left_out: int
     fleet_iterations: int
     cost_iterations: int
+    vehicles: int = 0
+    cost: int = 0  # arcs plus fixed costs of the vehicles used
+    value_left_out: int = 0
+
+    def rank(self) -> tuple[int, int, int]:
+        """Smaller is better: value left out, then vehicles, then cost."""
+        return (self.value_left_out, self.vehicles, self.cost)
 
 
 def search(inst: Instance, seconds: float, *, seed: int = 0, fleet_share: float = 0.5,
            start: list[list[int]] | None = None, cbar: float = 10.0, max_string: int = 10,
-           blink: float = 0.01) -> Result | None:
+           blink: float = 0.01, temperatures: tuple[float, float] = (0.2, 0.002)) -> Result | None:
     """Search for ``seconds``; None when the compiled search is unavailable.
 
     ``start``: optional routes (node ids per vehicle) to start from.
@@ -139,11 +146,11 @@ def search(inst: Instance, seconds: float, *, seed: int = 0, fleet_share: float 
     req_nodes = np.arange(2 * V, n)
     arcs = inst.cost[np.ix_(req_nodes, req_nodes)] if R else np.zeros((1, 1))
     mean_arc = float(arcs.mean()) if arcs.size else 1.0
-    t0, tf = max(1.0, 0.2 * mean_arc), max(0.01, 0.002 * mean_arc)
+    t0, tf = max(1.0, temperatures[0] * mean_arc), max(0.01, temperatures[1] * mean_arc)
     flat = [] if start is None else [x for route in start for x in (*route, -1)]
     init = np.asarray(flat or [0], dtype=np.int32)
     out = np.zeros(n + V + 1, dtype=np.int32)
-    stats = np.zeros(5, dtype=np.int64)
+    stats = np.zeros(6, dtype=np.int64)
 
     def c64(a) -> np.ndarray:
         return np.ascontiguousarray(a, dtype=np.int64)
@@ -162,4 +169,4 @@ def search(inst: Instance, seconds: float, *, seed: int = 0, fleet_share: float 
             current = []
         else:
             current.append(int(x))
-    return Result(routes, int(left), int(stats[0]), int(stats[1]))
+    return Result(routes, int(left), int(stats[0]), int(stats[1]), int(stats[2]), int(stats[3]), int(stats[5]))
