@@ -13,7 +13,9 @@ Distance is compared two ways, since the plans need not serve the same
 requests and a plan serving more drives further: total distance, and distance
 per served request. The verdict uses distance per served request, and both
 served counts are printed beside it; the two are comparable only when the
-counts are close.
+counts are close. It is one-sided: zoning must not cost more than 5%. A zoned
+plan may well be shorter, since at the same time limit each zone gets the
+limit to itself while the whole day gets it once.
 """
 from __future__ import annotations
 
@@ -94,8 +96,8 @@ def main() -> None:
     print(f"zoned / whole distance: total {total:.3f}, per served request {per_request:.3f} "
           f"(served zoned {served_zoned}, whole {served_whole})")
     gap = per_request - 1
-    print(f"zoned distance per served request vs whole day: {gap:+.1%} (target within 5%): "
-          f"{'PASS' if abs(gap) <= 0.05 else 'FAIL'}")
+    print(f"zoned distance per served request vs whole day: {gap:+.1%} (target at most +5%): "
+          f"{'PASS' if gap <= 0.05 else 'FAIL'}")
 
 
 def served(problem: routing.Problem, solution: routing.Solution) -> int:

@@ -1079,9 +1079,11 @@ def _pipeline(problem: Problem, params: SolveParams, variant: int, budget_s: flo
         firsts += [f for f in ("LOCAL_CHEAPEST_INSERTION", "SEQUENTIAL_CHEAPEST_INSERTION", "SAVINGS")
                    if f != strategy["first"]]
     # The whole-day search (phase 3) moves requests across cluster borders; it is
-    # worth running only when it has time to search after building its model
-    # (measured about 8 s for 2,000 requests and 200 vehicles; quadratic in stops).
-    build_s = 0.5 * ((2 * n_req + 2 * len(all_vehicles)) / 1000) ** 2
+    # worth running only when it has time to search after building its model and
+    # reading the cluster plan into it, both quadratic in stops: about 5 s for
+    # 1,000 requests and 100 vehicles; for 2,000 and 200, 8 s to build and more
+    # than 17 s per reading (city days, 2 cores under load).
+    build_s = 1.3 * ((2 * n_req + 2 * len(all_vehicles)) / 1000) ** 2
     cross = not clustered or det or clock.left() * 0.3 > 2 * build_s
     best = None
     if clustered:
