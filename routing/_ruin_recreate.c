@@ -17,7 +17,9 @@
  * as early as possible, so every plan reported here is feasible for the model
  * (OR-Tools re-reads and re-times it anyway).
  *
- * Plain C99, no dependencies; loaded through ctypes by routing/ruin_recreate.py.
+ * Plain C11, no dependencies; loaded through ctypes by routing/ruin_recreate.py.
+ * Its few globals are thread-local: planning threads of one web process may
+ * search at the same time (ctypes releases the GIL during the call).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -52,7 +54,7 @@ typedef struct {
     i64 absent_value;
 } Sol;
 
-static uint64_t rng_state = 88172645463325252ULL;
+static _Thread_local uint64_t rng_state = 88172645463325252ULL;
 static inline uint64_t rnd(void) {
     rng_state ^= rng_state << 13; rng_state ^= rng_state >> 7; rng_state ^= rng_state << 17;
     return rng_state;
@@ -70,7 +72,7 @@ static double now_s(void) {
 #define REQ(node) (((node) - 2 * I->V) / 2)
 #define IS_PICKUP(node) ((((node) - 2 * I->V) % 2) == 0)
 
-static int CAPL; /* per-route capacity of seq */
+static _Thread_local int CAPL; /* per-route capacity of seq */
 
 static Sol *sol_new(const Inst *I) {
     Sol *s = calloc(1, sizeof(Sol));
@@ -346,7 +348,7 @@ static void ruin(const Inst *I, Sol *s, Work *w, double cbar, int lmax) {
     }
 }
 
-static double *g_key;
+static _Thread_local double *g_key;
 static int cmp_by_key(const void *a, const void *b) {
     double x = g_key[*(const int *)a], y = g_key[*(const int *)b];
     return (x > y) - (x < y);
@@ -421,8 +423,8 @@ static int better(const Inst *I, const Sol *a, const Sol *b) {
     return a->cost < b->cost;
 }
 
-static const Inst *g_inst;
-static int g_from;
+static _Thread_local const Inst *g_inst;
+static _Thread_local int g_from;
 static int cmp_adj(const void *a, const void *b) {
     const Inst *I = g_inst;
     int x = *(const int *)a, y = *(const int *)b;

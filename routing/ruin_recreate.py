@@ -147,6 +147,9 @@ def search(inst: Instance, seconds: float, *, seed: int = 0, fleet_share: float 
     arcs = inst.cost[np.ix_(req_nodes, req_nodes)] if R else np.zeros((1, 1))
     mean_arc = float(arcs.mean()) if arcs.size else 1.0
     t0, tf = max(1.0, temperatures[0] * mean_arc), max(0.01, temperatures[1] * mean_arc)
+    if start is not None and not is_plan(start, V, R):
+        raise ValueError("ruin_recreate.search: start must give, per vehicle, each request's pickup and "
+                         "delivery nodes (pickup first) at most once")
     flat = [] if start is None else [x for route in start for x in (*route, -1)]
     init = np.asarray(flat or [0], dtype=np.int32)
     out = np.zeros(n + V + 1, dtype=np.int32)
@@ -170,3 +173,24 @@ def search(inst: Instance, seconds: float, *, seed: int = 0, fleet_share: float 
         else:
             current.append(int(x))
     return Result(routes, int(left), int(stats[0]), int(stats[1]), int(stats[2]), int(stats[3]), int(stats[5]))
+
+
+def is_plan(routes: list[list[int]], V: int, R: int) -> bool:
+    """Whether ``routes`` has at most V routes of request nodes, each request at most once
+    and whole (pickup before delivery, on one route): anything else would corrupt the C search."""
+    if len(routes) > V:
+        return False
+    seen: set[int] = set()
+    for route in routes:
+        position = {}
+        for i, node in enumerate(route):
+            if not (2 * V <= node < 2 * V + 2 * R) or node in seen:
+                return False
+            seen.add(node)
+            position[node] = i
+        for node, i in position.items():
+            pickup = (node - 2 * V) % 2 == 0
+            partner = node + 1 if pickup else node - 1
+            if partner not in position or (position[partner] < i) == pickup:
+                return False
+    return True

@@ -901,6 +901,8 @@ def _ruin_recreate_phase(data: _Data, vehicles: list[int], clock: _Clock, share:
     begin = None
     if start is not None:
         begin = [[model.manager.IndexToNode(i) for i in route] for route in model.routes_to_indices(start)]
+        if not ruin_recreate.is_plan(begin, len(model.vehicles), len(model.requests)):
+            begin = None  # e.g. a hand-edited plan with a delivery before its pickup: start afresh
     inst = model.rr_instance()
     # Independent runs, the best kept: a run now and then settles in a poor basin on
     # plans of a few long routes (about one run in six on Li & Lim's LRC2 instances),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 
 import numpy as np
+import pytest
 from hypothesis import HealthCheck, given, settings
 
 from routing import Problem, SolveParams, solve, validate
@@ -139,3 +140,51 @@ def test_the_compiled_search_keeps_to_each_drivers_most_stops(line, monkeypatch)
     assert not sol.dropped
     assert sol.num_vehicles == 2
     assert all(len(r.visits) <= 4 for r in sol.used_routes)
+
+
+def test_a_start_that_is_not_a_plan_is_refused_before_it_reaches_the_c_search(line):
+    """A delivery before its pickup, a node twice, or a vehicle's own node would corrupt it."""
+    problem = _chain(line, n=2, vehicles=2)
+    data = solver_module._prepare(problem, SolveParams(time_limit_s=1))
+    solver_module._set_weights(data)
+    inst = solver_module._Model(data, [0, 1], data.vehicle_weight).rr_instance()
+    V = 2
+    p0, d0, p1, d1 = 2 * V, 2 * V + 1, 2 * V + 2, 2 * V + 3
+    assert ruin_recreate.is_plan([[p0, d0], [p1, d1]], V, 2)
+    for bad in ([[d0, p0]], [[p0, d0, p0, d0]], [[p0], [d0]], [[0, p0, d0]], [[p0, d0], [p1, d1], []]):
+        assert not ruin_recreate.is_plan(bad, V, 2)
+        with pytest.raises(ValueError):
+            ruin_recreate.search(inst, 0.1, start=bad)
+
+
+def test_concurrent_searches_in_one_process_take_turns():
+    """Planning threads of one web process may solve at once; the C search keeps state in
+    globals (its route buffers are sized per problem), so searches of different sizes at
+    the same time must not mix."""
+    import threading
+
+    from .conftest import Line
+
+    def instance(n):
+        line = Line()
+        problem = _chain(line, n=n, vehicles=n)
+        data = solver_module._prepare(problem, SolveParams(time_limit_s=1))
+        solver_module._set_weights(data)
+        return solver_module._Model(data, list(range(n)), data.vehicle_weight).rr_instance()
+
+    sizes = [2, 30, 3, 25]
+    instances = [instance(n) for n in sizes]
+    results: dict[int, object] = {}
+
+    def run(i):
+        results[i] = ruin_recreate.search(instances[i], 0.4, seed=i)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(sizes))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i, n in enumerate(sizes):
+        result = results[i]
+        assert result.left_out == 0
+        assert sorted(x for r in result.routes for x in r) == list(range(2 * n, 4 * n))
