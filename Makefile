@@ -46,7 +46,8 @@ test: install-test browser-deps lint-imports
 
 bench-routing: install
 	$(BIN)/python -m pip install --quiet -e '.[bench]'
-	$(BIN)/python -m routing.bench --time-limit 10 --bks ../shared/benchmarks/lilim-100/bks.csv ../shared/benchmarks/lilim-100/*.txt
+	$(BIN)/python -m routing.bench --time-limit 10 --bks ../shared/benchmarks/lilim-100/bks.csv --vs vroom ../shared/benchmarks/lilim-100/*.txt
+	$(BIN)/python -m routing.bench --time-limit 10 --bks ../shared/benchmarks/sartori-100/bks.csv --vs vroom ../shared/benchmarks/sartori-100/*.txt
 
 clean:
 	rm -rf $(VENV) *.egg-info .pytest_cache test-artifacts
