@@ -918,7 +918,8 @@ def _ruin_recreate_phase(data: _Data, vehicles: list[int], clock: _Clock, share:
             result = found
     if result is None:
         return None
-    model.routing.CloseModelWithParameters(model.search_params(1.0))
+    # Reading a large plan back completes a time for every stop: give it what is left.
+    model.routing.CloseModelWithParameters(model.search_params(max(1.0, clock.left())))
     model._closed = True
     routes = [[model.manager.NodeToIndex(node) for node in route] for route in result.routes]
     assignment = model.routing.ReadAssignmentFromRoutes(routes, True)
