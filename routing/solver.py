@@ -231,25 +231,28 @@ def _reoptimization_locks(data: _Data) -> None:
         except ValueError:
             v_index = -1
         prefix: list[tuple[str, str]] = []
-        ended = False
-        for visit in route.visits:
+        # A driver may make stops out of the planned order (skip one, come back later): the
+        # done visits come first, in the order they happened (their recorded times when all
+        # are known and keep each pickup before its delivery, else the plan's order); the
+        # skipped ones are planned again after them.
+        done_here = [visit for visit in route.visits if (visit.request_id, visit.kind) in params.done]
+        if all((v.request_id, v.kind) in params.done_times for v in done_here):
+            by_time = sorted(done_here, key=lambda v: params.done_times[(v.request_id, v.kind)])
+            order = {(v.request_id, v.kind): i for i, v in enumerate(by_time)}
+            if all(order[(v.request_id, "pickup")] < order[(v.request_id, "delivery")]
+                   for v in by_time if v.kind == "delivery" and (v.request_id, "pickup") in order):
+                done_here = by_time
+        for visit in done_here:
             key = (visit.request_id, visit.kind)
-            if key in params.done:
-                if ended:
-                    raise ProblemError(
-                        f"done visit {key}: vehicle {route.vehicle_id!r} has an earlier visit not marked done"
-                    )
-                if v_index < 0:
-                    raise ProblemError(f"done visit {key}: vehicle {route.vehicle_id!r} is not in the problem")
-                if visit.request_id not in ids:
-                    raise ProblemError(f"done visit {key}: request {visit.request_id!r} is not in the problem")
-                prefix.append(key)
-                seen.add(key)
-                # Phones' clocks may disagree: a visit is never taken to start before the one it followed.
-                at = float(params.done_times.get(key, visit.start_s))
-                data.done_at[key] = max([at] + [data.done_at[x] for x in prefix[-2:-1]])
-            else:
-                ended = True
+            if v_index < 0:
+                raise ProblemError(f"done visit {key}: vehicle {route.vehicle_id!r} is not in the problem")
+            if visit.request_id not in ids:
+                raise ProblemError(f"done visit {key}: request {visit.request_id!r} is not in the problem")
+            prefix.append(key)
+            seen.add(key)
+            # Phones' clocks may disagree: a visit is never taken to start before the one it followed.
+            at = float(params.done_times.get(key, visit.start_s))
+            data.done_at[key] = max([at] + [data.done_at[x] for x in prefix[-2:-1]])
         if prefix:
             data.locked_prefix[v_index] = prefix
             for rid, _kind in prefix:

@@ -54,12 +54,37 @@ def test_a_load_on_board_stays_on_its_vehicle_even_if_another_is_closer(line, fa
     assert [x.vehicle_id for x in second.used_routes] == ["v1"]
 
 
-def test_done_visits_must_be_a_prefix(line, fast):
+def test_stops_done_out_of_the_planned_order_come_first_and_the_skipped_one_is_replanned(line, fast):
+    """A driver skipped the first planned stop and made the second: the re-plan starts with what
+    was done, in the order it was done, and still serves the skipped request."""
     p, first = _plan(line, fast)
     route = max(first.used_routes, key=lambda r: len(r.visits))
-    second_visit = route.visits[1]
-    with pytest.raises(ProblemError, match="earlier visit not marked done"):
-        solve(p, SolveParams(time_limit_s=1, previous=first, done={(second_visit.request_id, second_visit.kind)}))
+    skipped, made = route.visits[0], route.visits[1]
+    assert made.kind == "pickup", "the first plan's second stop is a pickup (deterministic)"
+    done = {(made.request_id, made.kind)}
+    second = solve(p, SolveParams(time_limit_s=5, deterministic=True, previous=first, done=done,
+                                  done_times={(made.request_id, made.kind): made.start_s}))
+    assert validate(p, second, done=done) == []
+    assert not second.dropped
+    again = second.route_of(route.vehicle_id)
+    assert (again.visits[0].request_id, again.visits[0].kind) == (made.request_id, made.kind)
+    assert again.visits[0].start_s == made.start_s
+    served = {v.request_id for r in second.used_routes for v in r.visits}
+    assert skipped.request_id in served
+
+
+def test_done_visits_follow_their_recorded_order(line, fast):
+    """Two stops made in the reverse of the planned order stay in the order they were made."""
+    p, first = _plan(line, fast)
+    route = max(first.used_routes, key=lambda r: len(r.visits))
+    a, b = route.visits[0], route.visits[1]
+    assert a.request_id != b.request_id, "the first plan's first two stops are two requests (deterministic)"
+    done = {(a.request_id, a.kind), (b.request_id, b.kind)}
+    times = {(b.request_id, b.kind): 100.0, (a.request_id, a.kind): 160.0}
+    second = solve(p, SolveParams(time_limit_s=5, deterministic=True, previous=first, done=done, done_times=times))
+    again = second.route_of(route.vehicle_id)
+    assert [(v.request_id, v.kind) for v in again.visits[:2]] == [(b.request_id, b.kind), (a.request_id, a.kind)]
+    assert validate(p, second, done=done) == []
 
 
 def test_warm_start_from_previous_plan_keeps_it_valid(line, fast):
