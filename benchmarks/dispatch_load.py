@@ -3,6 +3,7 @@
 Usage::
 
     .venv/bin/python benchmarks/dispatch_load.py [--time-limit 20] [--threads 4] [--requests 400]
+    .venv/bin/python benchmarks/dispatch_load.py --server gunicorn --workers 2 [--redis] --database-url ...
 
 Starts the app (threaded Werkzeug server on 127.0.0.1, in-process job thread,
 no Redis) on a scratch SQLite database with the demo and its busy day, signs
@@ -14,6 +15,17 @@ lock), while one more client polls the plan's status every second as the plan
 page does. Prints p50/p95 of the page responses, the status polls' figures,
 every answer that was not a 200, the machine's load average (other work on the
 machine slows the pages too) and whether the solve was running throughout.
+
+``--server gunicorn --workers N`` serves the app as README's Production section
+does instead: ``gunicorn --workers N wsgi:app`` (sync workers) as a subprocess
+on a free loopback port, with the same DATABASE_URL and SECRET_KEY as the
+script's app (which only prepares the data). The plan then solves in a thread
+of the gunicorn worker that took the "Plan routes" POST (no Redis), or with
+``--redis`` on RQ as in production: ``--rq-workers`` ``rq worker`` subprocesses
+(default 2, so a day's zones solve side by side) on a scratch Redis database
+(``--redis-url``, default redis://127.0.0.1:6379/14, which must be empty; its
+RQ keys are deleted at the end). ``--solver-processes`` applies to the
+Werkzeug server only: gunicorn's app and RQ jobs use the app's default (2).
 """
 from __future__ import annotations
 
@@ -24,7 +36,11 @@ import json
 import multiprocessing
 import os
 import re
+import secrets
+import socket
 import statistics
+import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -43,6 +59,7 @@ from coalition.config import Config
 from coalition.extensions import db
 from coalition.services import demo
 
+ROOT = Path(__file__).resolve().parent.parent
 PAGES = ["/", "/organizations/", "/supply/", "/claims/", "/notifications/", "/planning/"]
 
 
@@ -118,7 +135,13 @@ def main() -> None:
     parser.add_argument("--time-limit", type=float, default=20.0)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--requests", type=int, default=400)
-    parser.add_argument("--workers", type=int, default=2, help="Solver processes of the planning job.")
+    parser.add_argument("--server", choices=["werkzeug", "gunicorn"], default="werkzeug")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes (--server gunicorn).")
+    parser.add_argument("--solver-processes", type=int, default=2,
+                        help="Solver processes of the planning job (Werkzeug server only).")
+    parser.add_argument("--redis", action="store_true", help="With gunicorn: solve on RQ workers, as in production.")
+    parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14", help="An EMPTY Redis database.")
+    parser.add_argument("--rq-workers", type=int, default=2)
     parser.add_argument("--no-solve", action="store_true", help="Baseline: the same load with no solve running.")
     parser.add_argument("--database-url", default=None,
                         help="An EMPTY database to use (e.g. PostgreSQL); default: a scratch SQLite file.")
@@ -126,18 +149,86 @@ def main() -> None:
     folder = Path(tempfile.mkdtemp(prefix="dispatch-load-"))
     os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{folder / 'load.db'}"
     os.environ.pop("REDIS_URL", None)
+    if args.server == "gunicorn":   # every gunicorn worker (and RQ worker) must sign the same sessions
+        os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(48))
     app = create_app(Config(folder), instance_path=folder)
     app.config["JOBS_INLINE"] = False
-    app.config["PLANNING_WORKERS"] = args.workers
+    app.config["PLANNING_WORKERS"] = args.solver_processes
     with app.app_context():
         flask_migrate.upgrade()
         demo.load_demo(db.session)
         busy = demo.load_busy_day(db.session, dt.datetime.now(dt.timezone.utc), ZoneInfo(app.config["COALITION_TIMEZONE"]))
         db.session.commit()
         db.session.remove()
-    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}"
+    if args.server == "gunicorn":
+        children, redis = _start_production(args, folder)
+        base = children[0].base
+        stop = lambda: _stop_production(children, redis)   # noqa: E731
+    else:
+        server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Quiet)
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{server.server_port}"
+        stop = server.shutdown
+    try:
+        _measure(args, base, busy)
+    finally:
+        stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _start_production(args, folder: Path):
+    """Start gunicorn (and with ``--redis`` the RQ workers) on the script's database; wait until it answers.
+    Returns (the processes, gunicorn first with its ``base`` URL; the Redis client or None)."""
+    env = dict(os.environ, UPLOAD_FOLDER=str(folder / "uploads"), PYTHONPATH=str(ROOT))
+    bin_dir = Path(sys.executable).parent
+    redis = None
+    if args.redis:
+        from redis import Redis
+
+        redis = Redis.from_url(args.redis_url)
+        if redis.dbsize():
+            raise SystemExit(f"{args.redis_url} is not empty: give an unused Redis database with --redis-url")
+        env["REDIS_URL"] = args.redis_url
+    port = _free_port()
+    gunicorn = subprocess.Popen([str(bin_dir / "gunicorn"), "--workers", str(args.workers), "--bind",
+                                 f"127.0.0.1:{port}", "--log-level", "warning", "wsgi:app"], cwd=ROOT, env=env)
+    gunicorn.base = f"http://127.0.0.1:{port}"
+    children = [gunicorn]
+    for _ in range(args.rq_workers if args.redis else 0):
+        children.append(subprocess.Popen([str(bin_dir / "rq"), "worker", "coalition", "--url", args.redis_url,
+                                          "--quiet"], cwd=ROOT, env=env))
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{gunicorn.base}/signin").read()
+            return children, redis
+        except (urllib.error.URLError, ConnectionError):
+            if gunicorn.poll() is not None or time.monotonic() > deadline:
+                _stop_production(children, redis)
+                raise SystemExit("gunicorn did not start")
+            time.sleep(0.3)
+
+
+def _stop_production(children, redis) -> None:
+    for child in children:
+        child.terminate()
+    for child in children:
+        try:
+            child.wait(30)
+        except subprocess.TimeoutExpired:
+            child.kill()
+    if redis is not None:
+        keys = list(redis.scan_iter("rq:*"))
+        if keys:
+            redis.delete(*keys)
+
+
+def _measure(args, base: str, busy) -> None:
     coordinator = _sign_in(base)
     page = coordinator.open(f"{base}/planning/?date={busy.day}").read().decode()
     form = urllib.parse.urlencode({"csrf_token": _token(page), "date": busy.day.isoformat(),
@@ -181,7 +272,6 @@ def main() -> None:
     print(f"machine load average (1 min) before/after the load: {load_average[0]:.1f}/{os.getloadavg()[0]:.1f} "
           f"on {os.cpu_count()} CPUs")
     print(f"plan: {final['status']}: {final['message']}")
-    server.shutdown()
 
 
 if __name__ == "__main__":
