@@ -24,8 +24,9 @@ of the gunicorn worker that took the "Plan routes" POST (no Redis), or with
 ``--redis`` on RQ as in production: ``--rq-workers`` ``rq worker`` subprocesses
 (default 2, so a day's zones solve side by side) on a scratch Redis database
 (``--redis-url``, default redis://127.0.0.1:6379/14, which must be empty; its
-RQ keys are deleted at the end). ``--solver-processes`` applies to the
-Werkzeug server only: gunicorn's app and RQ jobs use the app's default (2).
+RQ keys are deleted at the end; ``--rq-nice 10`` runs them niced as the job
+thread is). ``--solver-processes`` applies to the Werkzeug server only:
+gunicorn's app and RQ jobs use the app's default (2).
 """
 from __future__ import annotations
 
@@ -142,10 +143,14 @@ def main() -> None:
     parser.add_argument("--redis", action="store_true", help="With gunicorn: solve on RQ workers, as in production.")
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/14", help="An EMPTY Redis database.")
     parser.add_argument("--rq-workers", type=int, default=2)
+    parser.add_argument("--rq-nice", type=int, default=0,
+                        help="Run the RQ workers under nice -n this (README's production runs them at 0).")
     parser.add_argument("--no-solve", action="store_true", help="Baseline: the same load with no solve running.")
     parser.add_argument("--database-url", default=None,
                         help="An EMPTY database to use (e.g. PostgreSQL); default: a scratch SQLite file.")
     args = parser.parse_args()
+    if args.redis and args.server != "gunicorn":
+        parser.error("--redis needs --server gunicorn")
     folder = Path(tempfile.mkdtemp(prefix="dispatch-load-"))
     os.environ["DATABASE_URL"] = args.database_url or f"sqlite:///{folder / 'load.db'}"
     os.environ.pop("REDIS_URL", None)
@@ -200,7 +205,8 @@ def _start_production(args, folder: Path):
     gunicorn.base = f"http://127.0.0.1:{port}"
     children = [gunicorn]
     for _ in range(args.rq_workers if args.redis else 0):
-        children.append(subprocess.Popen([str(bin_dir / "rq"), "worker", "coalition", "--url", args.redis_url,
+        nice = ["nice", "-n", str(args.rq_nice)] if args.rq_nice else []
+        children.append(subprocess.Popen([*nice, str(bin_dir / "rq"), "worker", "coalition", "--url", args.redis_url,
                                           "--quiet"], cwd=ROOT, env=env))
     deadline = time.monotonic() + 60
     while True:
