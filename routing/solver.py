@@ -508,6 +508,13 @@ class _Model:
                 if spec.windows is not None:
                     w_lo = data.t_lo(spec.windows[0].start_s)
                     w_hi = data.t_hi(spec.windows[-1].end_s)
+                    if kind == "delivery" and (r.id, "pickup") in done and self._earliest_delivery(j, t_mat) > w_hi:
+                        # Food on board whose delivery window has closed: it still has to be
+                        # dropped off, as soon as the rest allows (a penalty per second late, as
+                        # for an overdue ride), rather than leaving the re-plan with no answer.
+                        cumul.SetRange(max(lo, w_lo), data.horizon)
+                        time_dim.SetCumulVarSoftUpperBound(idx, w_hi, 10 * COST_SCALE // TIME_SCALE)
+                        continue
                     cumul.SetRange(max(lo, w_lo), max(max(lo, w_lo), w_hi))
                     for a, b in zip(spec.windows, spec.windows[1:]):
                         gap_lo, gap_hi = data.t_hi(a.end_s) + 1, data.t_lo(b.start_s) - 1

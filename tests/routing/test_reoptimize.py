@@ -133,6 +133,22 @@ def test_the_validator_excuses_a_late_visit_only_when_told_it_is_done(line, fast
     assert "time_window" in [x.code for x in validate(p, late_q, done={("r", "pickup")})]
 
 
+def test_food_on_board_whose_delivery_window_has_closed_is_still_delivered(line, fast):
+    """r was picked up at 1,900 s but its recipient closed at 1,000 s: the re-plan still takes it
+    there as soon as it can (late, which the validator reports) and plans the rest."""
+    r = line.request("r", 100, 200, p_windows=w(0, 100), d_windows=w(0, 1000))
+    v1 = line.vehicle("v1", shift=(0, 10_000))
+    first = solve(Problem([r], [v1], matrix=line.matrix()), fast)
+    q = line.request("q", 150, 210, p_windows=w(2500, 2600))
+    p = Problem([r, q], [v1], matrix=line.matrix())
+    done = {("r", "pickup")}
+    second = solve(p, replace(fast, previous=first, done=done, done_times={("r", "pickup"): 1900.0}, now_s=1900.0))
+    assert not second.dropped
+    visits = {(v.request_id, v.kind): v for v in second.route_of("v1").visits}
+    assert visits[("r", "delivery")].start_s == 1900.0 + 100  # straight there
+    assert [(x.code, x.request_id) for x in validate(p, second, done=done)] == [("time_window", "r")]
+
+
 def test_a_done_visit_without_a_recorded_time_keeps_its_planned_time(line, fast):
     p, first = _late_pickup(line, fast)
     second = solve(p, replace(fast, previous=first, done={("r", "pickup")}, now_s=150.0))
