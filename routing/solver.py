@@ -430,6 +430,8 @@ class _Model:
         solver = routing.solver()
 
         # Capacities: one dimension per load dimension; unlisted capacity is unlimited.
+        # (Kept as (per-request load, per-vehicle capacity) for rr_instance.)
+        self.loads: list[tuple[list[int], list[int]]] = []
         for dim in data.dims:
             demand = [0] * n
             for j, r in enumerate(self.requests):
@@ -440,17 +442,18 @@ class _Model:
                 continue
             total = sum(q for q in demand if q > 0)
             caps = [min(problem.vehicles[vi].capacity.get(dim, total), total) for vi in vehicles]
+            self.loads.append((demand[2 * V::2], caps))
             cb = routing.RegisterUnaryTransitVector(demand)
             routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, f"load:{dim}")
 
         # Stops: every pickup and delivery node counts one (done visits too); a vehicle
         # without a limit gets the number of nodes. A re-plan must still finish what is
         # on board, so a vehicle's bound requests raise its limit if they need more.
+        bound = [data.bound_vehicle.get(r.id) for r in self.requests]
+        self.stop_caps = [max(problem.vehicles[vi].max_stops or n, 2 * bound.count(vi)) for vi in vehicles]
         if any(problem.vehicles[vi].max_stops is not None for vi in vehicles):
-            bound = [data.bound_vehicle.get(r.id) for r in self.requests]
-            caps = [max(problem.vehicles[vi].max_stops or n, 2 * bound.count(vi)) for vi in vehicles]
             cb = routing.RegisterUnaryTransitVector([0] * (2 * V) + [1] * (2 * R))
-            routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, "stops")
+            routing.AddDimensionWithVehicleCapacity(cb, 0, self.stop_caps, True, "stops")
 
         # Vehicles: shift, maximum duration, fixed cost, break.
         for k, vi in enumerate(vehicles):
@@ -690,7 +693,7 @@ class _Model:
         Bounds and allowed vehicles are read back from the OR-Tools variables, so
         the two searches see the same model (multiple windows and breaks excepted:
         see :func:`_ruin_recreate_fits`)."""
-        routing, manager, data = self.routing, self.manager, self.data
+        routing, manager = self.routing, self.manager
         V, R = len(self.vehicles), len(self.requests)
         lo = np.zeros(self.n_nodes, dtype=np.int64)
         hi = np.zeros(self.n_nodes, dtype=np.int64)
@@ -704,15 +707,10 @@ class _Model:
                 lo[node], hi[node] = cumul.Min(), cumul.Max()
             vehicle = routing.VehicleVar(manager.NodeToIndex(2 * V + 2 * j))
             allowed[j] = [vehicle.Contains(k) for k in range(V)]
-        dims = [dim for dim in data.dims if any(r.load.get(dim, 0) for r in self.requests)]
-        demand = np.array([[r.load.get(dim, 0) for dim in dims] for r in self.requests], dtype=np.int64).reshape(R, len(dims))
-        totals = demand.sum(axis=0) if R else np.zeros(len(dims), dtype=np.int64)
-        capacity = np.array([[min(data.problem.vehicles[vi].capacity.get(dim, int(totals[d])), int(totals[d]))
-                              for d, dim in enumerate(dims)] for vi in self.vehicles], dtype=np.int64).reshape(V, len(dims))
-        fixed = np.array([self.vehicle_weight + data.problem.vehicles[vi].fixed_cost * COST_SCALE
-                          for vi in self.vehicles], dtype=np.int64)
-        max_visits = np.array([data.problem.vehicles[vi].max_stops or 2 * R + 2 for vi in self.vehicles],
-                              dtype=np.int64)
+        demand = np.array([q for q, _caps in self.loads], dtype=np.int64).reshape(len(self.loads), R).T
+        capacity = np.array([caps for _q, caps in self.loads], dtype=np.int64).reshape(len(self.loads), V).T
+        fixed = np.array([routing.GetFixedCostOfVehicle(k) for k in range(V)], dtype=np.int64)
+        max_visits = np.array(self.stop_caps, dtype=np.int64)
         return ruin_recreate.Instance(self.t_mat, self.c_mat, lo, hi, demand, capacity,
                                       np.array(self.ride_limits, dtype=np.int64), fixed, max_visits,
                                       np.array([max(1, r.value) for r in self.requests], dtype=np.int64), allowed)
