@@ -29,7 +29,7 @@ from coalition.errors import Conflict, NotFound, PermissionDenied, ValidationErr
 from coalition.models import Claim, ClaimStatus, Donation, DonationLine, NotificationKind, User
 from coalition.models.route_plan import PlanDrop, PlanStatus, Route, RoutePlan, Stop, StopKind, StopStatus
 from coalition.models.shift import DriverShift, PlaceKind, ShiftStatus
-from coalition.services import audit, food_safety, notifications, readiness, rescues
+from coalition.services import audit, food_safety, notifications, readiness, rescues, zoning
 
 log = logging.getLogger(__name__)
 
@@ -404,8 +404,6 @@ def zone_count(requested: int | None, requests: int) -> int:
 def solve_zones_inline(problems: list[routing.Problem], params: routing.SolveParams) -> list[routing.Solution]:
     """Solve zones one after another here (the default; :func:`coalition.jobs.solve_zones` runs them as jobs).
     ``params.previous`` may be the whole day's: each zone is warm-started from its own part of it."""
-    from coalition.services import zoning
-
     return [routing.solve(problem, zoning.zone_params(problem, params)) for problem in problems]
 
 
@@ -419,8 +417,6 @@ class _Parts:
 
     @property
     def solution(self) -> routing.Solution:
-        from coalition.services import zoning
-
         return zoning.merge(self.answers) if self.zoned else self.answers[0]
 
 
@@ -441,8 +437,6 @@ def _solve_parts(problems: list[routing.Problem], params: routing.SolveParams, z
 def _solve(problem: routing.Problem, params: routing.SolveParams, zones: int, before_solving,
            zone_solver) -> _Parts:
     """Solve whole, or split into zones (each request in exactly one zone) and solve each."""
-    from coalition.services import zoning
-
     problems = zoning.split(problem, zones) if zones > 1 else [problem]
     zoned = len(problems) > 1
     if zoned:
@@ -455,8 +449,6 @@ def _resolve(parts: _Parts, problem: routing.Problem, params: routing.SolveParam
     """Solve again only the parts holding a ``touched`` request, as they stand in ``problem`` (the day with
     stricter ride limits or without some requests); the other zones keep their answers, untouched.
     A zone's warm start is its own part of ``params.previous``."""
-    from coalition.services import zoning
-
     redo = [i for i, zone in enumerate(parts.problems) if any(r.id in touched for r in zone.requests)]
     problems = zoning.same_zones(problem, parts.problems) if parts.zoned else [problem]
     if parts.zoned:
@@ -580,8 +572,6 @@ def run_plan(session: Session, plan_id: int, tz: dt.tzinfo, now: dt.datetime, nu
 def _usable_previous(previous: routing.Solution, built: Built) -> routing.Solution:
     """The previous solution restricted to the requests and vehicles of this problem (a warm start); a driver
     who only finishes what they started keeps just those requests."""
-    from coalition.services import zoning
-
     usable = zoning.restrict(previous, built.problem)
     return dataclasses.replace(usable, routes=tuple(
         dataclasses.replace(r, visits=tuple(v for v in r.visits if v.request_id in built.finish_only[r.vehicle_id]))
