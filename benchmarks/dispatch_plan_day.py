@@ -4,13 +4,13 @@ Target: a valid plan within 30 s. Usage::
 
     .venv/bin/python benchmarks/dispatch_plan_day.py [--time-limit 10] [--workers 2]
 
-The time limit defaults to the planning page's (planning.DEFAULT_TIME_LIMIT_S).
+The time limit defaults to the planning page's (coalition.services.planning.queries.DEFAULT_TIME_LIMIT_S).
 It bounds each solve; when the vehicle a request got keeps its food safe for
 less time than the most permissive one, the job solves again with half the
 limit (and, rarely, a quarter more), so the whole job may take up to 1.75x it.
 
 Builds a scratch SQLite database, loads the demo and its busy day (tomorrow),
-then plans it exactly as ``flask routes plan`` does (services/planning.py via
+then plans it exactly as ``flask routes plan`` does (services/planning/ via
 coalition.jobs.plan_job) and prints the figures.
 """
 from __future__ import annotations
@@ -28,12 +28,13 @@ import flask_migrate
 from coalition import create_app, jobs
 from coalition.config import Config
 from coalition.extensions import db
-from coalition.services import demo, planning
+from coalition.services import demo
+from coalition.services.planning import queries, run
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--time-limit", type=float, default=planning.DEFAULT_TIME_LIMIT_S)
+    parser.add_argument("--time-limit", type=float, default=queries.DEFAULT_TIME_LIMIT_S)
     parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="dispatch-bench-"))
@@ -48,8 +49,8 @@ def main() -> None:
         tz = ZoneInfo(app.config["COALITION_TIMEZONE"])
         busy = demo.load_busy_day(db.session, now, tz)
         db.session.commit()
-        plan = planning.start_plan(db.session, planning.default_planner(db.session), busy.day, tz, now,
-                                   time_limit_s=args.time_limit)
+        plan = run.start_plan(db.session, queries.default_planner(db.session), busy.day, tz, now,
+                              time_limit_s=args.time_limit)
         db.session.commit()
         started = time.perf_counter()
         summary = jobs.plan_job(plan.id, args.workers)

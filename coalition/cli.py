@@ -138,13 +138,13 @@ def plan_command(day, as_json: bool, time_limit: float, workers: int, determinis
 
     from coalition import jobs
     from coalition.errors import DomainError
-    from coalition.services import planning
+    from coalition.services.planning import queries, run
 
     tz = ZoneInfo(current_app.config["COALITION_TIMEZONE"])
     try:
-        actor = planning.default_planner(db.session, email)
-        plan = planning.start_plan(db.session, actor, day.date(), tz, utcnow(), time_limit_s=time_limit,
-                                   deterministic=deterministic, zones=zones)
+        actor = queries.default_planner(db.session, email)
+        plan = run.start_plan(db.session, actor, day.date(), tz, utcnow(), time_limit_s=time_limit,
+                              deterministic=deterministic, zones=zones)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()

@@ -161,23 +161,24 @@ def plan_job(plan_id: int, num_workers: int | None = None) -> dict:
     ``num_workers`` > 1 starts solver processes: fine in a job, never in a request thread
     (default: the app's PLANNING_WORKERS, else 2).
     """
+    from coalition.blueprints.planning.present import plan_summary
     from coalition.extensions import db
-    from coalition.services import planning
+    from coalition.services.planning import run
 
     with _app_context() as app:
         session = db.session()
         tz = ZoneInfo(app.config.get("COALITION_TIMEZONE", "UTC"))
         num_workers = num_workers or int(app.config.get("PLANNING_WORKERS", 2))
         try:
-            plan = planning.run_plan(session, plan_id, tz, dt.datetime.now(dt.timezone.utc), num_workers=num_workers,
-                                     before_solving=lambda: commit_keeping_loaded(session), zone_solver=solve_zones)
+            plan = run.run_plan(session, plan_id, tz, dt.datetime.now(dt.timezone.utc), num_workers=num_workers,
+                                before_solving=lambda: commit_keeping_loaded(session), zone_solver=solve_zones)
             session.commit()
-            return planning.plan_summary(plan)
+            return plan_summary(plan)
         except Exception as error:
             session.rollback()
             log.exception("planning job for plan %s failed", plan_id)
-            planning.fail_plan(session, plan_id, f"Planning failed: {type(error).__name__}: {error}. "
-                                                 "The previous plan is unchanged.")
+            run.fail_plan(session, plan_id, f"Planning failed: {type(error).__name__}: {error}. "
+                                            "The previous plan is unchanged.")
             session.commit()
             return {"plan_id": plan_id, "status": "failed", "error": str(error)}
 

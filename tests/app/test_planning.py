@@ -14,7 +14,8 @@ from coalition import jobs
 from coalition.models import Claim, ClaimStatus, Notification
 from coalition.models.route_plan import PlanStatus, RoutePlan, Stop, StopKind, StopStatus
 from coalition.models.shift import ColdChain, DriverShift, PlaceKind
-from coalition.services import claims, food_safety, planning
+from coalition.services import claims, food_safety
+from coalition.services.planning import edits, queries, run, translate
 from tests.app.test_jobs import REDIS_URL, redis_queue  # noqa: F401  (the RQ fixture)
 
 LA = ZoneInfo("America/Los_Angeles")
@@ -49,19 +50,19 @@ def add_shift(session, user, org, now, email="driver@example.org", chain=ColdCha
 
 
 def plan_now(session, user, day, now, **extra):
-    plan = planning.start_plan(session, user("coordinator@example.org"), day["date"], day["tz"], now,
-                               time_limit_s=1, deterministic=True, **extra)
+    plan = run.start_plan(session, user("coordinator@example.org"), day["date"], day["tz"], now,
+                          time_limit_s=1, deterministic=True, **extra)
     session.commit()
-    return planning.run_plan(session, plan.id, day["tz"], now)
+    return run.run_plan(session, plan.id, day["tz"], now)
 
 
 def test_the_day_holds_claims_whose_pickup_falls_on_it_and_the_problem_mirrors_them(session, user, org, now, day):
     """Each claim is a pickup-and-delivery request: donor -> recipient, both windows, grams, value, ride limit."""
     shift = add_shift(session, user, org, now)
-    included = planning.list_plannable_claims(session, day["date"], day["tz"])
+    included = queries.list_plannable_claims(session, day["date"], day["tz"])
     assert {c.id for c in included} == {day["bread"].id, day["milk"].id}
-    assert not planning.list_plannable_claims(session, day["date"] + dt.timedelta(days=3), day["tz"])
-    built = planning.build_problem(session, included, [shift], day["date"], day["tz"], food_safety.load_policy(session))
+    assert not queries.list_plannable_claims(session, day["date"] + dt.timedelta(days=3), day["tz"])
+    built = translate.build_problem(session, included, [shift], day["date"], day["tz"], food_safety.load_policy(session))
     bread = built.problem.request(f"c{day['bread'].id}")
     milk = built.problem.request(f"c{day['milk'].id}")
     assert bread.load == {"g": 20_000} and milk.load == {"g": 10_000}
@@ -95,27 +96,27 @@ def test_a_solved_plan_saves_routes_stops_with_safe_until_and_drops_with_reasons
 
 def test_a_day_without_shifts_or_claims_says_so(session, user, day):
     with pytest.raises(Exception) as error:
-        planning.start_plan(session, user("coordinator@example.org"), day["date"], day["tz"],
-                            dt.datetime.now(dt.timezone.utc))
+        run.start_plan(session, user("coordinator@example.org"), day["date"], day["tz"],
+                       dt.datetime.now(dt.timezone.utc))
     assert "No driver has posted a shift" in error.value.message
     with pytest.raises(Exception) as error:
-        planning.start_plan(session, user("coordinator@example.org"), day["date"] + dt.timedelta(days=5), day["tz"],
-                            dt.datetime.now(dt.timezone.utc))
+        run.start_plan(session, user("coordinator@example.org"), day["date"] + dt.timedelta(days=5), day["tz"],
+                       dt.datetime.now(dt.timezone.utc))
     assert "nothing to plan" in error.value.message
 
 
 def test_only_the_backbone_plans(session, user, org, now, day):
     add_shift(session, user, org, now)
     with pytest.raises(Exception) as error:
-        planning.start_plan(session, user("shelter@example.org"), day["date"], day["tz"], now)
+        run.start_plan(session, user("shelter@example.org"), day["date"], day["tz"], now)
     assert error.value.status_code == 403
 
 
 def test_the_job_runs_in_process_and_a_crash_leaves_the_previous_plan(app, session, user, org, now, day, monkeypatch):
     """plan_job solves and commits; when the solver blows up the new plan is FAILED with the error in words."""
     add_shift(session, user, org, now)
-    first = planning.start_plan(session, user("coordinator@example.org"), day["date"], day["tz"], now,
-                                time_limit_s=1, deterministic=True)
+    first = run.start_plan(session, user("coordinator@example.org"), day["date"], day["tz"], now,
+                           time_limit_s=1, deterministic=True)
     session.commit()
     first_id = first.id
     with app.app_context():
@@ -126,8 +127,8 @@ def test_the_job_runs_in_process_and_a_crash_leaves_the_previous_plan(app, sessi
         raise RuntimeError("solver exploded")
 
     monkeypatch.setattr(routing, "solve", broken)
-    second_id = planning.start_plan(session, user("coordinator@example.org"), day["date"], day["tz"], now,
-                                    time_limit_s=1, deterministic=True).id
+    second_id = run.start_plan(session, user("coordinator@example.org"), day["date"], day["tz"], now,
+                               time_limit_s=1, deterministic=True).id
     session.commit()
     with app.app_context():
         assert jobs.plan_job(second_id)["status"] == "failed"
@@ -141,10 +142,10 @@ def test_the_job_runs_in_process_and_a_crash_leaves_the_previous_plan(app, sessi
 
 def test_a_plan_solving_for_too_long_was_killed_and_says_so(session, user, org, now, day):
     add_shift(session, user, org, now)
-    plan = planning.start_plan(session, user("coordinator@example.org"), day["date"], day["tz"], now, time_limit_s=1)
-    assert planning.plan_status(plan, now)["status"] == "solving"
+    plan = run.start_plan(session, user("coordinator@example.org"), day["date"], day["tz"], now, time_limit_s=1)
+    assert queries.plan_status(plan, now)["status"] == "solving"
     later = now + dt.timedelta(minutes=10)
-    status = planning.plan_status(plan, later)
+    status = queries.plan_status(plan, later)
     assert status["status"] == "failed" and "stopped without finishing" in status["message"]
 
 
@@ -152,8 +153,8 @@ def test_with_redis_the_plan_job_runs_on_an_rq_worker(app, session, user, org, n
     from rq import SimpleWorker
 
     add_shift(session, user, org, now)
-    plan = planning.start_plan(session, user("coordinator@example.org"), day["date"], day["tz"], now,
-                               time_limit_s=1, deterministic=True)
+    plan = run.start_plan(session, user("coordinator@example.org"), day["date"], day["tz"], now,
+                          time_limit_s=1, deterministic=True)
     session.commit()
     plan_id = plan.id
     with app.app_context():
@@ -172,7 +173,7 @@ def test_publishing_schedules_claims_and_tells_driver_donor_and_recipient(sessio
     add_shift(session, user, org, now)
     plan = plan_now(session, user, day, now)
     before = session.scalar(select(func.count()).select_from(Notification))
-    counts = planning.publish_plan(session, user("coordinator@example.org"), plan, now, day["tz"])
+    counts = edits.publish_plan(session, user("coordinator@example.org"), plan, now, day["tz"])
     assert plan.status is PlanStatus.PUBLISHED and counts["drivers"] == 1 and counts["claims"] == 2
     assert session.get(Claim, day["bread"].id).status is ClaimStatus.SCHEDULED
     titles = [n.title for n in session.scalars(select(Notification).order_by(Notification.id))][before:]
@@ -181,7 +182,7 @@ def test_publishing_schedules_claims_and_tells_driver_donor_and_recipient(sessio
     assert any(t.startswith("Pickup at") for t in titles) and any(t.startswith("Delivery at") for t in titles)
     # A newer plan published for the day supersedes this one.
     again = plan_now(session, user, day, now)
-    planning.publish_plan(session, user("coordinator@example.org"), again, now, day["tz"])
+    edits.publish_plan(session, user("coordinator@example.org"), again, now, day["tz"])
     assert plan.status is PlanStatus.SUPERSEDED and again.status is PlanStatus.PUBLISHED
 
 
@@ -191,13 +192,13 @@ def test_a_moved_request_is_locked_to_its_new_route_after_re_solving(session, us
     add_shift(session, user, org, now, email="driver1@example.org")
     plan = plan_now(session, user, day, now)
     bread_route = next(r for r in plan.routes for s in r.stops if s.claim_id == day["bread"].id)
-    other_shift = next(s for s in planning.list_available_shifts(session, day["date"]) if s.id != bread_route.shift_id)
+    other_shift = next(s for s in queries.list_available_shifts(session, day["date"]) if s.id != bread_route.shift_id)
     target = next((r for r in plan.routes if r.shift_id == other_shift.id), None)
     if target is None:   # one route carries both: move the milk's... route does not exist; pin to the same route
         target = bread_route
-    moved = planning.move_request(session, user("coordinator@example.org"), plan, day["bread"].id, target.id, now)
+    moved = edits.move_request(session, user("coordinator@example.org"), plan, day["bread"].id, target.id, now)
     session.commit()
-    solved = planning.run_plan(session, moved.id, day["tz"], now)
+    solved = run.run_plan(session, moved.id, day["tz"], now)
     stops = [s for r in solved.routes for s in r.stops if s.claim_id == day["bread"].id]
     assert {s.route.shift_id for s in stops} == {target.shift_id} and all(s.locked for s in stops)
     assert solved.based_on_id == plan.id and solved.figures["valid"]
@@ -207,15 +208,15 @@ def test_re_planning_keeps_a_done_stop_on_its_route(session, user, org, now, day
     add_shift(session, user, org, now)
     add_shift(session, user, org, now, email="driver1@example.org")
     plan = plan_now(session, user, day, now)
-    planning.publish_plan(session, user("coordinator@example.org"), plan, now, day["tz"])
+    edits.publish_plan(session, user("coordinator@example.org"), plan, now, day["tz"])
     first = next(s for r in plan.routes for s in r.stops if s.position == 0)
     first.status, first.completed_at = StopStatus.DONE, now
     session.commit()
-    replan = planning.start_replan(session, user("coordinator@example.org"), day["tz"], now, day["date"],
-                                   time_limit_s=1, deterministic=True)
+    replan = edits.start_replan(session, user("coordinator@example.org"), day["tz"], now, day["date"],
+                                time_limit_s=1, deterministic=True)
     session.commit()
     later = now + dt.timedelta(minutes=5)
-    result = planning.run_plan(session, replan.id, day["tz"], later)
+    result = run.run_plan(session, replan.id, day["tz"], later)
     kept = next(s for r in result.routes for s in r.stops if s.claim_id == first.claim_id and s.kind is first.kind)
     assert kept.status is StopStatus.DONE and kept.position == 0 and kept.route.shift_id == first.route.shift_id
     assert result.figures["served"] == 2
@@ -241,8 +242,8 @@ def test_the_demo_busy_day_has_150_claims_and_20_shifts_once(session, now):
 
     busy = demo.load_busy_day(session, now, LA)
     assert busy.claims >= 150 and busy.shifts == 20
-    assert len(planning.list_plannable_claims(session, busy.day, LA)) == busy.claims
-    assert len(planning.list_available_shifts(session, busy.day)) == 20
+    assert len(queries.list_plannable_claims(session, busy.day, LA)) == busy.claims
+    assert len(queries.list_available_shifts(session, busy.day)) == 20
     assert demo.load_busy_day(session, now, LA).skipped
 
 
@@ -252,15 +253,16 @@ def test_food_over_its_safe_time_on_the_assigned_vehicle_is_re_solved_strictly_t
     add_shift(session, user, org, now)
     milk = f"c{day['milk'].id}"
     strict_calls = []
-    real_build = planning.build_problem
+    real_build = translate.build_problem
 
     def build(*args, **kwargs):
-        if len(args) > 8 or "strict_ride" in kwargs:
-            strict_calls.append(args[8] if len(args) > 8 else kwargs["strict_ride"])
+        strict = args[8] if len(args) > 8 else kwargs.get("strict_ride")
+        if strict:
+            strict_calls.append(strict)
         return real_build(*args, **kwargs)
 
-    monkeypatch.setattr(planning, "build_problem", build)
-    monkeypatch.setattr(planning, "food_safety_violations", lambda built, solution, policy:
+    monkeypatch.setattr(translate, "build_problem", build)
+    monkeypatch.setattr(run, "food_safety_violations", lambda built, solution, policy:
                         {milk} & {v.request_id for r in solution.routes for v in r.visits})
     plan = plan_now(session, user, day, now)
     assert strict_calls == [{milk}, {milk}]   # the strict re-solve, then the rest without it
@@ -279,7 +281,7 @@ def test_the_job_holds_no_database_transaction_while_any_solve_runs(app, session
     add_shift(session, user, org, now)
     milk_id = day["milk"].id
     milk = f"c{milk_id}"
-    real_check, real_solve, open_during_solve, checks_reopened = planning.food_safety_violations, routing.solve, [], []
+    real_check, real_solve, open_during_solve, checks_reopened = run.food_safety_violations, routing.solve, [], []
 
     def check(built, solution, policy):   # the real check (it reads the claims and shifts), with the milk over
         opened = db.session().in_transaction()
@@ -292,10 +294,10 @@ def test_the_job_holds_no_database_transaction_while_any_solve_runs(app, session
         open_during_solve.append(db.session().in_transaction())
         return real_solve(problem, params)
 
-    monkeypatch.setattr(planning, "food_safety_violations", check)
+    monkeypatch.setattr(run, "food_safety_violations", check)
     monkeypatch.setattr(routing, "solve", solve)
-    plan_id = planning.start_plan(session, user("coordinator@example.org"), day["date"], day["tz"], now,
-                                  time_limit_s=1, deterministic=True).id
+    plan_id = run.start_plan(session, user("coordinator@example.org"), day["date"], day["tz"], now,
+                             time_limit_s=1, deterministic=True).id
     session.commit()
     with app.app_context():
         summary = jobs.plan_job(plan_id)

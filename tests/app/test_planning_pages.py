@@ -112,7 +112,7 @@ def test_a_status_poll_that_times_out_on_a_database_lock_is_a_503_to_retry_not_a
     import psycopg
     from sqlalchemy.exc import OperationalError
 
-    from coalition.services import planning
+    from coalition.services.planning import queries
 
     client = login_as("coordinator")
     for cause, status in ((_sqlite_busy(tmp_path), 503), (psycopg.errors.LockNotAvailable("lock timeout"), 503),
@@ -120,7 +120,7 @@ def test_a_status_poll_that_times_out_on_a_database_lock_is_a_503_to_retry_not_a
         def locked(*_args, cause=cause):
             raise OperationalError("SELECT route_plans", {}, cause)
 
-        monkeypatch.setattr(planning, "get_plan", locked)
+        monkeypatch.setattr(queries, "get_plan", locked)
         response = client.get("/planning/plans/1/status", headers={"Accept": "application/json"})
         assert response.status_code == status, cause
         assert "error" in response.get_json()

@@ -6,7 +6,8 @@ import datetime as dt
 
 from coalition.models.route_plan import FoodSafetyRule, PlanStatus, StopKind, StopStatus
 from coalition.models.shift import ColdChain, ShiftStatus
-from coalition.services import driving, planning
+from coalition.services import driving
+from coalition.services.planning import edits, run
 from tests.app.test_planning import add_shift, day, plan_now  # noqa: F401  (day is a fixture)
 
 
@@ -30,7 +31,7 @@ def test_a_driver_who_drops_out_with_food_on_board_only_finishes_it(session, use
     add_shift(session, user, org, now, email="driver1@example.org")
     coordinator = user("coordinator@example.org")
     plan = plan_now(session, user, day, now)
-    planning.publish_plan(session, coordinator, plan, now, day["tz"])
+    edits.publish_plan(session, coordinator, plan, now, day["tz"])
     [route] = plan.routes                       # both claims on one route: fewest drivers first
     first = route.stops[0]
     assert first.kind is StopKind.PICKUP and len(route.stops) == 4
@@ -41,10 +42,10 @@ def test_a_driver_who_drops_out_with_food_on_board_only_finishes_it(session, use
     other = ({day["bread"].id, day["milk"].id} - {started}).pop()
     session.commit()
 
-    replan = planning.start_replan(session, coordinator, day["tz"], picked_up, day["date"], time_limit_s=1,
-                                   deterministic=True)
+    replan = edits.start_replan(session, coordinator, day["tz"], picked_up, day["date"], time_limit_s=1,
+                                deterministic=True)
     session.commit()
-    result = planning.run_plan(session, replan.id, day["tz"], picked_up + dt.timedelta(minutes=5))
+    result = run.run_plan(session, replan.id, day["tz"], picked_up + dt.timedelta(minutes=5))
     assert result.status is PlanStatus.READY and result.figures["served"] == 2
     assert result.figures["valid"], result.figures["violations"]
     routes = {r.shift_id: r for r in result.routes}
@@ -67,17 +68,17 @@ def test_a_re_plan_after_a_late_pickup_keeps_its_real_time_and_counts_the_ride_f
     shift = add_shift(session, user, org, now)
     coordinator = user("coordinator@example.org")
     plan = plan_now(session, user, day, now)
-    planning.publish_plan(session, coordinator, plan, now, day["tz"])
+    edits.publish_plan(session, coordinator, plan, now, day["tz"])
     milk = day["milk"].id
     pickup = next(s for r in plan.routes for s in r.stops if (s.claim_id, s.kind) == (milk, StopKind.PICKUP))
     late = now + dt.timedelta(hours=3, minutes=30)
     driving.pick_up(session, shift.driver, pickup.id, "late-milk-pickup", late, {"kg": 10, "temperature_c": 3}, late)
     session.commit()
 
-    replan = planning.start_replan(session, coordinator, day["tz"], late, day["date"], time_limit_s=1,
-                                   deterministic=True)
+    replan = edits.start_replan(session, coordinator, day["tz"], late, day["date"], time_limit_s=1,
+                                deterministic=True)
     session.commit()
-    result = planning.run_plan(session, replan.id, day["tz"], late + dt.timedelta(minutes=5))
+    result = run.run_plan(session, replan.id, day["tz"], late + dt.timedelta(minutes=5))
     assert result.status is PlanStatus.READY and result.figures["valid"], result.figures["violations"]
     stops = {(s.claim_id, s.kind): s for r in result.routes for s in r.stops}
     kept, delivery = stops[(milk, StopKind.PICKUP)], stops[(milk, StopKind.DELIVERY)]

@@ -38,7 +38,9 @@ import json  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from coalition.models.route_plan import PlanDrop, PlanStatus, Route, RoutePlan, Stop  # noqa: E402
-from coalition.services import claims, planning  # noqa: E402
+from coalition.blueprints.planning import present  # noqa: E402
+from coalition.services import claims  # noqa: E402
+from coalition.services.planning import run  # noqa: E402
 from tests.app.test_planning import add_shift  # noqa: E402
 
 
@@ -74,29 +76,29 @@ def test_a_day_split_into_two_zones_is_one_valid_merged_plan_with_each_request_o
     """Issue 5 scale-out: zones solved separately and merged into ONE plan the validator accepts; every request
     is in exactly one route (its pickup and delivery) or in the drops, never in both zones."""
     tz, local_date, claim_ids = _two_neighbourhood_day(app, session, make_donation, org, user, now)
-    started = planning.start_plan(session, user("coordinator@example.org"), local_date, tz, now, time_limit_s=1,
-                                  deterministic=True, zones=2)
+    started = run.start_plan(session, user("coordinator@example.org"), local_date, tz, now, time_limit_s=1,
+                             deterministic=True, zones=2)
     session.commit()
     solved_zones = []
 
     def solver(problems, params):
         solved_zones.append(sorted(r.id for p in problems for r in p.requests))
-        return planning.solve_zones_inline(problems, params)
+        return run.solve_zones_inline(problems, params)
 
-    plan = planning.run_plan(session, started.id, tz, now, zone_solver=solver)
+    plan = run.run_plan(session, started.id, tz, now, zone_solver=solver)
     assert len(solved_zones) == 1 and solved_zones[0] == sorted(f"c{i}" for i in claim_ids)   # split, each once
     assert plan.status is PlanStatus.READY and plan.figures["zones"] == 2 and plan.figures["valid"] is True
     served, dropped = _claims_on_plan(session, plan.id)
     assert all(served.count(c) == 2 for c in set(served))           # a pickup and a delivery, on one route
     assert not set(served) & set(dropped) and set(served) | set(dropped) == claim_ids
     assert len(dropped) == len(set(dropped))
-    assert planning.plan_summary(plan)["zones"] == 2
+    assert present.plan_summary(plan)["zones"] == 2
 
 
 def test_zones_are_automatic_one_per_300_requests_and_never_smaller_than_two_requests():
-    assert planning.zone_count(None, 150) == 1 and planning.zone_count(0, 301) == 2
-    assert planning.zone_count(None, 2000) == 7 and planning.zone_count(4, 2000) == 4
-    assert planning.zone_count(3, 4) == 2 and planning.zone_count(2, 1) == 1
+    assert run.zone_count(None, 150) == 1 and run.zone_count(0, 301) == 2
+    assert run.zone_count(None, 2000) == 7 and run.zone_count(4, 2000) == 4
+    assert run.zone_count(3, 4) == 2 and run.zone_count(2, 1) == 1
 
 
 def test_flask_routes_plan_accepts_zones_and_reports_a_valid_merged_plan(app, session, make_donation, org, user, now):
@@ -176,11 +178,11 @@ def test_a_food_safety_re_solve_of_a_zoned_day_solves_again_only_the_zone_holdin
 
     tz, local_date, _claim_ids = _two_neighbourhood_day(app, session, make_donation, org, user, now)
     add_shift(session, user, org, now, email="driver1@example.org")   # a ready driver for each zone
-    plan_id = planning.start_plan(session, user("coordinator@example.org"), local_date, tz, now, time_limit_s=1,
-                                  deterministic=True, zones=2).id
+    plan_id = run.start_plan(session, user("coordinator@example.org"), local_date, tz, now, time_limit_s=1,
+                             deterministic=True, zones=2).id
     session.commit()
     zone_calls, answers, solves, flagged = [], [], [], []
-    real_zones, real_solve, real_check = jobs.solve_zones, routing_package.solve, planning.food_safety_violations
+    real_zones, real_solve, real_check = jobs.solve_zones, routing_package.solve, run.food_safety_violations
 
     def solve_zones(problems, params, **kwargs):
         zone_calls.append(([{r.id for r in p.requests} for p in problems], params.previous is not None))
@@ -200,7 +202,7 @@ def test_a_food_safety_re_solve_of_a_zoned_day_solves_again_only_the_zone_holdin
 
     monkeypatch.setattr(jobs, "solve_zones", solve_zones)
     monkeypatch.setattr(routing_package, "solve", solve)
-    monkeypatch.setattr(planning, "food_safety_violations", check)
+    monkeypatch.setattr(run, "food_safety_violations", check)
     with app.app_context():
         summary = jobs.plan_job(plan_id)
     assert summary["status"] == "ready" and summary["valid"] and summary["zones"] == 2

@@ -10,7 +10,8 @@ import pytest
 from coalition.errors import PermissionDenied
 from coalition.models.readiness import DriverProfile
 from coalition.models.shift import ColdChain
-from coalition.services import planning, rescues
+from coalition.services import rescues
+from coalition.services.planning import queries
 from tests.app import driving_factories as f
 from tests.app.test_planning import add_shift, day, plan_now  # noqa: F401  (the tiny day fixture)
 
@@ -41,7 +42,7 @@ def test_a_driver_without_insurance_is_left_out_with_the_reason(session, user, o
     _profile(session, user, "driver@example.org", licence_attested_on=today - dt.timedelta(days=9))
     add_shift(session, user, org, now, chain=ColdChain.REFRIGERATED)
     ready = add_shift(session, user, org, now, email="driver1@example.org", chain=ColdChain.REFRIGERATED)
-    assert planning.list_available_shifts(session, day["date"]) == [ready]
+    assert queries.list_available_shifts(session, day["date"]) == [ready]
     plan = plan_now(session, user, day, now)
     assert plan.figures["served"] == 2 and {r.shift_id for r in plan.routes} == {ready.id}
     [left_out] = plan.figures["left_out"]
@@ -81,7 +82,7 @@ def test_the_planning_page_shows_who_is_left_out_and_who_carries_ambient_food_on
              insurance_attested_on=today - dt.timedelta(days=9))
     add_shift(session, user, org, now)
     ambient = add_shift(session, user, org, now, email="driver1@example.org", chain=ColdChain.REFRIGERATED)
-    preview = planning.preview_day(session, day["date"], day["tz"], now)
+    preview = queries.preview_day(session, day["date"], day["tz"], now)
     assert preview.shifts == [ambient] and preview.ambient_only == {ambient.id}
     [(shift, reason)] = preview.left_out
     assert shift.driver.email == "driver@example.org" and "insurance attestation not recorded" in reason

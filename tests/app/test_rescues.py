@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from coalition.errors import Conflict, PermissionDenied, ValidationError
 from coalition.models import ClaimStatus, DriverShift, PlanStatus, ShiftStatus, StopKind
-from coalition.services import driving, planning, rescues
+from coalition.services import driving, rescues
+from coalition.services.planning import queries
 from tests.app import driving_factories as f
 from tests.app.conftest import sign_in
 
@@ -58,9 +59,9 @@ def test_the_shift_of_a_taken_rescue_is_not_available_to_the_days_planner(sessio
     day = route.shift.local_date
     regular = f.make_shift(session, now, driver="driver1@example.org", local_date=day)
     assert route.shift.status is ShiftStatus.AVAILABLE
-    assert planning.list_available_shifts(session, day, screened=False) == [regular]
-    assert route.shift not in planning.list_available_shifts(session, day)
-    preview = planning.preview_day(session, day, TZ, now)
+    assert queries.list_available_shifts(session, day, screened=False) == [regular]
+    assert route.shift not in queries.list_available_shifts(session, day)
+    preview = queries.preview_day(session, day, TZ, now)
     assert route.shift not in preview.shifts and route.shift not in [s for s, _ in preview.left_out]
 
 

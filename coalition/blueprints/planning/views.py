@@ -1,4 +1,4 @@
-"""Planning pages: thin views over services/planning.py; the solve runs as a background job (coalition/jobs.py)."""
+"""Planning pages: thin views over services/planning/; the solve runs as a background job (coalition/jobs.py)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -8,13 +8,14 @@ from flask_login import current_user
 
 from coalition import jobs, permissions
 from coalition.blueprints.local_time import local_zone
-from coalition.blueprints.planning import bp
+from coalition.blueprints.planning import bp, present
 from coalition.blueprints.planning.forms import ActionForm, DayForm, MoveForm, PlanForm
 from coalition.errors import DomainError, PermissionDenied
 from coalition.extensions import db
 from coalition.models.base import utcnow
 from coalition.permissions import requires
-from coalition.services import food_safety, planning
+from coalition.services import food_safety
+from coalition.services.planning import edits, queries, run
 
 
 def _tomorrow() -> dt.date:
@@ -22,7 +23,7 @@ def _tomorrow() -> dt.date:
 
 
 def _index(form: PlanForm, local_date: dt.date, status: int = 200):
-    preview = planning.preview_day(db.session, local_date, local_zone(), utcnow())
+    preview = queries.preview_day(db.session, local_date, local_zone(), utcnow())
     page = render_template("planning/index.html", form=form, preview=preview, day=local_date, action=ActionForm())
     db.session.commit()   # a stale SOLVING plan may just have been marked failed (after rendering: no reloads)
     return page, status
@@ -49,8 +50,8 @@ def plan():
         end = dt.datetime.combine(form.date.data, form.until.data or dt.time(23, 59), tz)
         window = (start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc))
     try:
-        new = planning.start_plan(db.session, current_user, form.date.data, tz, utcnow(), window=window,
-                                  time_limit_s=float(form.time_limit.data or 10), zones=form.zones.data)
+        new = run.start_plan(db.session, current_user, form.date.data, tz, utcnow(), window=window,
+                             time_limit_s=float(form.time_limit.data or 10), zones=form.zones.data)
     except PermissionDenied:
         db.session.rollback()
         raise
@@ -67,10 +68,10 @@ def plan():
 @bp.route("/plans/<int:plan_id>")
 @requires(permissions.can_plan_routes)
 def show(plan_id: int):
-    plan = planning.get_plan_for_review(db.session, plan_id)
-    status = planning.plan_status(plan, utcnow())
+    plan = queries.get_plan_for_review(db.session, plan_id)
+    status = queries.plan_status(plan, utcnow())
     page = render_template("planning/plan.html", plan=plan, status=status, move=MoveForm(), action=ActionForm(),
-                           routes=planning.routes_for_map(plan), drops=planning.drops_by_reason(plan),
+                           routes=present.routes_for_map(plan), drops=present.drops_by_reason(plan),
                            tiles=current_app.config["MAP_TILE_URL"],
                            attribution=current_app.config["MAP_TILE_ATTRIBUTION"])
     db.session.commit()   # after rendering, so the page's objects are not reloaded
@@ -80,8 +81,8 @@ def show(plan_id: int):
 @bp.route("/plans/<int:plan_id>/status")
 @requires(permissions.can_plan_routes)
 def status(plan_id: int):
-    plan = planning.get_plan(db.session, plan_id)
-    answer = planning.plan_status(plan, utcnow())
+    plan = queries.get_plan(db.session, plan_id)
+    answer = queries.plan_status(plan, utcnow())
     db.session.commit()
     return jsonify(answer)
 
@@ -89,13 +90,13 @@ def status(plan_id: int):
 @bp.route("/plans/<int:plan_id>/move", methods=["POST"])
 @requires(permissions.can_plan_routes)
 def move(plan_id: int):
-    plan = planning.get_plan(db.session, plan_id)
+    plan = queries.get_plan(db.session, plan_id)
     form = MoveForm()
     if not form.validate_on_submit():
         flash("Choose a request and a route to move it to.", "error")
         return redirect(url_for("planning.show", plan_id=plan_id)), 303
     try:
-        new = planning.move_request(db.session, current_user, plan, form.claim_id.data, form.route_id.data, utcnow())
+        new = edits.move_request(db.session, current_user, plan, form.claim_id.data, form.route_id.data, utcnow())
     except PermissionDenied:
         db.session.rollback()
         raise
@@ -112,12 +113,12 @@ def move(plan_id: int):
 @bp.route("/plans/<int:plan_id>/publish", methods=["POST"])
 @requires(permissions.can_plan_routes)
 def publish(plan_id: int):
-    plan = planning.get_plan(db.session, plan_id)
+    plan = queries.get_plan(db.session, plan_id)
     if not ActionForm().validate_on_submit():
         flash("The form expired; try again.", "error")
         return redirect(url_for("planning.show", plan_id=plan_id)), 303
     try:
-        told = planning.publish_plan(db.session, current_user, plan, utcnow(), local_zone())
+        told = edits.publish_plan(db.session, current_user, plan, utcnow(), local_zone())
     except PermissionDenied:
         db.session.rollback()
         raise
@@ -139,8 +140,8 @@ def replan():
     if not form.validate_on_submit():
         return _index(form, local_date, 422)
     try:
-        new = planning.start_replan(db.session, current_user, local_zone(), utcnow(), local_date,
-                                    time_limit_s=float(form.time_limit.data or 10))
+        new = edits.start_replan(db.session, current_user, local_zone(), utcnow(), local_date,
+                                 time_limit_s=float(form.time_limit.data or 10))
     except PermissionDenied:
         db.session.rollback()
         raise
