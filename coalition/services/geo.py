@@ -118,6 +118,29 @@ def prepare_boundaries(frame: gpd.GeoDataFrame, default_source: str = "", defaul
             "The file has no coordinate reference system (CRS). Add one (for a Shapefile, the .prj file) "
             "so we can reproject it to WGS84.", {"file": "Missing CRS."})
     source_crs = frame.crs.to_string()
+    name_col, pop_col, rate_col = _required_columns(frame)
+    problems: list[str] = []
+    names = [frame[name_col].iloc[i] for i in range(len(frame))]
+    _check_names(names, problems)
+    populations, pcts = _figures(frame, pop_col, rate_col, names, problems)
+    geometries, repaired = _geometries(frame, names, problems)
+    if problems:
+        raise ValidationError("The boundary file has problems; nothing was imported. " + " ".join(problems[:20]),
+                              {"file": problems[0]})
+    wgs84 = _to_wgs84(gpd.GeoSeries(geometries, crs=frame.crs), source_crs)
+    source_col = _find_column(frame, ("source",))
+    year_col = _find_column(frame, ("year",))
+    rows = []
+    for i in range(len(frame)):
+        source = str(frame[source_col].iloc[i]) if source_col and pd.notna(frame[source_col].iloc[i]) else default_source
+        rows.append({"name": names[i].strip(), "population": int(populations[i]), "food_insecurity_pct": round(pcts[i], 4),
+                     "source": source[:300], "year": _year(frame, year_col, i, names[i], default_year),
+                     "geometry": wgs84.iloc[i]})
+    return rows, repaired, source_crs
+
+
+def _required_columns(frame: gpd.GeoDataFrame) -> tuple[str, str, str]:
+    """The name, population and food-insecurity rate columns; raises ValidationError naming those missing."""
     name_col = _find_column(frame, NAME_COLUMNS)
     pop_col = _find_column(frame, POPULATION_COLUMNS)
     rate_col = _find_column(frame, RATE_COLUMNS)
@@ -128,11 +151,11 @@ def prepare_boundaries(frame: gpd.GeoDataFrame, default_source: str = "", defaul
             f"Missing column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}. "
             f"Columns found: {', '.join(str(c) for c in frame.columns if c != frame.geometry.name) or 'none'}.",
             {"file": f"Missing {', '.join(missing)}."})
-    source_col = _find_column(frame, ("source",))
-    year_col = _find_column(frame, ("year",))
+    return name_col, pop_col, rate_col
 
-    problems: list[str] = []
-    names = [frame[name_col].iloc[i] for i in range(len(frame))]
+
+def _check_names(names: list, problems: list[str]) -> None:
+    """Every feature needs a name of its own (appended to ``problems`` when not)."""
     seen: set[str] = set()
     for i, name in enumerate(names):
         if not isinstance(name, str) or not name.strip():
@@ -142,24 +165,30 @@ def prepare_boundaries(frame: gpd.GeoDataFrame, default_source: str = "", defaul
         else:
             seen.add(name.strip())
 
-    def numbers(column: str, label: str) -> list[float | None]:
-        values = []
-        for i, raw in enumerate(frame[column].tolist()):
-            try:
-                value = float(raw)
-                if not math.isfinite(value):
-                    raise ValueError
-            except (TypeError, ValueError):
-                problems.append(f"{_feature_label(i, names[i])}: {label} {raw!r} is not a number.")
-                values.append(None)
-                continue
-            if value < 0:
-                problems.append(f"{_feature_label(i, names[i])}: {label} {raw!r} is negative.")
-            values.append(value)
-        return values
 
-    populations = numbers(pop_col, f"column {pop_col!r}")
-    rates = numbers(rate_col, f"column {rate_col!r}")
+def _numbers(frame: gpd.GeoDataFrame, column: str, label: str, names: list, problems: list[str]) -> list[float | None]:
+    """The column as numbers (None where not one); what is not a number, or negative, goes into ``problems``."""
+    values = []
+    for i, raw in enumerate(frame[column].tolist()):
+        try:
+            value = float(raw)
+            if not math.isfinite(value):
+                raise ValueError
+        except (TypeError, ValueError):
+            problems.append(f"{_feature_label(i, names[i])}: {label} {raw!r} is not a number.")
+            values.append(None)
+            continue
+        if value < 0:
+            problems.append(f"{_feature_label(i, names[i])}: {label} {raw!r} is negative.")
+        values.append(value)
+    return values
+
+
+def _figures(frame: gpd.GeoDataFrame, pop_col: str, rate_col: str, names: list,
+             problems: list[str]) -> tuple[list[float | None], list[float | None]]:
+    """Each feature's population and food-insecurity rate in percent; bad values go into ``problems``."""
+    populations = _numbers(frame, pop_col, f"column {pop_col!r}", names, problems)
+    rates = _numbers(frame, rate_col, f"column {rate_col!r}", names, problems)
     # Rates as fractions (0-1) or as percents (0-100): decided for the whole file.
     as_fraction = all(r is None or r <= 1 for r in rates)
     pcts = [None if r is None else (r * 100 if as_fraction else r) for r in rates]
@@ -169,7 +198,12 @@ def prepare_boundaries(frame: gpd.GeoDataFrame, default_source: str = "", defaul
     for i, pop in enumerate(populations):
         if pop is not None and pop != int(pop):
             problems.append(f"{_feature_label(i, names[i])}: population {pop!r} is not a whole number.")
+    return populations, pcts
 
+
+def _geometries(frame: gpd.GeoDataFrame, names: list, problems: list[str]) -> tuple[list, list[str]]:
+    """Each feature's polygon (repaired when invalid and repairable; None when unusable, said in ``problems``),
+    and the names of the repaired features."""
     repaired: list[str] = []
     geometries = []
     for i, geometry in enumerate(frame.geometry):
@@ -191,11 +225,11 @@ def prepare_boundaries(frame: gpd.GeoDataFrame, default_source: str = "", defaul
             repaired.append(str(names[i]))
             geometry = fixed
         geometries.append(geometry)
-    if problems:
-        raise ValidationError("The boundary file has problems; nothing was imported. " + " ".join(problems[:20]),
-                              {"file": problems[0]})
+    return geometries, repaired
 
-    series = gpd.GeoSeries(geometries, crs=frame.crs)
+
+def _to_wgs84(series: gpd.GeoSeries, source_crs: str) -> gpd.GeoSeries:
+    """The boundaries in WGS84; raises ValidationError when they cannot be reprojected or land off the globe."""
     try:
         wgs84 = series.to_crs(WGS84)
     except Exception as error:
@@ -205,20 +239,18 @@ def prepare_boundaries(frame: gpd.GeoDataFrame, default_source: str = "", defaul
         raise ValidationError(
             f"The coordinates do not fit the file's CRS ({source_crs}): after reprojection they fall outside "
             "the globe. The file probably declares the wrong CRS.", {"file": "Wrong CRS."})
+    return wgs84
 
-    rows = []
-    for i in range(len(frame)):
-        source = str(frame[source_col].iloc[i]) if source_col and pd.notna(frame[source_col].iloc[i]) else default_source
-        year = default_year
-        if year_col and pd.notna(frame[year_col].iloc[i]):
-            try:
-                year = int(frame[year_col].iloc[i])
-            except (TypeError, ValueError):
-                raise ValidationError(f"{_feature_label(i, names[i])}: year {frame[year_col].iloc[i]!r} is not a year.",
-                                      {"file": "Bad year."}) from None
-        rows.append({"name": names[i].strip(), "population": int(populations[i]), "food_insecurity_pct": round(pcts[i], 4),
-                     "source": source[:300], "year": year, "geometry": wgs84.iloc[i]})
-    return rows, repaired, source_crs
+
+def _year(frame: gpd.GeoDataFrame, year_col: str | None, i: int, name, default_year: int | None) -> int | None:
+    """Feature ``i``'s year (``default_year`` when the file has none); raises ValidationError for a bad one."""
+    if not year_col or not pd.notna(frame[year_col].iloc[i]):
+        return default_year
+    try:
+        return int(frame[year_col].iloc[i])
+    except (TypeError, ValueError):
+        raise ValidationError(f"{_feature_label(i, name)}: year {frame[year_col].iloc[i]!r} is not a year.",
+                              {"file": "Bad year."}) from None
 
 
 def _polygonal(geometry):
