@@ -294,7 +294,24 @@ def load_day(session: Session, now: dt.datetime, tz: dt.tzinfo, priority_minutes
     for store, partner_names in PARTNERS.items():
         donations.set_priority_partners(session, _acting_person(session, by_name[store]), by_name[store],
                                         [by_name[name] for name in partner_names])
+    needs_by_key = _post_needs(session, by_name, today, now, tz)
+    posted: dict[str, Donation] = {}
+    for store, rows in TONIGHTS_SURPLUS.items():
+        donor = by_name[store]
+        data = donations.DonationInput(
+            lines=[donations.LineInput(category, description, storage, start + dt.timedelta(hours=keeps), kg=kg)
+                   for category, description, kg, storage, keeps in rows],
+            pickup_start=start, pickup_end=end, notes=f"Ring at the loading dock. {DEMO_NOTE}")
+        posted[store] = donations.post_donation(session, _acting_person(session, donor), donor, data, now,
+                                                priority_minutes, notify_radius_km)
+    offers = _post_farm_offers(session, by_name, today, now, tz, priority_minutes, notify_radius_km)
+    made = _claim_tonight(session, by_name, posted, needs_by_key, now, tz)
+    return DaySummary(len(posted), offers, len(needs_by_key), made)
 
+
+def _post_needs(session: Session, by_name: dict[str, Organization], today: dt.date, now: dt.datetime,
+                tz: dt.tzinfo) -> dict[tuple[str, str, str], Need]:
+    """The recipients' needs (NEEDS), by (recipient name, category, storage)."""
     needs_by_key: dict[tuple[str, str, str], Need] = {}
     for recipient_name, rows in NEEDS.items():
         recipient = by_name[recipient_name]
@@ -313,17 +330,12 @@ def load_day(session: Session, now: dt.datetime, tz: dt.tzinfo, priority_minutes
             session.add(need)
             needs_by_key[(recipient_name, category, storage)] = need
     session.flush()
+    return needs_by_key
 
-    posted: dict[str, Donation] = {}
-    for store, rows in TONIGHTS_SURPLUS.items():
-        donor = by_name[store]
-        data = donations.DonationInput(
-            lines=[donations.LineInput(category, description, storage, start + dt.timedelta(hours=keeps), kg=kg)
-                   for category, description, kg, storage, keeps in rows],
-            pickup_start=start, pickup_end=end, notes=f"Ring at the loading dock. {DEMO_NOTE}")
-        posted[store] = donations.post_donation(session, _acting_person(session, donor), donor, data, now,
-                                                priority_minutes, notify_radius_km)
 
+def _post_farm_offers(session: Session, by_name: dict[str, Organization], today: dt.date, now: dt.datetime,
+                      tz: dt.tzinfo, priority_minutes: int, notify_radius_km: float) -> int:
+    """The farms' produce offers (FARM_OFFERS) and one weekly harvest schedule (WEEKLY_FARM): how many."""
     offers = 0
     from_, until = _local(today + dt.timedelta(days=1), 6, 0, tz), _local(today + dt.timedelta(days=3), 14, 0, tz)
     for farm, rows in FARM_OFFERS.items():
@@ -344,8 +356,13 @@ def load_day(session: Session, now: dt.datetime, tz: dt.tzinfo, priority_minutes
         lines=[recurring.TemplateLine(category, description, storage, kg, keeps, pack_type=pack)
                for category, description, kg, storage, pack, keeps in rows],
         starts_on=tomorrow, notes=f"Weekly harvest offer. {DEMO_NOTE}", kind=DonationKind.PRODUCE), now, tz)
-    offers += 1
+    return offers + 1
 
+
+def _claim_tonight(session: Session, by_name: dict[str, Organization], posted: dict[str, Donation],
+                   needs_by_key: dict[tuple[str, str, str], Need], now: dt.datetime, tz: dt.tzinfo) -> int:
+    """The demo's claims on tonight's surplus (CLAIMS), each meeting its recipient's need when one matches:
+    how many."""
     made = 0
     for store, description, recipient_name, kg, claimant in CLAIMS:
         donation = posted[store]
@@ -357,7 +374,7 @@ def load_day(session: Session, now: dt.datetime, tz: dt.tzinfo, priority_minutes
         claims.claim_line(session, actor, line.id, recipient, kg, *window, now, need=need)
         made += 1
     session.flush()
-    return DaySummary(len(posted), offers, len(needs_by_key), made)
+    return made
 
 
 # --- the busy day to plan: tomorrow's claimed pickups and drivers' shifts (DEMO DATA) ------------
