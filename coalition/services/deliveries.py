@@ -45,37 +45,14 @@ def record_delivery(
     the recipient's site. Raises ValidationError naming each bad field.
     """
     errors: dict[str, str] = {}
-
-    def _kg(name: str, value) -> int | None:
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or grams(value) <= 0:
-            errors[name] = "Give more than 0 kg."
-            return None
-        return grams(value)
-
-    quantity_g = _kg("kg", kg)
-    picked_up_g = _kg("picked_up_kg", picked_up_kg)
-    if quantity_g is not None and picked_up_g is not None and picked_up_g < quantity_g:
-        errors["picked_up_kg"] = "More was delivered than picked up."
-    try:
-        category = FoodCategory(category)
-    except ValueError:
-        errors["category"] = "Unknown food category."
-    try:
-        storage = StorageClass(storage)
-    except ValueError:
-        errors["storage"] = "Unknown storage class."
+    quantity_g, picked_up_g, category, storage = _food(errors, kg, picked_up_kg, category, storage)
     if delivered_at is None or delivered_at.tzinfo is None:
         errors["delivered_at"] = "Give the delivery time with its time zone."
     if not donor.kind.is_donor:
         errors["donor_id"] = f"{donor.name} is not a grocery store or farm."
     if not recipient.kind.is_recipient:
         errors["recipient_id"] = f"{recipient.name} is not a food bank or shelter."
-    if latitude is None and longitude is None:
-        latitude, longitude = recipient.latitude, recipient.longitude
-    if (latitude is None) != (longitude is None) or (latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180)):
-        errors["latitude"] = "Give a latitude and longitude in WGS84 degrees."
+    latitude, longitude = _place(errors, recipient, latitude, longitude)
     for name, value in (("volunteer_minutes", volunteer_minutes), ("distance_m", distance_m)):
         if value is not None and (not isinstance(value, int) or value < 0):
             errors[name] = "Give 0 or more."
@@ -98,6 +75,45 @@ def record_delivery(
     audit.record(session, actor, "delivery", record.id, "recorded", delivered_at, recipient.id,
                  kg=quantity_g / 1000, donor_id=donor.id, claim_id=record.claim_id)
     return record
+
+
+def _grams(errors: dict[str, str], name: str, value) -> int | None:
+    """``value`` kg in grams; None when not given, or when not more than 0 (said in ``errors[name]``)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) or grams(value) <= 0:
+        errors[name] = "Give more than 0 kg."
+        return None
+    return grams(value)
+
+
+def _food(errors: dict[str, str], kg, picked_up_kg, category, storage
+          ) -> tuple[int | None, int | None, FoodCategory | str, StorageClass | str]:
+    """The delivered and picked-up grams, the category and the storage class; what is wrong goes into ``errors``."""
+    quantity_g = _grams(errors, "kg", kg)
+    picked_up_g = _grams(errors, "picked_up_kg", picked_up_kg)
+    if quantity_g is not None and picked_up_g is not None and picked_up_g < quantity_g:
+        errors["picked_up_kg"] = "More was delivered than picked up."
+    try:
+        category = FoodCategory(category)
+    except ValueError:
+        errors["category"] = "Unknown food category."
+    try:
+        storage = StorageClass(storage)
+    except ValueError:
+        errors["storage"] = "Unknown storage class."
+    return quantity_g, picked_up_g, category, storage
+
+
+def _place(errors: dict[str, str], recipient: Organization, latitude: float | None,
+           longitude: float | None) -> tuple[float | None, float | None]:
+    """Where the food was delivered (WGS84 degrees): as given, else the recipient's site; a half or
+    out-of-range position goes into ``errors``."""
+    if latitude is None and longitude is None:
+        latitude, longitude = recipient.latitude, recipient.longitude
+    if (latitude is None) != (longitude is None) or (latitude is not None and not (-90 <= latitude <= 90 and -180 <= longitude <= 180)):
+        errors["latitude"] = "Give a latitude and longitude in WGS84 degrees."
+    return latitude, longitude
 
 
 def record_claim_delivery(session: Session, actor: User | None, claim: Claim, now: dt.datetime, *,
