@@ -114,7 +114,7 @@ def run(database: str | None, rows: int, years: int, neighborhoods: int, repeats
     from coalition.config import Config
     from coalition.extensions import db
     from coalition.models import Organization, OrganizationKind
-    from coalition.services import demo, geo, indicators
+    from coalition.services import dashboards, demo, geo, indicators
 
     workdir = Path(tempfile.mkdtemp(prefix="measurement-bench-"))
     if database is None:
@@ -193,7 +193,7 @@ def run(database: str | None, rows: int, years: int, neighborhoods: int, repeats
               f"  [target < 10 s]")
 
         settings = indicators.get_settings(session)
-        last12 = indicators.period_filters(None, None, now)
+        last12 = dashboards.period_filters(None, None, now)
         everything = indicators.Filters(epoch, now + dt.timedelta(days=1))
         queries = []
         for label, filters in (("last 12 months", last12), (f"all {years} years", everything)):
@@ -214,8 +214,8 @@ def run(database: str | None, rows: int, years: int, neighborhoods: int, repeats
                 (f"one partner's totals, {label}",
                  lambda f=filters: indicators.totals(session, indicators.Filters(f.start, f.end, recipients[0].id), settings)),
             ]
-        queries.append(("whole backbone dashboard, last 12 months", lambda: indicators.build_dashboard(session, last12)))
-        queries.append((f"whole backbone dashboard, all {years} years", lambda: indicators.build_dashboard(session, everything)))
+        queries.append(("whole backbone dashboard, last 12 months", lambda: dashboards.build_dashboard(session, last12)))
+        queries.append((f"whole backbone dashboard, all {years} years", lambda: dashboards.build_dashboard(session, everything)))
         target = 1.0 if dialect == "postgresql" else 2.0
         print(f"\nDashboard queries, median of {repeats} (target < {target:g} s each on {dialect}):")
         worst = 0.0

@@ -69,7 +69,7 @@ def snapshot_month(session: Session, start: dt.datetime, now: dt.datetime) -> in
 
     An indicator with no data that month (no routes, nothing posted, no reports) gets no row.
     """
-    end = indicators._next_month(start)
+    end = indicators.next_month(start)
     first, last = start.date(), (end - dt.timedelta(days=1)).date()
     session.execute(delete(IndicatorValue).where(
         IndicatorValue.indicator.in_(SNAPSHOT_INDICATORS), IndicatorValue.entered_by_id.is_(None),

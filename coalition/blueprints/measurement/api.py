@@ -13,7 +13,7 @@ from coalition.extensions import db
 from coalition.ids import parse_id
 from coalition.models.base import utcnow
 from coalition.permissions import login_required
-from coalition.services import indicators, organizations
+from coalition.services import dashboards, indicators, organizations
 
 PARTNER_GROUPINGS = {"partner", "donor"}  # name partners' figures: the backbone's view
 
@@ -47,7 +47,7 @@ def indicators_json():
         if not permissions.can_view_partner_dashboard(current_user, organization):
             raise PermissionDenied("You cannot see this partner's figures.")
         organization_id = organization.id
-    filters = indicators.period_filters(request.args.get("from") or None, request.args.get("to") or None,
+    filters = dashboards.period_filters(request.args.get("from") or None, request.args.get("to") or None,
                                         utcnow(), organization_id)
     settings = indicators.get_settings(db.session)
     totals = indicators.totals(db.session, filters, settings)

@@ -30,7 +30,7 @@ from coalition.extensions import db
 from coalition.models import Organization, Trajectory
 from coalition.models.base import utcnow
 from coalition.permissions import authorize, login_required, requires
-from coalition.services import geo, indicator_snapshots, indicators, organizations, partner_reports
+from coalition.services import dashboards, geo, indicator_snapshots, indicators, organizations, partner_reports
 from coalition.services.mail import MailSettings, send_mail
 
 GROUP_TITLES = {"category": "By food category", "storage": "By storage class", "donor_kind": "By donor type",
@@ -44,10 +44,10 @@ def _last_month() -> str:
 
 def _filters(organization_id: int | None = None) -> indicators.Filters:
     form = PeriodForm(request.args)
-    return indicators.period_filters(form.from_month.data or None, form.to_month.data or None, utcnow(), organization_id)
+    return dashboards.period_filters(form.from_month.data or None, form.to_month.data or None, utcnow(), organization_id)
 
 
-def _charts(dashboard: indicators.Dashboard) -> dict:
+def _charts(dashboard: dashboards.Dashboard) -> dict:
     months = [(r.key, r.kg_distributed) for r in dashboard.months]
     result = {
         "goal": charts.goal_chart(dashboard.progress.trajectory, [(y, v) for y, v, _ in dashboard.city_rates],
@@ -62,7 +62,7 @@ def _charts(dashboard: indicators.Dashboard) -> dict:
     return result
 
 
-def _render(template: str, dashboard: indicators.Dashboard, mode: str, **extra):
+def _render(template: str, dashboard: dashboards.Dashboard, mode: str, **extra):
     geojson = geo.neighborhoods_geojson(dashboard.neighborhoods, db.session) if dashboard.neighborhoods else None
     return render_template(template, d=dashboard, mode=mode, charts=_charts(dashboard), geojson=geojson,
                            indicators_=indicators.INDICATORS, group_titles=GROUP_TITLES, period=PeriodForm(request.args),
@@ -73,7 +73,7 @@ def _render(template: str, dashboard: indicators.Dashboard, mode: str, **extra):
 @requires(permissions.can_manage_measurement)
 def dashboard():
     filters = _filters()
-    board = indicators.build_dashboard(db.session, filters)
+    board = dashboards.build_dashboard(db.session, filters)
     missing_period = _last_month()
     return _render("measurement/dashboard.html", board, "backbone",
                    missing=partner_reports.missing_reports(db.session, missing_period), missing_period=missing_period)
@@ -100,7 +100,7 @@ def _load_partner(organization_id: int) -> Organization:
 @login_required
 def partner(organization_id: int):
     organization = _load_partner(organization_id)
-    board = indicators.build_dashboard(db.session, _filters(), partner=organization)
+    board = dashboards.build_dashboard(db.session, _filters(), partner=organization)
     return _render("measurement/dashboard.html", board, "partner")
 
 
@@ -110,7 +110,7 @@ def public():
     settings = indicators.get_settings(db.session)
     if not settings.public_dashboard and not permissions.can_manage_measurement(current_user):
         abort(404)
-    board = indicators.build_dashboard(db.session, _filters(), public=True)
+    board = dashboards.build_dashboard(db.session, _filters(), public=True)
     return _render("measurement/dashboard.html", board, "public")
 
 
@@ -148,7 +148,7 @@ def _reports_csv(reports) -> Response:
                   "" if r.meals_on_site is None else r.meals_on_site] for r in reports))
 
 
-def _export(board: indicators.Dashboard, table: str, organization_id: int | None = None) -> Response:
+def _export(board: dashboards.Dashboard, table: str, organization_id: int | None = None) -> Response:
     if table == "months":
         return _rows_csv("months", board.partner_months if board.partner is not None else board.months)
     if table in board.by:
@@ -174,7 +174,7 @@ TABLES = "months,category,storage,donor_kind,partner,donor,neighborhoods,reports
 @bp.route(f"/export/<any({TABLES}):table>.csv")
 @requires(permissions.can_manage_measurement)
 def export(table: str):
-    return _export(indicators.build_dashboard(db.session, _filters()), table)
+    return _export(dashboards.build_dashboard(db.session, _filters()), table)
 
 
 @bp.route("/series.csv")
@@ -192,14 +192,14 @@ def series_csv():
 @login_required
 def partner_export(organization_id: int, table: str):
     organization = _load_partner(organization_id)
-    return _export(indicators.build_dashboard(db.session, _filters(), partner=organization), table, organization.id)
+    return _export(dashboards.build_dashboard(db.session, _filters(), partner=organization), table, organization.id)
 
 
 @bp.route("/public/export/<any(months,category,storage,donor_kind,neighborhoods,goal,indicators):table>.csv")
 def public_export(table: str):
     if not indicators.get_settings(db.session).public_dashboard and not permissions.can_manage_measurement(current_user):
         abort(404)
-    return _export(indicators.build_dashboard(db.session, _filters(), public=True), table)
+    return _export(dashboards.build_dashboard(db.session, _filters(), public=True), table)
 
 
 def _geojson_response(stats) -> Response:
