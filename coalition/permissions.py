@@ -2,7 +2,7 @@
 
 Views never test roles themselves: they decorate with ``@login_required`` or
 ``@requires(predicate)`` and call ``authorize(can_<verb>(user, obj))`` once
-they have loaded the object. ``tests/app/test_route_permissions.py`` walks
+they have loaded the object. ``tests/app/pages/test_route_permissions.py`` walks
 every URL rule as every demo role against these rules.
 """
 from __future__ import annotations

@@ -19,11 +19,10 @@ import pytest
 from playwright.sync_api import BrowserContext, Page, Request, Response, expect, sync_playwright
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from coalition import create_app
-from coalition.config import TestConfig
 from coalition.extensions import db
 from coalition.services import demo
 from tests.dbutil import scratch_database_url
+from tests.fixtures.web import DEMO_PASSWORD, make_test_app
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -37,7 +36,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 PHONE = {"width": 390, "height": 844}
-DEMO_PASSWORD = demo.DEMO_PASSWORD
 # Short enough that a broken page fails fast, long enough for a loaded CI machine.
 TIMEOUT_MS = 10_000
 
@@ -53,9 +51,7 @@ class _QuietHandler(WSGIRequestHandler):
 def live_app(tmp_path_factory):
     """The app on its own freshly migrated database holding the demo coalition."""
     instance = tmp_path_factory.mktemp("browser-instance")
-    application = create_app(
-        TestConfig(instance, scratch_database_url("browser", instance)), instance_path=instance
-    )
+    application = make_test_app(scratch_database_url("browser", instance), instance)
     with application.app_context():
         flask_migrate.upgrade()
         demo.load_demo(db.session)

@@ -1,7 +1,7 @@
 """End to end on a 390x844 phone: a volunteer driver completes every stop of a published route, one of them
 with no connection, and the delivered kilograms land in the measurement records exactly once.
 
-The route is created directly in the database (tests/app/driving_factories.py), as the planning
+The route is created directly in the database (tests/fixtures/driving.py), as the planning
 service would publish it. Each run uses its own food descriptions.
 """
 from __future__ import annotations
@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from coalition.extensions import db
 from coalition.models import DeliveryRecord, StopAction
-from tests.app import driving_factories as f
+from tests.fixtures import driving as f
 from tests.browser.conftest import assert_fits_width, sign_in
 
 pytestmark = pytest.mark.browser

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from coalition.extensions import db
 from coalition.models import DeliveryRecord, PlanStatus, Route, RoutePlan, StopAction
-from tests.app import driving_factories as f
+from tests.fixtures import driving as f
 from tests.browser.conftest import assert_fits_width, sign_in
 
 pytestmark = pytest.mark.browser

@@ -1,6 +1,6 @@
 """The OpenAPI 3.0 document of the JSON API, served at ``/api/openapi.json``.
 
-Written by hand next to the views it describes; tests/app/test_api_openapi.py
+Written by hand next to the views it describes; tests/app/api/test_api_openapi.py
 checks that every API route appears here and fuzzes each operation with schemathesis.
 """
 from __future__ import annotations

@@ -1,0 +1,10 @@
+"""Access rules of the notification centre: everyone signed in has their own."""
+from tests.app.pages.route_rules import SIGNED_IN
+
+RULES = {
+    "notifications.index": ("GET", "/notifications/", SIGNED_IN, {200}),
+    # Nobody has notification 999999999: a clear 404 for everyone signed in.
+    "notifications.read": ("POST", "/notifications/999999999/read", SIGNED_IN, {404}),
+    "notifications.read_all": ("POST", "/notifications/read-all", SIGNED_IN, {302}),
+    "notifications.settings": ("GET", "/notifications/settings", SIGNED_IN, {200}),
+}
