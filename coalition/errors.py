@@ -1,4 +1,4 @@
-"""Domain exceptions, and the handlers that turn every error into a clear 4xx page or JSON body.
+"""Domain exceptions (access errors and rule errors), and the handlers that turn every error into a clear 4xx page or JSON body.
 
 HTML and JSON share one vocabulary: ``{"error": message, "fields": {name: message}}``.
 """
@@ -15,7 +15,7 @@ log = logging.getLogger(__name__)
 
 
 class DomainError(Exception):
-    """A rule of the coalition was broken by the caller's input. Maps to a 4xx."""
+    """A request the coalition refuses, with a 4xx status. Never raised itself: see the two kinds below."""
 
     status_code = 400
 
@@ -25,35 +25,47 @@ class DomainError(Exception):
         self.fields = fields or {}
 
 
-class ValidationError(DomainError):
+class AccessError(DomainError):
+    """Who may see or do this: unknown ids, missing permission, bad credentials.
+
+    Answered by the app's error handlers (a 403/404 page, a JSON error), never
+    shown as a form error: the write boundary re-raises them.
+    """
+
+
+class RuleError(DomainError):
+    """The caller may act, but the input breaks a rule: shown beside the fields or as ``{"error", "fields"}``."""
+
+
+class ValidationError(RuleError):
     """Input is malformed or out of range; ``fields`` names each bad field."""
 
     status_code = 422
 
 
-class NotFound(DomainError):
-    status_code = 404
-
-
-class PermissionDenied(DomainError):
-    status_code = 403
-
-
-class Conflict(DomainError):
+class Conflict(RuleError):
     """The request clashes with the current state (already taken, already accepted)."""
 
     status_code = 409
 
 
-class InvalidCredentials(DomainError):
+class NotFound(AccessError):
+    status_code = 404
+
+
+class PermissionDenied(AccessError):
+    status_code = 403
+
+
+class InvalidCredentials(AccessError):
     status_code = 401
 
 
-class TooManyAttempts(DomainError):
+class TooManyAttempts(AccessError):
     status_code = 429
 
 
-class InvalidToken(DomainError):
+class InvalidToken(AccessError):
     """A signed link is forged, expired or already used."""
 
     status_code = 400

@@ -14,7 +14,7 @@ from flask import jsonify, request
 from flask_login import current_user
 
 from coalition import permissions
-from coalition.errors import DomainError, NotFound, ValidationError
+from coalition.errors import DomainError, NotFound, RuleError, ValidationError
 
 V1 = "/v1"
 # Ids beyond a 32-bit integer do not exist (and PostgreSQL refuses to compare with them).
@@ -23,7 +23,7 @@ ID = "int"  # ids beyond MAX_ID: check_id() answers 404 (a converter maximum wou
 MISSING = object()
 
 
-class MalformedRequest(DomainError):
+class MalformedRequest(RuleError):
     """The body is not JSON, not an object, or a field has the wrong JSON type."""
 
     status_code = 400
