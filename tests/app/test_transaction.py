@@ -11,6 +11,8 @@ from coalition.errors import Conflict, InvalidCredentials, NotFound, PermissionD
 from coalition.extensions import db
 from coalition.models import Organization, OrganizationKind
 
+from .conftest import csrf_token_from
+
 
 
 class NameForm(FlaskForm):
@@ -108,3 +110,15 @@ def test_commits_makes_a_whole_view_one_unit_of_work(app):
         with pytest.raises(RuntimeError):
             view("Broken View Pantry", fail=True)
         assert not _kept("Broken View Pantry")
+
+
+def test_a_json_rule_error_answers_its_status_with_fields(login_as, client):
+    """Through the API: a rule error is 422 ``{"error", "fields"}`` with the API's field names."""
+    login_as("grocer")
+    token = csrf_token_from(client.get("/").get_data(as_text=True))
+    response = client.post("/api/v1/donations", headers={"X-CSRFToken": token}, json={"pickup_window": {"start": "2099-05-01T18:00:00-07:00", "end": "2099-05-01T17:00:00-07:00"},
+                                 "lines": [{"category": "bakery", "description": "bread", "kg": 5, "storage": "ambient",
+                                            "use_by": "2099-05-02T12:00:00-07:00"}]})
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["error"] and any(name.startswith("pickup_window.") for name in body["fields"])

@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 
 from coalition.blueprints.api import bp
 from coalition.blueprints.api.common import V1, created, iso, json_body
+from coalition.blueprints.transaction import committed
 from coalition.errors import InvalidCredentials, TooManyAttempts, error_response
 from coalition.extensions import csrf, db, login_manager
 from coalition.models.base import utcnow
@@ -91,14 +92,11 @@ def issue_token():
     password = body.string("password", True, "your password", max_length=1000)
     body.finish()
     now = utcnow()
-    try:
+    # A failed attempt's record is kept: it is what throttles the next guesses.
+    with committed(keep_on=(InvalidCredentials, TooManyAttempts)):
         user = accounts.authenticate(db.session, email, password, request.remote_addr or "unknown", now,
                                      _throttle_policy())
-    except (InvalidCredentials, TooManyAttempts):
-        db.session.commit()  # keep the recorded failure: it is what throttles
-        raise
-    token, secret = api_tokens.issue_token(db.session, user, now, current_app.config["API_TOKEN_MAX_AGE_S"])
-    db.session.commit()
+        token, secret = api_tokens.issue_token(db.session, user, now, current_app.config["API_TOKEN_MAX_AGE_S"])
     return created({"token": secret, "token_type": "Bearer", "expires_at": iso(token.expires_at)})
 
 
@@ -109,6 +107,6 @@ def revoke_token():
     token = g.get("api_token")
     if token is None:
         return error_response(400, "Send the token to revoke as Authorization: Bearer <token>.")
-    api_tokens.revoke_token(db.session, token, utcnow())
-    db.session.commit()
+    with committed():
+        api_tokens.revoke_token(db.session, token, utcnow())
     return jsonify({"revoked": True})

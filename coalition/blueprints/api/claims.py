@@ -17,11 +17,11 @@ from coalition.blueprints.api.common import (
     pick_organization,
     query_flag,
     query_id,
-    renamed,
 )
 from coalition.blueprints.api.donations import load_donation
 from coalition.blueprints.api.serializers import claim_json
-from coalition.errors import DomainError, NotFound, ValidationError
+from coalition.blueprints.transaction import committed
+from coalition.errors import NotFound, ValidationError
 from coalition.extensions import db
 from coalition.models import Claim
 from coalition.models.base import utcnow
@@ -51,17 +51,6 @@ def default_delivery_window(pickup_end: dt.datetime, now: dt.datetime) -> tuple[
     """From the end of the pickup window (or now, if that has passed) for DEFAULT_DELIVERY."""
     start = max(pickup_end, now)
     return start, start + DEFAULT_DELIVERY
-
-
-def finish_write(action, *args):
-    """Run one service call, commit, or roll back and re-raise with the API's field names."""
-    try:
-        result = action(db.session, current_user, *args)
-    except DomainError as error:
-        db.session.rollback()
-        raise renamed(error, WINDOW_FIELDS) from None
-    db.session.commit()
-    return result
 
 
 @bp.route(f"{V1}/claims")
@@ -123,7 +112,8 @@ def claim_donation(donation_id: int):
             raise ValidationError("There is no such need.", {"need_id": "Unknown need."}) from None
     now = utcnow()
     start, end = window if window else default_delivery_window(donation.pickup_end, now)
-    claim = finish_write(claims.claim_line, line.id, recipient, kg, start, end, now, need)
+    with committed(WINDOW_FIELDS):
+        claim = claims.claim_line(db.session, current_user, line.id, recipient, kg, start, end, now, need)
     return created(claim_json(claim))
 
 
@@ -141,7 +131,8 @@ def reschedule_claim(claim_id: int):
     body = json_body()
     window = body.window("delivery_window", True, "the delivery window")
     body.finish()
-    finish_write(claims.schedule_claim, claim, window[0], window[1], utcnow())
+    with committed(WINDOW_FIELDS):
+        claims.schedule_claim(db.session, current_user, claim, window[0], window[1], utcnow())
     return jsonify(claim_json(claim))
 
 
@@ -151,7 +142,8 @@ def undo_claim(claim_id: int):
     """Withdraw a mistaken claim within the grace period (CLAIM_UNDO_GRACE_S)."""
     claim = load_managed_claim(claim_id)
     json_body().finish()
-    finish_write(claims.undo_claim, claim, utcnow(), current_app.config["CLAIM_UNDO_GRACE_S"])
+    with committed(WINDOW_FIELDS):
+        claims.undo_claim(db.session, current_user, claim, utcnow(), current_app.config["CLAIM_UNDO_GRACE_S"])
     return jsonify(claim_json(claim))
 
 
@@ -163,7 +155,8 @@ def release_claim(claim_id: int):
     body = json_body()
     reason = body.string("reason", True, "a reason", max_length=300)
     body.finish()
-    finish_write(claims.release_claim, claim, reason, utcnow())
+    with committed(WINDOW_FIELDS):
+        claims.release_claim(db.session, current_user, claim, reason, utcnow())
     return jsonify(claim_json(claim))
 
 
@@ -177,5 +170,6 @@ def reassign_claim(claim_id: int):
     recipient_id = body.integer("recipient_id", True, "the new recipient's id")
     body.finish()
     recipient = organizations.get_organization(db.session, check_id(recipient_id, "organization"))
-    finish_write(claims.reassign_claim, claim, recipient, utcnow())
+    with committed(WINDOW_FIELDS):
+        claims.reassign_claim(db.session, current_user, claim, recipient, utcnow())
     return jsonify(claim_json(claim))

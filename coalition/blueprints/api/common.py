@@ -14,7 +14,7 @@ from flask import jsonify, request
 from flask_login import current_user
 
 from coalition import permissions
-from coalition.errors import DomainError, NotFound, RuleError, ValidationError
+from coalition.errors import NotFound, RuleError, ValidationError
 
 V1 = "/v1"
 # Ids beyond a 32-bit integer do not exist (and PostgreSQL refuses to compare with them).
@@ -245,9 +245,3 @@ def _encodable(value: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
-
-
-def renamed(error: DomainError, names: dict[str, str]) -> DomainError:
-    """The same error with service field names mapped to the API's (``pickup_start`` -> ``pickup_window.start``)."""
-    error.fields = {names.get(key, key): message for key, message in error.fields.items()}
-    return error

@@ -16,10 +16,10 @@ from coalition.blueprints.api.common import (
     json_body,
     pick_organization,
     query_flag,
-    renamed,
 )
 from coalition.blueprints.api.serializers import donation_json, line_json
-from coalition.errors import DomainError, NotFound, ValidationError
+from coalition.blueprints.transaction import committed
+from coalition.errors import NotFound, ValidationError
 from coalition.extensions import db
 from coalition.models import Donation, DonationKind, DonationLine
 from coalition.models.base import utcnow
@@ -107,13 +107,9 @@ def create(kind: DonationKind):
     donor = pick_organization(candidates, donor_id, "donor_id", "donor",
                               lambda i: organizations.get_organization(db.session, i), permissions.can_post_donation)
     config = current_app.config
-    try:
+    with committed(WINDOW_FIELDS):
         donation = donations.post_donation(db.session, current_user, donor, data, utcnow(),
                                            config["PRIORITY_CLAIM_MINUTES"], config["NOTIFY_RADIUS_KM"])
-    except DomainError as error:
-        db.session.rollback()
-        raise renamed(error, WINDOW_FIELDS) from None
-    db.session.commit()
     return created(render(donation))
 
 
@@ -122,13 +118,9 @@ def update(donation: Donation):
     pickup = body.window("pickup_window")
     notes = body.string("notes", max_length=2000)
     body.finish()
-    try:
+    with committed(WINDOW_FIELDS):
         donations.update_donation(db.session, current_user, donation, pickup[0] if pickup else None,
                                   pickup[1] if pickup else None, notes, utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        raise renamed(error, WINDOW_FIELDS) from None
-    db.session.commit()
     return jsonify(render(donation))
 
 
@@ -137,12 +129,8 @@ def cancel(donation: Donation):
     body = json_body()
     reason = body.string("reason", max_length=300) or ""
     body.finish()
-    try:
+    with committed():
         donations.cancel_donation(db.session, current_user, donation, reason, utcnow())
-    except DomainError:
-        db.session.rollback()
-        raise
-    db.session.commit()
     return jsonify(render(donation))
 
 

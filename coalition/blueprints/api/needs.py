@@ -10,7 +10,7 @@ from coalition import permissions
 from coalition.blueprints.api import bp
 from coalition.blueprints.api.common import ID, V1, Body, check_id, created, json_body, pick_organization
 from coalition.blueprints.api.serializers import need_json
-from coalition.errors import DomainError
+from coalition.blueprints.transaction import committed
 from coalition.extensions import db
 from coalition.models import Need
 from coalition.models.base import utcnow
@@ -60,16 +60,6 @@ def read_need(body: Body, current: Need | None) -> needs.NeedInput:
     )
 
 
-def finish_write(action, *args) -> Need:
-    try:
-        need = action(db.session, current_user, *args)
-    except DomainError:
-        db.session.rollback()
-        raise
-    db.session.commit()
-    return need
-
-
 @bp.route(f"{V1}/needs")
 @login_required
 def list_needs():
@@ -90,7 +80,8 @@ def create_need():
     recipient = pick_organization(permissions.recipient_organizations(current_user), recipient_id, "recipient_id",
                                   "recipient", lambda i: organizations.get_organization(db.session, i),
                                   permissions.can_post_need)
-    need = finish_write(needs.post_need, recipient, data, utcnow())
+    with committed():
+        need = needs.post_need(db.session, current_user, recipient, data, utcnow())
     return created(need_json(need))
 
 
@@ -109,7 +100,8 @@ def update_need(need_id: int):
     body = json_body()
     data = read_need(body, need)
     body.finish()
-    finish_write(needs.update_need, need, data, utcnow())
+    with committed():
+        needs.update_need(db.session, current_user, need, data, utcnow())
     return jsonify(need_json(need))
 
 
@@ -119,5 +111,6 @@ def cancel_need(need_id: int):
     need = load_need(need_id)
     permissions.authorize(permissions.can_manage_need(current_user, need), "You cannot cancel this need.")
     json_body().finish()
-    finish_write(needs.cancel_need, need, utcnow())
+    with committed():
+        needs.cancel_need(db.session, current_user, need, utcnow())
     return jsonify(need_json(need))
