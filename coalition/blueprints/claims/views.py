@@ -6,12 +6,12 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user
 
 from coalition import permissions
+from coalition.blueprints import transaction
 from coalition.blueprints.claims import bp
 from coalition.blueprints.claims.forms import ReassignForm, ReleaseForm, ScheduleForm
 from coalition.blueprints.local_time import to_utc
-from coalition.blueprints.forms import show_domain_error
 from coalition.blueprints.supply.common import chosen_recipient, recipient_choices
-from coalition.errors import DomainError, NotFound, PermissionDenied
+from coalition.errors import NotFound
 from coalition.extensions import db
 from coalition.models import Claim, ClaimStatus
 from coalition.models.base import utcnow
@@ -76,31 +76,15 @@ def detail(claim_id: int):
     return _detail_page(_load(claim_id))
 
 
-def _run(action, form=None):
-    """Run one service call and commit; returns the domain error (after rolling back) or None."""
-    try:
-        action()
-    except (PermissionDenied, NotFound):
-        db.session.rollback()
-        raise
-    except DomainError as error:
-        db.session.rollback()
-        if form is not None:
-            show_domain_error(form, error)
-        return error
-    db.session.commit()
-    return None
-
-
 @bp.route("/<int:claim_id>/undo", methods=["POST"])
 @login_required
 def undo(claim_id: int):
     claim = _load(claim_id)
     authorize(permissions.can_manage_claim(current_user, claim))
-    error = _run(lambda: claims.undo_claim(db.session, current_user, claim, utcnow(),
-                                           current_app.config["CLAIM_UNDO_GRACE_S"]))
-    if error:
-        return _detail_page(claim, undo_error=error.message, status=error.status_code)
+    with transaction.write() as outcome:
+        claims.undo_claim(db.session, current_user, claim, utcnow(), current_app.config["CLAIM_UNDO_GRACE_S"])
+    if outcome.failed:
+        return _detail_page(claim, undo_error=outcome.error.message, status=outcome.status)
     flash(f"Undone: {claim.quantity_g / 1000:g} kg of {claim.line.description} is free again.", "success")
     return redirect(url_for("claims.index", org=claim.recipient_id))
 
@@ -113,9 +97,10 @@ def release(claim_id: int):
     form = ReleaseForm()
     if not form.validate_on_submit():
         return _detail_page(claim, release=form, status=422)
-    error = _run(lambda: claims.release_claim(db.session, current_user, claim, form.reason.data or "", utcnow()), form)
-    if error:
-        return _detail_page(claim, release=form, status=error.status_code)
+    with transaction.write(form) as outcome:
+        claims.release_claim(db.session, current_user, claim, form.reason.data or "", utcnow())
+    if outcome.failed:
+        return _detail_page(claim, release=form, status=outcome.status)
     flash("Released. The donor has been told.", "success")
     return redirect(url_for("claims.detail", claim_id=claim.id))
 
@@ -128,10 +113,11 @@ def schedule(claim_id: int):
     form = ScheduleForm()
     if not form.validate_on_submit():
         return _detail_page(claim, schedule=form, status=422)
-    error = _run(lambda: claims.schedule_claim(db.session, current_user, claim, to_utc(form.delivery_start.data),
-                                               to_utc(form.delivery_end.data), utcnow()), form)
-    if error:
-        return _detail_page(claim, schedule=form, status=error.status_code)
+    with transaction.write(form) as outcome:
+        claims.schedule_claim(db.session, current_user, claim, to_utc(form.delivery_start.data),
+                              to_utc(form.delivery_end.data), utcnow())
+    if outcome.failed:
+        return _detail_page(claim, schedule=form, status=outcome.status)
     flash("Delivery window saved. The donor and your team have been told.", "success")
     return redirect(url_for("claims.detail", claim_id=claim.id))
 
@@ -146,8 +132,9 @@ def reassign(claim_id: int):
     if not form.validate_on_submit():
         return _detail_page(claim, reassign=form, status=422)
     recipient = chosen_recipient(form.recipient_id.data)
-    error = _run(lambda: claims.reassign_claim(db.session, current_user, claim, recipient, utcnow()), form)
-    if error:
-        return _detail_page(claim, reassign=form, status=error.status_code)
+    with transaction.write(form) as outcome:
+        claims.reassign_claim(db.session, current_user, claim, recipient, utcnow())
+    if outcome.failed:
+        return _detail_page(claim, reassign=form, status=outcome.status)
     flash(f"Reassigned to {recipient.name}; both have been told.", "success")
     return redirect(url_for("claims.detail", claim_id=claim.id))
