@@ -11,9 +11,10 @@ from flask import Response, current_app, flash, jsonify, redirect, render_templa
 from flask_login import current_user
 
 from coalition import permissions
+from coalition.blueprints import transaction
 from coalition.blueprints.driver import bp
 from coalition.blueprints.local_time import local_zone
-from coalition.errors import DomainError, NotFound, PermissionDenied, ValidationError, error_response
+from coalition.errors import NotFound, ValidationError, error_response
 from coalition.extensions import db
 from coalition.models import StopKind, StopStatus, StorageClass
 from coalition.models.base import utcnow
@@ -69,20 +70,18 @@ def _store_photo(data: bytes | None) -> str | None:
     return photos.store_photo(data, current_app.config["UPLOAD_FOLDER"], current_app.config["MAX_PHOTO_BYTES"])
 
 
-def _run_action(action: str, stop_id, client_action_id, performed_at, payload: dict, photo: bytes | None):
-    """Store the photo (if any), run the action, commit; rolls back (and drops the photo) on a domain error."""
-    stored = None
+def _perform(action: str, stop_id, client_action_id, performed_at, payload: dict, photo: bytes | None):
+    """Store the photo (if any) and run the action, not committed; the photo is dropped if the action fails
+    or replays one already recorded."""
+    stored = _store_photo(photo) if action == "picked_up" else None
+    if stored:
+        payload = {**payload, "photo_filename": stored}
     try:
-        stored = _store_photo(photo) if action == "picked_up" else None
-        if stored:
-            payload = {**payload, "photo_filename": stored}
         result = driving.perform(db.session, current_user, action, stop_id, client_action_id, performed_at, payload, utcnow())
-    except DomainError:
-        db.session.rollback()
+    except BaseException:
         if stored:
             photos.discard_photo(current_app.config["UPLOAD_FOLDER"], stored)
         raise
-    db.session.commit()
     if stored and result.replayed:
         photos.discard_photo(current_app.config["UPLOAD_FOLDER"], stored)
     return result
@@ -98,13 +97,12 @@ def stop_action(stop_id: int, action: str):
     """
     upload = request.files.get("photo")
     photo = upload.read() if upload and upload.filename else None
-    try:
-        _run_action(action, stop_id, request.form.get("client_action_id"), None, _payload_from_form(request.form), photo)
-    except (PermissionDenied, NotFound):
-        raise
-    except DomainError as error:
+    with transaction.write() as outcome:
+        _perform(action, stop_id, request.form.get("client_action_id"), None, _payload_from_form(request.form), photo)
+    if outcome.failed:
+        error = outcome.error
         errors = {stop_id: {"action": action, "message": error.message, "fields": error.fields, "values": request.form}}
-        return _route_page(errors, error.status_code)
+        return _route_page(errors, outcome.status)
     flash({"arrived": "Arrived.", "picked_up": "Pickup recorded.", "delivered": "Delivery recorded. Thank you!",
            "problem": "Problem reported. The coordinators can see it."}[action], "success")
     return redirect(url_for("driver.index") + f"#stop-{stop_id}")
@@ -147,8 +145,10 @@ def actions():
         return error_response(400, "Send a JSON object.")
     payload = data.get("payload") if isinstance(data.get("payload"), dict) else {}
     photo = _photo_from_json(payload)
-    result = _run_action(data.get("action"), data.get("stop_id"), data.get("client_action_id"),
-                         _parse_time(data.get("performed_at")), payload, photo)
+    performed_at = _parse_time(data.get("performed_at"))
+    with transaction.committed():
+        result = _perform(data.get("action"), data.get("stop_id"), data.get("client_action_id"), performed_at,
+                          payload, photo)
     return jsonify({"replayed": result.replayed, "action": result.action, "stop": result.result})
 
 
@@ -168,22 +168,16 @@ def stop_photo(stop_id: int):
 def correct(stop_id: int):
     """A backbone coordinator corrects the kg of a delivered stop (audited; the delivery record follows)."""
     stop = driving.get_stop(db.session, stop_id)
-    error, values, status = None, {}, 200
+    outcome, values = transaction.Outcome(), {}
     if request.method == "POST":
         values = request.form
-        try:
+        with transaction.write() as outcome:
             driving.correct_delivery(db.session, current_user, stop.id, values.get("kg"), values.get("reason", ""), utcnow())
-        except (PermissionDenied, NotFound):
-            raise
-        except DomainError as caught:
-            db.session.rollback()
-            error, status = caught, caught.status_code
-        else:
-            db.session.commit()
+        if not outcome.failed:
             flash("Corrected. The delivery record and the indicators use the new weight.", "success")
             return redirect(url_for("driver.board"))
     authorize(stop.kind is StopKind.DELIVERY and stop.status is StopStatus.DONE, "Only a delivered stop can be corrected.")
-    return render_template("driver/correct.html", stop=stop, error=error, values=values), status
+    return render_template("driver/correct.html", stop=stop, error=outcome.error, values=values), outcome.status
 
 
 from coalition.blueprints.driver import work  # noqa: E402,F401  (rescues, cover, the board, the calendar)

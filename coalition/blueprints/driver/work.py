@@ -5,30 +5,14 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 from flask_login import current_user
 
 from coalition import permissions
+from coalition.blueprints import transaction
 from coalition.blueprints.driver import bp
 from coalition.blueprints.local_time import local_zone
-from coalition.errors import DomainError, NotFound, PermissionDenied
 from coalition.extensions import db
 from coalition.ids import parse_id
 from coalition.models.base import utcnow
 from coalition.permissions import requires
 from coalition.services import driving, rescues
-
-
-def _commit_or_flash(action, success: str):
-    """Run one service call; commit and flash success, or roll back and flash the domain error (409/422)."""
-    try:
-        action()
-    except (PermissionDenied, NotFound):
-        db.session.rollback()
-        raise
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-        return error
-    db.session.commit()
-    flash(success, "success")
-    return None
 
 
 @bp.route("/shifts")
@@ -45,46 +29,52 @@ def shifts():
     )
 
 
-def _shift_action(action, success: str):
-    error = _commit_or_flash(action, success)
-    return redirect(url_for("driver.shifts"), code=303) if error is None else (
-        render_template("driver/message.html", message=error.message), error.status_code)
+def _after(outcome: transaction.Outcome, success: str, page: str):
+    """Back to ``page`` with the success flashed, or the flashed rule error on the message page (409/422)."""
+    if outcome.failed:
+        return render_template("driver/message.html", message=outcome.error.message), outcome.status
+    flash(success, "success")
+    return redirect(url_for(page), code=303)
 
 
 @bp.route("/shifts/<int:shift_id>/cover-request", methods=["POST"])
 @requires(permissions.is_driver)
 def request_cover(shift_id: int):
-    return _shift_action(lambda: rescues.request_cover(
-        db.session, current_user, shift_id, request.form.get("reason", ""), utcnow()),
-        "Cover requested. The coordinators and the other drivers have been told.")
+    with transaction.write(flash_error=True) as outcome:
+        rescues.request_cover(db.session, current_user, shift_id, request.form.get("reason", ""), utcnow())
+    return _after(outcome, "Cover requested. The coordinators and the other drivers have been told.", "driver.shifts")
 
 
 @bp.route("/shifts/<int:shift_id>/cover-request/withdraw", methods=["POST"])
 @requires(permissions.is_driver)
 def withdraw_cover(shift_id: int):
-    return _shift_action(lambda: rescues.withdraw_cover_request(db.session, current_user, shift_id, utcnow()),
-                         "Great, you keep your shift.")
+    with transaction.write(flash_error=True) as outcome:
+        rescues.withdraw_cover_request(db.session, current_user, shift_id, utcnow())
+    return _after(outcome, "Great, you keep your shift.", "driver.shifts")
 
 
 @bp.route("/shifts/<int:shift_id>/cover", methods=["POST"])
 @requires(permissions.is_driver)
 def cover(shift_id: int):
-    return _shift_action(lambda: rescues.cover_shift(db.session, current_user, shift_id, utcnow()),
-                         "Thank you! The shift is yours; its route shows on your route page on the day.")
+    with transaction.write(flash_error=True) as outcome:
+        rescues.cover_shift(db.session, current_user, shift_id, utcnow())
+    return _after(outcome, "Thank you! The shift is yours; its route shows on your route page on the day.", "driver.shifts")
 
 
 @bp.route("/rescues/<int:rescue_id>/take", methods=["POST"])
 @requires(permissions.is_driver)
 def take_rescue(rescue_id: int):
-    return _shift_action(lambda: rescues.take_rescue(db.session, current_user, rescue_id, local_zone(), utcnow()),
-                         "It's yours: the rescue is on your route page.")
+    with transaction.write(flash_error=True) as outcome:
+        rescues.take_rescue(db.session, current_user, rescue_id, local_zone(), utcnow())
+    return _after(outcome, "It's yours: the rescue is on your route page.", "driver.shifts")
 
 
 @bp.route("/rescues/<int:rescue_id>/release", methods=["POST"])
 @requires(permissions.is_driver)
 def release_rescue(rescue_id: int):
-    return _shift_action(lambda: rescues.release_rescue(db.session, current_user, rescue_id, utcnow()),
-                         "Released: the rescue is offered to the other drivers again.")
+    with transaction.write(flash_error=True) as outcome:
+        rescues.release_rescue(db.session, current_user, rescue_id, utcnow())
+    return _after(outcome, "Released: the rescue is offered to the other drivers again.", "driver.shifts")
 
 
 @bp.route("/rescues/new", methods=["GET", "POST"])
@@ -92,32 +82,25 @@ def release_rescue(rescue_id: int):
 def offer_rescue():
     """The backbone offers claims no route carries as a single rescue (one pickup, one or more drop-offs)."""
     now = utcnow()
-    error, chosen = None, []
+    outcome, chosen = transaction.Outcome(), []
     if request.method == "POST":
         chosen = [i for i in map(parse_id, request.form.getlist("claim_ids")) if i is not None]
-        try:
+        with transaction.write() as outcome:
             rescues.offer_rescue(db.session, current_user, chosen, request.form.get("note", ""),
                                  now.astimezone(local_zone()).date(), now)
-        except (PermissionDenied, NotFound):
-            raise
-        except DomainError as caught:
-            db.session.rollback()
-            error = caught
-        else:
-            db.session.commit()
+        if not outcome.failed:
             flash("Rescue offered to the drivers.", "success")
             return redirect(url_for("driver.board"), code=303)
     return render_template("driver/offer_rescue.html", claims=rescues.list_unrouted_claims(db.session, now),
-                           error=error, chosen=chosen), (error.status_code if error else 200)
+                           error=outcome.error, chosen=chosen), outcome.status
 
 
 @bp.route("/rescues/<int:rescue_id>/withdraw", methods=["POST"])
 @requires(permissions.can_dispatch)
 def withdraw_rescue(rescue_id: int):
-    error = _commit_or_flash(lambda: rescues.withdraw_rescue(db.session, current_user, rescue_id, utcnow()),
-                             "Rescue withdrawn.")
-    return redirect(url_for("driver.board"), code=303) if error is None else (
-        render_template("driver/message.html", message=error.message), error.status_code)
+    with transaction.write(flash_error=True) as outcome:
+        rescues.withdraw_rescue(db.session, current_user, rescue_id, utcnow())
+    return _after(outcome, "Rescue withdrawn.", "driver.board")
 
 
 @bp.route("/board")
