@@ -1,6 +1,9 @@
 """The write boundary: success commits, a rule error rolls back and is shown, an access error is never a form error."""
 from __future__ import annotations
 
+import datetime as dt
+from zoneinfo import ZoneInfo
+
 import pytest
 from flask_wtf import FlaskForm
 from sqlalchemy import select
@@ -122,3 +125,22 @@ def test_a_json_rule_error_answers_its_status_with_fields(login_as, client):
     assert response.status_code == 422
     body = response.get_json()
     assert body["error"] and any(name.startswith("pickup_window.") for name in body["fields"])
+
+
+def test_an_access_error_in_a_page_write_is_the_403_page_not_a_form_error(login_as, post_form, org, now, monkeypatch):
+    """A service that refuses access inside a form's write answers the friendly 403 page, with nothing saved."""
+    from coalition.services import needs
+
+    def refuse(*args, **kwargs):
+        _add("Sneaky Pantry")
+        raise PermissionDenied("You cannot post needs for this organization.")
+
+    monkeypatch.setattr(needs, "post_need", refuse)
+    login_as("shelter")
+    day = (now + dt.timedelta(days=2)).astimezone(ZoneInfo("America/Los_Angeles")).strftime("%Y-%m-%dT%H:%M")
+    response = post_form("/needs/new", {"recipient_id": str(org("Old Town Night Shelter").id), "category": "bakery",
+                                        "storage": "ambient", "kg": "40", "needed_by": day})
+    assert response.status_code == 403
+    html = response.get_data(as_text=True)
+    assert 'name="kg"' not in html, "the error page, not the form re-rendered with a form error"
+    assert not _kept("Sneaky Pantry")

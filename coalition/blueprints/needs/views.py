@@ -6,11 +6,11 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from coalition import permissions
+from coalition.blueprints import transaction
 from coalition.blueprints.needs import bp
 from coalition.blueprints.needs.forms import NeedForm
-from coalition.blueprints.forms import show_domain_error
 from coalition.blueprints.supply.common import acting_recipients, chosen_recipient, recipient_choices
-from coalition.errors import Conflict, DomainError, NotFound
+from coalition.errors import NotFound
 from coalition.extensions import db
 from coalition.models import Need
 from coalition.models.base import utcnow
@@ -69,21 +69,15 @@ def create():
     if not form.is_submitted():
         chosen = chosen_recipient(request.args.get("org"), required=True)
         form.recipient_id.data = str(chosen.id)
-    status = 200
+    status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        try:
-            recipient = chosen_recipient(form.recipient_id.data)
+        recipient = chosen_recipient(form.recipient_id.data)
+        with transaction.write(form) as outcome:
             need = needs.post_need(db.session, current_user, recipient, _input_from(form), utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            status = error.status_code
-        else:
-            db.session.commit()
+        if not outcome.failed:
             flash(f"Posted: {need.quantity_g / 1000:g} kg of {need.category.label.lower()} for {recipient.name}.", "success")
             return redirect(url_for("needs.index"))
-    elif form.is_submitted():
-        status = 422
+        status = outcome.status
     return render_template("needs/form.html", form=form, need=None), status
 
 
@@ -103,20 +97,14 @@ def edit(need_id: int):
     # The recipient of a need does not change: cancel and post again instead.
     form.recipient_id.choices = recipient_choices()
     form.recipient_id.data = str(need.recipient_id)
-    status = 200
+    status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        try:
+        with transaction.write(form) as outcome:
             needs.update_need(db.session, current_user, need, _input_from(form), utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            status = error.status_code
-        else:
-            db.session.commit()
+        if not outcome.failed:
             flash("Saved.", "success")
             return redirect(url_for("needs.detail", need_id=need.id))
-    elif form.is_submitted():
-        status = 422
+        status = outcome.status
     return render_template("needs/form.html", form=form, need=need), status
 
 
@@ -125,12 +113,9 @@ def edit(need_id: int):
 def cancel(need_id: int):
     need = _load(need_id)
     authorize(permissions.can_manage_need(current_user, need))
-    try:
+    with transaction.write(flash_error=True) as outcome:
         needs.cancel_need(db.session, current_user, need, utcnow())
-    except Conflict as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if outcome.failed:
         return redirect(url_for("needs.detail", need_id=need_id))
-    db.session.commit()
     flash("Need cancelled.", "success")
     return redirect(url_for("needs.index"))
