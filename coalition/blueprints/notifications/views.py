@@ -6,6 +6,7 @@ from flask_login import current_user
 from coalition.blueprints.forms import safe_next_url
 from coalition.blueprints.notifications import bp
 from coalition.blueprints.notifications.forms import OpenForm, PreferencesForm
+from coalition.blueprints.transaction import committed
 from coalition.extensions import db
 from coalition.models import NotificationKind
 from coalition.models.base import utcnow
@@ -25,16 +26,16 @@ def index():
 def read(notification_id: int):
     """Mark one notification read; with ``next`` (its link) go on to what it is about."""
     form = OpenForm()
-    notifications.mark_read(db.session, current_user, notification_id, utcnow())
-    db.session.commit()
+    with committed():
+        notifications.mark_read(db.session, current_user, notification_id, utcnow())
     return redirect(safe_next_url(form.next.data) or url_for("notifications.index"))
 
 
 @bp.route("/read-all", methods=["POST"])
 @login_required
 def read_all():
-    changed = notifications.mark_read(db.session, current_user, None, utcnow())
-    db.session.commit()
+    with committed():
+        changed = notifications.mark_read(db.session, current_user, None, utcnow())
     flash(f"Marked {changed} notification{'s' if changed != 1 else ''} as read.", "success")
     return redirect(url_for("notifications.index"))
 
@@ -44,10 +45,10 @@ def read_all():
 def settings():
     form = PreferencesForm()
     if form.validate_on_submit():
-        for kind in NotificationKind:
-            notifications.set_preference(db.session, current_user, kind, form[f"{kind.value}_in_app"].data,
-                                         form[f"{kind.value}_email"].data)
-        db.session.commit()
+        with committed():
+            for kind in NotificationKind:
+                notifications.set_preference(db.session, current_user, kind, form[f"{kind.value}_in_app"].data,
+                                             form[f"{kind.value}_email"].data)
         flash("Your notification choices are saved.", "success")
         return redirect(url_for("notifications.settings"))
     if not form.is_submitted():
