@@ -7,9 +7,9 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user
 
 from coalition import permissions
+from coalition.blueprints import transaction
 from coalition.blueprints.matching import bp
 from coalition.blueprints.matching.forms import AcceptForm, parse_rows, posted_rows
-from coalition.errors import DomainError, PermissionDenied
 from coalition.extensions import db
 from coalition.models.base import utcnow
 from coalition.permissions import requires
@@ -41,17 +41,11 @@ def accept():
     form = AcceptForm()
     if not form.validate_on_submit():
         return _page(form, 422)
-    try:
-        rows = parse_rows(request.form)
-        result = matching.accept_allocation(db.session, current_user, rows, utcnow(), _zone())
-    except PermissionDenied:
-        db.session.rollback()
-        raise
-    except DomainError as error:
-        db.session.rollback()
-        form.form_errors.append(error.message)
-        return _page(form, error.status_code, posted_rows(request.form), error.fields)
-    db.session.commit()
+    with transaction.write() as outcome:
+        result = matching.accept_allocation(db.session, current_user, parse_rows(request.form), utcnow(), _zone())
+    if outcome.failed:
+        form.form_errors.append(outcome.error.message)
+        return _page(form, outcome.status, posted_rows(request.form), outcome.error.fields)
     if result.failures:
         form.form_errors.append(f"{len(result.claims)} claim{'s' * (len(result.claims) != 1)} created; "
                                 f"{len(result.failures)} could not be made:")
