@@ -4,16 +4,17 @@ from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from coalition import permissions
+from coalition.blueprints import transaction
 from coalition.blueprints.feedback import bp
 from coalition.blueprints.feedback.forms import ProblemForm, RatingForm
-from coalition.errors import DomainError
+from coalition.errors import RuleError
 from coalition.extensions import db
 from coalition.models.base import utcnow
 from coalition.permissions import login_required, requires
 from coalition.services import feedback
 
 
-def _page(rating_form: RatingForm | None = None, problem_form: ProblemForm | None = None, error: DomainError | None = None,
+def _page(rating_form: RatingForm | None = None, problem_form: ProblemForm | None = None, error: RuleError | None = None,
           status: int = 200):
     """The person's own feedback: deliveries to rate, pickups to flag, and what was said about their organizations."""
     now = utcnow()
@@ -47,13 +48,11 @@ def rate():
     form = RatingForm()
     if not form.validate_on_submit():
         return _page(rating_form=form, status=422)
-    try:
+    with transaction.write() as outcome:
         feedback.rate_delivery(db.session, current_user, form.delivery_id.data, int(form.rating.data), form.note.data or "",
                                utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        return _page(rating_form=form, error=error, status=error.status_code)
-    db.session.commit()
+    if outcome.failed:
+        return _page(rating_form=form, error=outcome.error, status=outcome.status)
     flash("Thank you: your rating was saved.", "success")
     return redirect(url_for("feedback.index"))
 
@@ -64,13 +63,11 @@ def flag():
     form = ProblemForm()
     if not form.validate_on_submit():
         return _page(problem_form=form, status=422)
-    try:
+    with transaction.write() as outcome:
         feedback.flag_pickup_problem(db.session, current_user, form.claim_id.data, form.issue.data, form.note.data or "",
                                      utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        return _page(problem_form=form, error=error, status=error.status_code)
-    db.session.commit()
+    if outcome.failed:
+        return _page(problem_form=form, error=outcome.error, status=outcome.status)
     flash("Problem flagged; the backbone will follow up with the donor.", "success")
     return redirect(url_for("feedback.index"))
 
