@@ -7,10 +7,10 @@ from flask import current_app, flash, jsonify, redirect, render_template, reques
 from flask_login import current_user
 
 from coalition import jobs, permissions
+from coalition.blueprints import transaction
 from coalition.blueprints.local_time import local_zone
 from coalition.blueprints.planning import bp, present
 from coalition.blueprints.planning.forms import ActionForm, DayForm, MoveForm, PlanForm
-from coalition.errors import DomainError, PermissionDenied
 from coalition.extensions import db
 from coalition.models.base import utcnow
 from coalition.permissions import requires
@@ -24,13 +24,12 @@ def _tomorrow() -> dt.date:
 
 def _index(form: PlanForm, local_date: dt.date, status: int = 200):
     preview = queries.preview_day(db.session, local_date, local_zone(), utcnow())
-    page = render_template("planning/index.html", form=form, preview=preview, day=local_date, action=ActionForm())
-    db.session.commit()   # a stale SOLVING plan may just have been marked failed (after rendering: no reloads)
-    return page, status
+    return render_template("planning/index.html", form=form, preview=preview, day=local_date, action=ActionForm()), status
 
 
 @bp.route("/")
 @requires(permissions.can_plan_routes)
+@transaction.commits  # a stale SOLVING plan may just have been marked failed; committed after rendering: no reloads
 def index():
     chooser = DayForm(request.args)
     local_date = chooser.date.data if request.args.get("date") and chooser.validate() else _tomorrow()
@@ -49,42 +48,35 @@ def plan():
         start = dt.datetime.combine(form.date.data, form.since.data or dt.time(0), tz)
         end = dt.datetime.combine(form.date.data, form.until.data or dt.time(23, 59), tz)
         window = (start.astimezone(dt.timezone.utc), end.astimezone(dt.timezone.utc))
-    try:
+    with transaction.write() as outcome:
         new = run.start_plan(db.session, current_user, form.date.data, tz, utcnow(), window=window,
                              time_limit_s=float(form.time_limit.data or 10), zones=form.zones.data)
-    except PermissionDenied:
-        db.session.rollback()
-        raise
-    except DomainError as error:
-        db.session.rollback()
-        form.form_errors.append(error.message)
-        return _index(form, form.date.data, error.status_code)
-    db.session.commit()
+    if outcome.failed:
+        form.form_errors.append(outcome.error.message)
+        return _index(form, form.date.data, outcome.status)
     plan_id = new.id
-    jobs.start_plan_job(new)
+    jobs.start_plan_job(new)  # after the commit: the job must find the SOLVING plan
     return redirect(url_for("planning.show", plan_id=plan_id))
 
 
 @bp.route("/plans/<int:plan_id>")
 @requires(permissions.can_plan_routes)
+@transaction.commits  # after rendering, so the page's objects are not reloaded
 def show(plan_id: int):
     plan = queries.get_plan_for_review(db.session, plan_id)
     status = queries.plan_status(plan, utcnow())
-    page = render_template("planning/plan.html", plan=plan, status=status, move=MoveForm(), action=ActionForm(),
+    return render_template("planning/plan.html", plan=plan, status=status, move=MoveForm(), action=ActionForm(),
                            routes=present.routes_for_map(plan), drops=present.drops_by_reason(plan),
                            tiles=current_app.config["MAP_TILE_URL"],
                            attribution=current_app.config["MAP_TILE_ATTRIBUTION"])
-    db.session.commit()   # after rendering, so the page's objects are not reloaded
-    return page
 
 
 @bp.route("/plans/<int:plan_id>/status")
 @requires(permissions.can_plan_routes)
+@transaction.commits  # the status check may mark a stale plan failed
 def status(plan_id: int):
     plan = queries.get_plan(db.session, plan_id)
-    answer = queries.plan_status(plan, utcnow())
-    db.session.commit()
-    return jsonify(answer)
+    return jsonify(queries.plan_status(plan, utcnow()))
 
 
 @bp.route("/plans/<int:plan_id>/move", methods=["POST"])
@@ -95,16 +87,10 @@ def move(plan_id: int):
     if not form.validate_on_submit():
         flash("Choose a request and a route to move it to.", "error")
         return redirect(url_for("planning.show", plan_id=plan_id)), 303
-    try:
+    with transaction.write(flash_error=True) as outcome:
         new = edits.move_request(db.session, current_user, plan, form.claim_id.data, form.route_id.data, utcnow())
-    except PermissionDenied:
-        db.session.rollback()
-        raise
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if outcome.failed:
         return redirect(url_for("planning.show", plan_id=plan_id)), 303
-    db.session.commit()
     new_id = new.id
     jobs.start_plan_job(new)
     return redirect(url_for("planning.show", plan_id=new_id))
@@ -117,16 +103,10 @@ def publish(plan_id: int):
     if not ActionForm().validate_on_submit():
         flash("The form expired; try again.", "error")
         return redirect(url_for("planning.show", plan_id=plan_id)), 303
-    try:
+    with transaction.write(flash_error=True) as outcome:
         told = edits.publish_plan(db.session, current_user, plan, utcnow(), local_zone())
-    except PermissionDenied:
-        db.session.rollback()
-        raise
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if outcome.failed:
         return redirect(url_for("planning.show", plan_id=plan_id)), 303
-    db.session.commit()
     flash(f"Published: {told['drivers']} drivers and {told['organizations']} partners were told their times.",
           "success")
     return redirect(url_for("planning.show", plan_id=plan_id))
@@ -139,17 +119,12 @@ def replan():
     local_date = form.date.data or _tomorrow()
     if not form.validate_on_submit():
         return _index(form, local_date, 422)
-    try:
+    with transaction.write() as outcome:
         new = edits.start_replan(db.session, current_user, local_zone(), utcnow(), local_date,
                                  time_limit_s=float(form.time_limit.data or 10))
-    except PermissionDenied:
-        db.session.rollback()
-        raise
-    except DomainError as error:
-        db.session.rollback()
-        form.form_errors.append(error.message)
-        return _index(form, local_date, error.status_code)
-    db.session.commit()
+    if outcome.failed:
+        form.form_errors.append(outcome.error.message)
+        return _index(form, local_date, outcome.status)
     new_id = new.id
     jobs.start_plan_job(new)
     return redirect(url_for("planning.show", plan_id=new_id))
@@ -166,17 +141,12 @@ def food_safety_rules():
         if form.validate_on_submit():
             posted = {tuple(key.split("-", 1)): request.form.get(key, "") for key in
                       (f"{s}-{c}" for s, c in food_safety.DEFAULT_MINUTES)}
-            try:
+            with transaction.write() as outcome:
                 count = food_safety.set_rules(db.session, current_user, posted)
-            except PermissionDenied:
-                db.session.rollback()
-                raise
-            except DomainError as error:
-                db.session.rollback()
-                form.form_errors.append(error.message)
-                errors, status = error.fields, error.status_code
+            if outcome.failed:
+                form.form_errors.append(outcome.error.message)
+                errors, status = outcome.error.fields, outcome.status
             else:
-                db.session.commit()
                 flash(f"Food-safety policy saved ({count} limits differ from the defaults).", "success")
                 return redirect(url_for("planning.food_safety_rules"))
         else:
