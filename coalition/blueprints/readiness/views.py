@@ -5,11 +5,11 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from coalition import permissions
-from coalition.blueprints.forms import show_domain_error
+from coalition.blueprints import transaction
 from coalition.blueprints.local_time import local_zone
 from coalition.blueprints.readiness import bp
 from coalition.blueprints.readiness.forms import PairingForm, ProfileForm
-from coalition.errors import DomainError, NotFound
+from coalition.errors import NotFound
 from coalition.extensions import db
 from coalition.models.base import utcnow
 from coalition.permissions import authorize, login_required, requires
@@ -49,15 +49,12 @@ def pair():
     form = _pairing_form(request.form)
     if not form.validate_on_submit():
         return _index(form, _today()), 422
-    try:
-        driver = readiness.get_driver(db.session, int(form.driver_id.data))
-        mentor = readiness.get_driver(db.session, int(form.mentor_id.data)) if form.mentor_id.data else None
+    driver = readiness.get_driver(db.session, int(form.driver_id.data))
+    mentor = readiness.get_driver(db.session, int(form.mentor_id.data)) if form.mentor_id.data else None
+    with transaction.write(form) as outcome:
         readiness.set_mentor(db.session, current_user, driver, mentor, form.until.data, utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        show_domain_error(form, error)
-        return _index(form, _today()), error.status_code
-    db.session.commit()
+    if outcome.failed:
+        return _index(form, _today()), outcome.status
     flash(f"{driver.display_name} now rides with {mentor.display_name}." if mentor
           else f"{driver.display_name} drives on their own.", "success")
     return redirect(url_for("readiness.index"))
@@ -86,14 +83,10 @@ def profile():
         data = readiness.ProfileInput(**{name: form[name].data for name in vars(readiness.ProfileInput()).keys()})
         data.training_provider, data.vehicle, data.vehicle_plate = (
             (data.training_provider or "").strip(), (data.vehicle or "").strip(), (data.vehicle_plate or "").strip())
-        try:
+        with transaction.write(form) as outcome:
             readiness.save_profile(db.session, current_user, driver, data, utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            status = error.status_code
-        else:
-            db.session.commit()
+        status = outcome.status
+        if not outcome.failed:
             flash("Readiness saved.", "success")
             return redirect(request.full_path.rstrip("?"))
     elif form.is_submitted():
