@@ -5,10 +5,10 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from coalition import permissions
-from coalition.blueprints.forms import show_domain_error
+from coalition.blueprints import transaction
 from coalition.blueprints.projects import bp
 from coalition.blueprints.projects.forms import GoalForm, ProgressForm, ProjectForm, TaskForm, UpdateForm
-from coalition.errors import DomainError, NotFound
+from coalition.errors import NotFound
 from coalition.extensions import db
 from coalition.models import OrganizationKind, Project
 from coalition.models.base import utcnow
@@ -31,20 +31,14 @@ def create():
     if not form.is_submitted():
         form.partner_ids.data = [o.id for o in permissions.acting_organizations(current_user)
                                  if o.kind is not OrganizationKind.BACKBONE]
-    status = 200
+    status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
-        try:
+        with transaction.write(form) as outcome:
             project = projects.create_project(db.session, current_user, form.name.data, form.description.data,
                                               form.partner_ids.data or [], utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            status = error.status_code
-        else:
-            db.session.commit()
+        if not outcome.failed:
             return redirect(url_for("projects.detail", project_id=project.id))
-    elif form.is_submitted():
-        status = 422
+        status = outcome.status
     return render_template("projects/form.html", form=form), status
 
 
@@ -81,7 +75,8 @@ def detail(project_id: int):
 
 
 def _submit(project: Project, form, name: str, action, success: str, **page_args):
-    """Validate a form of the project page, run one service call, commit and come back (or show the errors)."""
+    """Validate a form of the project page, run one service call through the write boundary and come back
+    (or show the errors beside the form)."""
     authorize(permissions.can_contribute_to_project(current_user, project))
     if name != "goal":
         choices = _partner_choices(project) if name != "task" else [
@@ -89,13 +84,10 @@ def _submit(project: Project, form, name: str, action, success: str, **page_args
         form.organization_id.choices = choices
     if not form.validate_on_submit():
         return _page(project, 422, **{name: form}, **page_args)
-    try:
+    with transaction.write(form) as outcome:
         action()
-    except DomainError as error:
-        db.session.rollback()
-        show_domain_error(form, error)
-        return _page(project, error.status_code, **{name: form}, **page_args)
-    db.session.commit()
+    if outcome.failed:
+        return _page(project, outcome.status, **{name: form}, **page_args)
     flash(success, "success")
     return redirect(url_for("projects.detail", project_id=project.id))
 
@@ -133,8 +125,8 @@ def add_task(project_id: int):
 @requires(permissions.can_create_project)
 def complete_task(project_id: int, task_id: int):
     project = _load(project_id)
-    projects.complete_task(db.session, current_user, project, task_id, utcnow())
-    db.session.commit()
+    with transaction.committed():
+        projects.complete_task(db.session, current_user, project, task_id, utcnow())
     flash("Task done.", "success")
     return redirect(url_for("projects.detail", project_id=project.id))
 
