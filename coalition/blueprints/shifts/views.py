@@ -7,11 +7,11 @@ from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
 
 from coalition import permissions
-from coalition.blueprints.forms import show_domain_error
+from coalition.blueprints import transaction
 from coalition.blueprints.local_time import local_zone
 from coalition.blueprints.shifts import bp
 from coalition.blueprints.shifts.forms import ButtonForm, PatternForm, ShiftForm
-from coalition.errors import DomainError, PermissionDenied, ValidationError
+from coalition.errors import ValidationError
 from coalition.extensions import db
 from coalition.ids import parse_id
 from coalition.models import Organization, User
@@ -78,7 +78,7 @@ def _post(form: ShiftForm, weekly: bool):
     _choices(form)
     if not form.validate_on_submit():
         return _page(*((None, form) if weekly else (form, None)), status=422)
-    try:
+    with transaction.write(form) as outcome:
         driver, organization, data = _input(form)
         if weekly:
             pattern, made = shifts.create_pattern(db.session, current_user, driver, organization, data, utcnow(),
@@ -87,14 +87,8 @@ def _post(form: ShiftForm, weekly: bool):
         else:
             shifts.post_shift(db.session, current_user, driver, organization, data, utcnow(), local_zone())
             message = "Shift posted. Thank you!"
-    except PermissionDenied:
-        db.session.rollback()
-        raise
-    except DomainError as error:
-        db.session.rollback()
-        show_domain_error(form, error)
-        return _page(*((None, form) if weekly else (form, None)), status=error.status_code)
-    db.session.commit()
+    if outcome.failed:
+        return _page(*((None, form) if weekly else (form, None)), status=outcome.status)
     flash(message, "success")
     return redirect(url_for("shifts.index"))
 
@@ -119,13 +113,10 @@ def cancel(shift_id: int):
     if not ButtonForm().validate_on_submit():
         flash("The form expired; try again.", "error")
         return redirect(url_for("shifts.index")), 303
-    try:
+    with transaction.write(flash_error=True) as outcome:
         shifts.cancel_shift(db.session, current_user, shift, utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if outcome.failed:
         return redirect(url_for("shifts.index")), 303
-    db.session.commit()
     flash("Shift cancelled.", "success")
     return redirect(url_for("shifts.index"))
 
@@ -137,11 +128,7 @@ def stop_weekly(pattern_id: int):
     if not ButtonForm().validate_on_submit():
         flash("The form expired; try again.", "error")
         return redirect(url_for("shifts.index")), 303
-    try:
+    with transaction.committed():
         shifts.stop_pattern(db.session, current_user, pattern, utcnow())
-    except PermissionDenied:
-        db.session.rollback()
-        raise
-    db.session.commit()
     flash("Weekly availability stopped; shifts already created stay.", "success")
     return redirect(url_for("shifts.index"))
