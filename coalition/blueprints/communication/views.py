@@ -5,6 +5,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from coalition import permissions
+from coalition.blueprints import transaction
 from coalition.blueprints.communication import bp
 from coalition.blueprints.communication.forms import (
     ActionItemForm,
@@ -13,9 +14,9 @@ from coalition.blueprints.communication.forms import (
     MinutesForm,
     PreferenceForm,
 )
-from coalition.blueprints.forms import run_checks, show_domain_error
+from coalition.blueprints.forms import run_checks
 from coalition.blueprints.local_time import local_zone, to_utc
-from coalition.errors import DomainError, NotFound
+from coalition.errors import NotFound
 from coalition.extensions import db
 from coalition.models.base import utcnow
 from coalition.permissions import authorize, login_required, requires
@@ -44,16 +45,12 @@ def new_announcement():
     form = _announcement_form()
     status = 200
     if form.validate_on_submit():
-        try:
+        with transaction.write(form) as outcome:
             (audience,) = run_checks(lambda: communication.parse_audience(form.audience_value.data))
             announcement = communication.post_announcement(db.session, current_user, form.title.data, form.body.data,
                                                            *audience, utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            status = error.status_code
-        else:
-            db.session.commit()
+        status = outcome.status
+        if not outcome.failed:
             flash(f"Sent to {len(announcement.receipts)} organization{'s' if len(announcement.receipts) != 1 else ''}.",
                   "success")
             return redirect(url_for("communication.announcement", announcement_id=announcement.id))
@@ -69,8 +66,8 @@ def announcement(announcement_id: int):
     item = communication.get_announcement(db.session, announcement_id)
     if not permissions.can_view_announcement(current_user, item):
         raise NotFound("There is no such announcement.")
-    if communication.mark_announcement_read(db.session, current_user, item, utcnow()):
-        db.session.commit()
+    with transaction.committed():
+        communication.mark_announcement_read(db.session, current_user, item, utcnow())
     receipts = communication.receipts_of(item) if permissions.can_broadcast(current_user) else None
     return render_template("communication/announcement.html", item=item, receipts=receipts)
 
@@ -108,15 +105,11 @@ def new_meeting():
     form = MeetingForm()
     status = 200
     if form.validate_on_submit():
-        try:
+        with transaction.write(form) as outcome:
             meeting = communication.create_meeting(db.session, current_user, form.title.data, to_utc(form.starts_at.data),
                                                    form.agenda.data, utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            status = error.status_code
-        else:
-            db.session.commit()
+        status = outcome.status
+        if not outcome.failed:
             return redirect(url_for("communication.meeting", meeting_id=meeting.id))
     elif form.is_submitted():
         status = 422
@@ -146,14 +139,11 @@ def minutes(meeting_id: int):
     form = MinutesForm()
     if not form.validate_on_submit():
         return _meeting_page(meeting, minutes=form, status=422)
-    try:
+    with transaction.write(form) as outcome:
         communication.record_minutes(db.session, current_user, meeting, form.agenda.data, form.notes.data,
                                      form.decisions.data)
-    except DomainError as error:
-        db.session.rollback()
-        show_domain_error(form, error)
-        return _meeting_page(meeting, minutes=form, status=error.status_code)
-    db.session.commit()
+    if outcome.failed:
+        return _meeting_page(meeting, minutes=form, status=outcome.status)
     flash("Minutes saved.", "success")
     return redirect(url_for("communication.meeting", meeting_id=meeting.id))
 
@@ -165,14 +155,11 @@ def add_action(meeting_id: int):
     form = ActionItemForm()
     if not form.validate_on_submit():
         return _meeting_page(meeting, action=form, status=422)
-    try:
+    with transaction.write(form) as outcome:
         item = communication.assign_action_item(db.session, current_user, meeting, form.organization_id.data,
                                                 form.description.data, form.due_on.data, utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        show_domain_error(form, error)
-        return _meeting_page(meeting, action=form, status=error.status_code)
-    db.session.commit()
+    if outcome.failed:
+        return _meeting_page(meeting, action=form, status=outcome.status)
     flash(f"Assigned to {item.organization.name}.", "success")
     return redirect(url_for("communication.meeting", meeting_id=meeting.id))
 
@@ -182,8 +169,8 @@ def add_action(meeting_id: int):
 def complete_action(item_id: int):
     item = communication.get_action_item(db.session, item_id)
     authorize(permissions.can_complete_action_item(current_user, item))
-    communication.complete_action_item(db.session, current_user, item, utcnow())
-    db.session.commit()
+    with transaction.committed():
+        communication.complete_action_item(db.session, current_user, item, utcnow())
     flash("Marked done.", "success")
     if permissions.can_view_inbox(current_user, item.organization):
         return redirect(url_for("communication.organization_inbox", organization_id=item.organization_id))
@@ -197,8 +184,8 @@ def complete_action(item_id: int):
 def preferences():
     form = PreferenceForm()
     if form.validate_on_submit():
-        communication.set_daily_digest(db.session, current_user, form.delivery.data == "digest")
-        db.session.commit()
+        with transaction.committed():
+            communication.set_daily_digest(db.session, current_user, form.delivery.data == "digest")
         flash("Saved.", "success")
         return redirect(url_for("communication.preferences"))
     if not form.is_submitted():
