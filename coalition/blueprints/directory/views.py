@@ -4,10 +4,10 @@ from flask import Response, current_app, flash, redirect, render_template, reque
 from flask_login import current_user
 
 from coalition import permissions
+from coalition.blueprints import transaction
 from coalition.blueprints.directory import bp
 from coalition.blueprints.directory.forms import ActionForm, ProfileForm
-from coalition.blueprints.forms import show_domain_error
-from coalition.errors import DomainError, NotFound
+from coalition.errors import NotFound
 from coalition.extensions import db
 from coalition.models import Organization, PlanRole
 from coalition.models.base import utcnow
@@ -63,17 +63,13 @@ def edit(organization_id: int):
     form = ProfileForm(obj=profile)
     status = 200
     if form.validate_on_submit():
-        try:
+        with transaction.write(form) as outcome:
             directory.update_profile(db.session, current_user, organization, directory.ProfileInput(
                 roles=form.roles.data or [], accepted_categories=form.accepted_categories.data or [],
                 accepted_storage=form.accepted_storage.data or [], service_radius_km=form.service_radius_km.data,
                 service_neighborhoods=form.service_neighborhoods.data or ""), utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            status = error.status_code
-        else:
-            db.session.commit()
+        status = outcome.status
+        if not outcome.failed:
             flash("Directory details saved and confirmed.", "success")
             return redirect(url_for("directory.detail", organization_id=organization.id))
     elif form.is_submitted():
@@ -86,8 +82,8 @@ def edit(organization_id: int):
 def confirm(organization_id: int):
     organization = _load(organization_id)
     authorize(permissions.can_confirm_partner_details(current_user, organization))
-    directory.confirm_details(db.session, current_user, organization, utcnow())
-    db.session.commit()
+    with transaction.committed():
+        directory.confirm_details(db.session, current_user, organization, utcnow())
     flash("Thank you: your details are confirmed as current.", "success")
     return redirect(url_for("directory.detail", organization_id=organization.id))
 
@@ -96,8 +92,8 @@ def confirm(organization_id: int):
 @requires(permissions.can_request_confirmation)
 def request_confirmation(organization_id: int):
     organization = _load(organization_id)
-    asked = directory.request_confirmation(db.session, current_user, organization, utcnow())
-    db.session.commit()
+    with transaction.committed():
+        asked = directory.request_confirmation(db.session, current_user, organization, utcnow())
     flash(f"Asked {organization.name} to confirm its details ({asked} people notified).", "success")
     return redirect(request.referrer if request.referrer and request.referrer.startswith(request.host_url)
                     else url_for("directory.index"))
@@ -106,7 +102,7 @@ def request_confirmation(organization_id: int):
 @bp.route("/request-stale", methods=["POST"])
 @requires(permissions.can_request_confirmation)
 def request_stale():
-    asked = directory.request_all_stale(db.session, current_user, utcnow(), _stale_days())
-    db.session.commit()
+    with transaction.committed():
+        asked = directory.request_all_stale(db.session, current_user, utcnow(), _stale_days())
     flash(f"Asked {asked} partner{'s' if asked != 1 else ''} with stale details to confirm them.", "success")
     return redirect(url_for("directory.index", stale=1))
