@@ -4,10 +4,11 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from coalition import permissions
-from coalition.blueprints.forms import choices_of, run_checks, show_domain_error
+from coalition.blueprints import transaction
+from coalition.blueprints.forms import choices_of, run_checks
 from coalition.blueprints.organizations import bp
 from coalition.blueprints.organizations.forms import InviteForm, NewOrganizationForm, OrganizationForm
-from coalition.errors import DomainError, NotFound
+from coalition.errors import NotFound
 from coalition.extensions import db
 from coalition.models import WEEKDAYS, Invitation, Organization, OrganizationKind, Role, User
 from coalition.models.base import utcnow
@@ -61,7 +62,7 @@ def create():
     form = NewOrganizationForm()
     status = 200
     if form.validate_on_submit():
-        try:
+        with transaction.write(form) as outcome:
             _email, details = run_checks(
                 lambda: accounts.clean_email(form.admin_email.data, field="admin_email"),
                 lambda: _details_from(form),
@@ -71,12 +72,8 @@ def create():
                 db.session, current_user, organization, form.admin_email.data, Role.ADMIN,
                 utcnow(), current_app.config["INVITATION_MAX_AGE_S"],
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            status = error.status_code
-        else:
-            db.session.commit()
+        status = outcome.status
+        if not outcome.failed:
             _send_invitation(invitation, token, current_user)
             return redirect(url_for("organizations.detail", organization_id=organization.id))
     elif form.is_submitted():
@@ -111,14 +108,10 @@ def edit(organization_id: int):
             form[f"hours_{day}"].data = organizations.format_hours(organization.hours, day)
     status = 200
     if form.validate_on_submit():
-        try:
+        with transaction.write(form) as outcome:
             organizations.update_organization(db.session, current_user, organization, _details_from(form))
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            status = error.status_code
-        else:
-            db.session.commit()
+        status = outcome.status
+        if not outcome.failed:
             flash("Saved.", "success")
             return redirect(url_for("organizations.detail", organization_id=organization.id))
     elif form.is_submitted():
@@ -130,13 +123,10 @@ def edit(organization_id: int):
 @requires(permissions.is_coalition_admin)
 def toggle_active(organization_id: int):
     organization = organizations.get_organization(db.session, organization_id)
-    try:
+    with transaction.write(flash_error=True) as outcome:
         organizations.set_organization_active(db.session, current_user, organization, not organization.active)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if outcome.failed:
         return redirect(url_for("organizations.detail", organization_id=organization.id))
-    db.session.commit()
     flash(f"{organization.name} is now {'active' if organization.active else 'inactive'}.", "success")
     return redirect(url_for("organizations.detail", organization_id=organization.id))
 
@@ -170,16 +160,13 @@ def invite(organization_id: int):
     form.role.choices = choices_of(permissions.invitable_roles(current_user, organization))
     if not form.validate_on_submit():
         return _people_page(organization, form, 422)
-    try:
+    with transaction.write(form) as outcome:
         invitation, token = accounts.invite(
             db.session, current_user, organization, form.email.data, Role(form.role.data),
             utcnow(), current_app.config["INVITATION_MAX_AGE_S"],
         )
-    except DomainError as error:
-        db.session.rollback()
-        show_domain_error(form, error)
-        return _people_page(organization, form, error.status_code)
-    db.session.commit()
+    if outcome.failed:
+        return _people_page(organization, form, outcome.status)
     _send_invitation(invitation, token, current_user)
     return redirect(url_for("organizations.people", organization_id=organization.id))
 
@@ -192,13 +179,9 @@ def set_member_active(organization_id: int, membership_id: int, action: str):
     members = {m.id for m in organizations.list_members(db.session, organization)}
     if membership_id not in members:
         raise NotFound("No such member in this organization.")
-    try:
+    with transaction.write(flash_error=True) as outcome:
         membership = accounts.set_membership_active(db.session, current_user, membership_id, action == "reactivate")
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        db.session.commit()
+    if not outcome.failed:
         verb = "re-activated" if membership.active else "deactivated"
         flash(f"{membership.user.display_name} ({membership.role.value}) {verb}.", "success")
     return redirect(url_for("organizations.people", organization_id=organization.id))
