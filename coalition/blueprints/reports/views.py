@@ -7,10 +7,11 @@ from flask_login import current_user
 
 from coalition import permissions
 from coalition.blueprints.forms import show_domain_error
+from coalition.blueprints import transaction
 from coalition.blueprints.local_time import local_zone
 from coalition.blueprints.reports import bp
 from coalition.blueprints.reports.forms import FairMarketValueForm, ReceiptPeriodForm
-from coalition.errors import DomainError, NotFound
+from coalition.errors import NotFound, RuleError
 from coalition.extensions import db
 from coalition.models import FoodCategory
 from coalition.models.base import utcnow
@@ -53,7 +54,7 @@ def receipt_pdf(organization_id: int):
     try:
         start, end = receipts.parse_period(form.start.data, form.end.data, _today())
         receipt = receipts.build_receipt(db.session, current_user, donor, start, end, local_zone())
-    except DomainError as error:
+    except RuleError as error:  # a read, nothing to roll back; access errors go to the error handlers
         show_domain_error(form, error)
         return render_template("reports/receipts.html", donors=[donor], form=form), error.status_code
     body = receipts.render_receipt_pdf(receipt, current_app.config["COALITION_NAME"], utcnow())
@@ -99,14 +100,10 @@ def values():
             form[category.value].data = value
     status = 200
     if form.validate_on_submit():
-        try:
+        with transaction.write(form) as outcome:
             receipts.set_fair_market_values(db.session, current_user, {c.value: form[c.value].data for c in FoodCategory}, utcnow())
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            status = error.status_code
-        else:
-            db.session.commit()
+        status = outcome.status
+        if not outcome.failed:
             flash("Fair-market values saved; receipts use them from now on.", "success")
             return redirect(url_for("reports.values"))
     elif form.is_submitted():
