@@ -7,6 +7,7 @@ from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
 from coalition import permissions
+from coalition.blueprints import transaction
 from coalition.blueprints.forms import show_domain_error
 from coalition.blueprints.supply import bp
 from coalition.blueprints.local_time import to_local, to_utc
@@ -16,7 +17,7 @@ from coalition.blueprints.supply.common import (
     recipient_choices,
 )
 from coalition.blueprints.supply.forms import ClaimForm, SupplyFilterForm
-from coalition.errors import Conflict, DomainError, NotFound, PermissionDenied
+from coalition.errors import Conflict, NotFound, PermissionDenied
 from coalition.extensions import db
 from coalition.models import DonationLine, FoodCategory, StorageClass
 from coalition.models.base import utcnow
@@ -92,23 +93,17 @@ def claim(line_id: int):
         return _claim_page(form, line)
     if not form.validate_on_submit():
         return _claim_page(form, line, 422)
-    try:
-        need = needs.get_need(db.session, int(form.need_id.data)) if form.need_id.data else None
+    need = needs.get_need(db.session, int(form.need_id.data)) if form.need_id.data else None
+    with transaction.write() as outcome:
         made = claims.claim_line(db.session, current_user, line.id, recipient, form.kg.data,
                                  to_utc(form.delivery_start.data), to_utc(form.delivery_end.data), now, need)
-    except (PermissionDenied, NotFound):
-        db.session.rollback()
-        raise
-    except Conflict as error:
-        db.session.rollback()
-        # "Already claimed: only 3 kg left" belongs beside the amount the person typed.
-        form.kg.errors = [error.message]
-        return _claim_page(form, line, error.status_code)
-    except DomainError as error:
-        db.session.rollback()
-        show_domain_error(form, error)
-        return _claim_page(form, line, error.status_code)
-    db.session.commit()
+    if outcome.failed:
+        if isinstance(outcome.error, Conflict):
+            # "Already claimed: only 3 kg left" belongs beside the amount the person typed.
+            form.kg.errors = [outcome.error.message]
+        else:
+            show_domain_error(form, outcome.error)
+        return _claim_page(form, line, outcome.status)
     grace_min = current_app.config["CLAIM_UNDO_GRACE_S"] // 60
     flash(f"Claimed {made.quantity_g / 1000:g} kg of {line.description} for {recipient.name}. "
           f"Made a mistake? Undo within {grace_min} minutes.", "success")
@@ -133,14 +128,11 @@ def decline(donation_id: int):
     if recipient is None:
         flash("This donation is not reserved for anyone.", "error")
         return redirect(back)
-    try:
+    with transaction.write(flash_error=True) as outcome:
         following = donations.decline_priority(
             db.session, current_user, donation, recipient, utcnow(),
             current_app.config["PRIORITY_CLAIM_MINUTES"], current_app.config["NOTIFY_RADIUS_KM"])
-    except Conflict as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if outcome.failed:
         return redirect(back)
-    db.session.commit()
     flash(f"Declined. {'Offered to the next partner.' if following else 'It is now open to every recipient.'}", "success")
     return redirect(back)
