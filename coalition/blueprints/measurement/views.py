@@ -13,7 +13,8 @@ from werkzeug.utils import secure_filename
 from wtforms.fields.choices import SelectChoice
 
 from coalition import permissions
-from coalition.blueprints.forms import choices_of, show_domain_error
+from coalition.blueprints import transaction
+from coalition.blueprints.forms import choices_of
 from coalition.blueprints.measurement import bp, charts
 from coalition.blueprints.measurement.forms import (
     GoalForm,
@@ -25,7 +26,7 @@ from coalition.blueprints.measurement.forms import (
     ReportUploadForm,
     SettingsForm,
 )
-from coalition.errors import DomainError, NotFound, ValidationError
+from coalition.errors import NotFound, ValidationError
 from coalition.extensions import db
 from coalition.models import Organization, Trajectory
 from coalition.models.base import utcnow
@@ -243,15 +244,12 @@ def goal():
         form.milestones.data = ", ".join(f"{y}={v:g}" for y, v in sorted(current.milestones.items()))
     if not form.validate_on_submit():
         return _goal_page(form, 422 if form.is_submitted() else 200)
-    try:
+    with transaction.write(form) as outcome:
         milestones = indicators.parse_milestones(form.milestones.data or "")
         indicators.set_goal(db.session, current_user, utcnow(), form.baseline_value.data, form.baseline_year.data,
                             form.target_reduction_pct.data, form.target_year.data, form.trajectory.data, milestones)
-    except DomainError as error:
-        db.session.rollback()
-        show_domain_error(form, error)
-        return _goal_page(form, error.status_code)
-    db.session.commit()
+    if outcome.failed:
+        return _goal_page(form, outcome.status)
     flash("Goal saved.", "success")
     return redirect(url_for("measurement.goal"))
 
@@ -274,14 +272,11 @@ def settings():
     rate_form = RateForm(prefix="rate")
     if not form.validate_on_submit():
         return _settings_page(form, rate_form, 422 if form.is_submitted() else 200)
-    try:
+    with transaction.write(form) as outcome:
         indicators.update_settings(db.session, current_user, utcnow(), form.kg_per_meal.data, form.co2e_per_kg.data,
                                    bool(form.public_dashboard.data))
-    except DomainError as error:
-        db.session.rollback()
-        show_domain_error(form, error)
-        return _settings_page(form, rate_form, error.status_code)
-    db.session.commit()
+    if outcome.failed:
+        return _settings_page(form, rate_form, outcome.status)
     flash("Settings saved.", "success")
     return redirect(url_for("measurement.settings"))
 
@@ -297,14 +292,11 @@ def record_rate():
     neighborhood = None
     if rate_form.neighborhood_id.data:
         neighborhood = geo.get_neighborhood(db.session, int(rate_form.neighborhood_id.data))
-    try:
+    with transaction.write(rate_form) as outcome:
         indicators.record_value(db.session, current_user, utcnow(), "food_insecurity_rate", rate_form.year.data,
                                 rate_form.value.data, rate_form.source.data or "", neighborhood)
-    except DomainError as error:
-        db.session.rollback()
-        show_domain_error(rate_form, error)
-        return _settings_page(form, rate_form, error.status_code)
-    db.session.commit()
+    if outcome.failed:
+        return _settings_page(form, rate_form, outcome.status)
     flash("Food-insecurity rate saved.", "success")
     return redirect(url_for("measurement.settings"))
 
@@ -323,13 +315,10 @@ def import_neighborhoods():
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
         upload.save(path)
-        try:
+        with transaction.write(form) as outcome:
             result = geo.import_neighborhoods(db.session, path, utcnow(), form.source.data or "", form.year.data)
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            return render_template("measurement/import.html", form=form), error.status_code
-    db.session.commit()
+    if outcome.failed:
+        return render_template("measurement/import.html", form=form), outcome.status
     repaired = f" Repaired: {', '.join(result.repaired)}." if result.repaired else ""
     flash(f"Imported {result.created} new and updated {result.updated} neighborhoods (from {result.source_crs}); "
           f"{result.deliveries_assigned} deliveries placed.{repaired}", "success")
@@ -373,15 +362,12 @@ def reports():
     if not form.validate_on_submit():
         return _reports_page(form, upload, 422)
     organization = organizations.get_organization(db.session, int(form.organization_id.data))
-    try:
+    with transaction.write(form) as outcome:
         partner_reports.submit_report(db.session, current_user, organization, partner_reports.ReportInput(
             form.period.data, form.visits.data, form.individuals.data, form.households.data, form.meals_on_site.data),
             utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        show_domain_error(form, error)
-        return _reports_page(form, upload, error.status_code)
-    db.session.commit()
+    if outcome.failed:
+        return _reports_page(form, upload, outcome.status)
     flash(f"Report for {organization.name}, {form.period.data} saved.", "success")
     return redirect(url_for("measurement.reports"))
 
@@ -398,13 +384,10 @@ def upload_reports():
     except UnicodeDecodeError:
         upload.file.errors = ["Save the CSV as UTF-8 text."]
         return _reports_page(form, upload, 422)
-    try:
+    with transaction.write(upload) as outcome:
         saved = partner_reports.import_csv(db.session, current_user, text, utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        show_domain_error(upload, error)
-        return _reports_page(form, upload, error.status_code)
-    db.session.commit()
+    if outcome.failed:
+        return _reports_page(form, upload, outcome.status)
     flash(f"Imported {len(saved)} reports.", "success")
     return redirect(url_for("measurement.reports"))
 
@@ -417,14 +400,11 @@ def remind_reports():
     if not form.validate_on_submit():
         raise ValidationError("This form has expired. Reload the page and try again.")
     period = (form.period.data or "").strip() or _last_month()
-    try:
+    with transaction.write(flash_error=True) as outcome:
         reminders = partner_reports.remind_missing(db.session, current_user, period, utcnow(),
                                                    url_for("measurement.reports", _external=True))
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
+    if outcome.failed:
         return redirect(url_for("measurement.reports"))
-    db.session.commit()
     settings = MailSettings.from_config(current_app.config)
     sent = sum(send_mail(settings, email, r.subject, r.body) for r in reminders for email in r.emails)
     if not reminders:
