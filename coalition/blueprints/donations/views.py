@@ -21,8 +21,9 @@ from coalition.blueprints.donations.forms import (
     ScheduleForm,
 )
 from coalition.blueprints.local_time import local_zone, to_utc
+from coalition.blueprints import transaction
 from coalition.blueprints.forms import show_domain_error
-from coalition.errors import DomainError, NotFound, PermissionDenied, ValidationError
+from coalition.errors import NotFound, PermissionDenied, ValidationError
 from coalition.extensions import db
 from coalition.ids import parse_id
 from coalition.models import Donation, DonationKind, FoodCategory, Organization, OrganizationKind
@@ -224,16 +225,13 @@ def _posting_page(form: DonationForm, donor: Organization, kind: DonationKind, s
 @bp.route("/new", methods=["GET", "POST"])
 @requires(permissions.can_post_any_donation)
 def new():
+    """Post surplus (or offer produce) in three screens: the food, the pickup, then review and post."""
     form = DonationForm()
     donor = _donor_from(form.donor_id.data if form.is_submitted() else request.args.get("org"))
     authorize(permissions.can_post_donation(current_user, donor))
     kind = _kind_for(donor)
     if not form.is_submitted():
-        _fill_defaults(form, kind)
-        form.donor_id.data = str(donor.id)
-        form.draft.data = secrets.token_urlsafe(12)
-        browser_session.pop(PHOTO_KEY, None)
-        return _posting_page(form, donor, kind, "lines")
+        return _start_posting(form, donor, kind)
 
     step = form.step.data if form.step.data in STEPS else "lines"
     action = request.form.get("action", "next")
@@ -242,37 +240,56 @@ def new():
         form.form_errors.append("This form has expired. Please check and send it again.")
         return _posting_page(form, donor, kind, "lines", 400)
     slots = _used_slots(form)
-
     if step == "lines":
-        if action == "add_line":
-            shown = form.shown_lines.data or "1"
-            form.shown_lines.data = str(min(int(shown), LINE_SLOTS - 1) + 1) if shown.isascii() and shown.isdigit() and len(shown) < 4 else "2"
-            return _posting_page(form, donor, kind, "lines")
-        if not _check(form, donor, kind, slots, lines_only=True):
-            return _posting_page(form, donor, kind, "lines", 422)
-        return _posting_page(form, donor, kind, "pickup")
-
+        return _lines_step(form, donor, kind, slots, action)
     if action == "back":
         return _posting_page(form, donor, kind, "lines" if step == "pickup" else "pickup")
-
     if step == "pickup":
-        upload = form.photo.data
-        if upload is not None and getattr(upload, "filename", ""):
-            max_bytes = current_app.config["MAX_PHOTO_BYTES"]
-            try:
-                name = photos.store_photo(upload.read(max_bytes + 1), current_app.config["UPLOAD_FOLDER"], max_bytes)
-            except ValidationError as error:
-                form.photo.errors = [error.fields.get("photo", error.message)]
-            else:
-                replaced = browser_session.get(PHOTO_KEY)
-                if replaced:
-                    photos.discard_photo(current_app.config["UPLOAD_FOLDER"], replaced)
-                browser_session[PHOTO_KEY] = name
-        if not _check(form, donor, kind, slots, lines_only=False):
-            return _posting_page(form, donor, kind, _first_step_with_errors(form), 422)
-        return _posting_page(form, donor, kind, "review")
+        return _pickup_step(form, donor, kind, slots)
+    return _post(form, donor, kind, slots, parsed)   # step == "review", action == "post"
 
-    # step == "review", action == "post"
+
+def _start_posting(form: DonationForm, donor: Organization, kind: DonationKind):
+    """Screen 1, fresh: the defaults, a new draft id (a resent "Post" posts nothing twice), no photo waiting."""
+    _fill_defaults(form, kind)
+    form.donor_id.data = str(donor.id)
+    form.draft.data = secrets.token_urlsafe(12)
+    browser_session.pop(PHOTO_KEY, None)
+    return _posting_page(form, donor, kind, "lines")
+
+
+def _lines_step(form: DonationForm, donor: Organization, kind: DonationKind, slots: list[int], action: str):
+    """Screen 1 sent: one more line, or the lines checked and on to the pickup."""
+    if action == "add_line":
+        shown = form.shown_lines.data or "1"
+        form.shown_lines.data = str(min(int(shown), LINE_SLOTS - 1) + 1) if shown.isascii() and shown.isdigit() and len(shown) < 4 else "2"
+        return _posting_page(form, donor, kind, "lines")
+    if not _check(form, donor, kind, slots, lines_only=True):
+        return _posting_page(form, donor, kind, "lines", 422)
+    return _posting_page(form, donor, kind, "pickup")
+
+
+def _pickup_step(form: DonationForm, donor: Organization, kind: DonationKind, slots: list[int]):
+    """Screen 2 sent: keep the photo (if any) for "Post", check everything, on to the review."""
+    upload = form.photo.data
+    if upload is not None and getattr(upload, "filename", ""):
+        max_bytes = current_app.config["MAX_PHOTO_BYTES"]
+        try:
+            name = photos.store_photo(upload.read(max_bytes + 1), current_app.config["UPLOAD_FOLDER"], max_bytes)
+        except ValidationError as error:
+            form.photo.errors = [error.fields.get("photo", error.message)]
+        else:
+            replaced = browser_session.get(PHOTO_KEY)
+            if replaced:
+                photos.discard_photo(current_app.config["UPLOAD_FOLDER"], replaced)
+            browser_session[PHOTO_KEY] = name
+    if not _check(form, donor, kind, slots, lines_only=False):
+        return _posting_page(form, donor, kind, _first_step_with_errors(form), 422)
+    return _posting_page(form, donor, kind, "review")
+
+
+def _post(form: DonationForm, donor: Organization, kind: DonationKind, slots: list[int], parsed: bool):
+    """Screen 3 sent: post the donation and its waiting photo through the write boundary, once per draft."""
     already = browser_session.get(POSTED_KEY, {}).get(form.draft.data or "")
     if already:
         flash("This was already posted; here it is.", "success")
@@ -281,20 +298,18 @@ def new():
         return _posting_page(form, donor, kind, _first_step_with_errors(form), 422)
     now = utcnow()
     photo = _pending_photo()
-    try:
+    with transaction.write() as outcome:
         donation = donations.post_donation(
             db.session, current_user, donor, _input_from(form, kind, slots), now,
             priority_minutes=current_app.config["PRIORITY_CLAIM_MINUTES"],
             notify_radius_km=current_app.config["NOTIFY_RADIUS_KM"])
         if photo:
             photos.attach_photo(db.session, current_user, donation, photo, now)
-    except ValidationError as error:
-        db.session.rollback()
-        _place_errors(form, error.fields, slots)
-        if not error.fields:
-            form.form_errors.append(error.message)
-        return _posting_page(form, donor, kind, _first_step_with_errors(form), error.status_code)
-    db.session.commit()
+    if outcome.failed:
+        _place_errors(form, outcome.error.fields, slots)
+        if not outcome.error.fields:
+            form.form_errors.append(outcome.error.message)
+        return _posting_page(form, donor, kind, _first_step_with_errors(form), outcome.status)
     browser_session.pop(PHOTO_KEY, None)
     if form.draft.data:
         posted = dict(list(browser_session.get(POSTED_KEY, {}).items())[-4:])
@@ -369,13 +384,10 @@ def cancel(donation_id: int):
     form = CancelForm()
     if not form.validate():
         return _detail_page(donation, cancel_form=form, status=422)
-    try:
+    with transaction.write(form) as outcome:
         ended = donations.cancel_donation(db.session, current_user, donation, form.reason.data, utcnow())
-    except DomainError as error:
-        db.session.rollback()
-        show_domain_error(form, error)
-        return _detail_page(donation, cancel_form=form, status=error.status_code)
-    db.session.commit()
+    if outcome.failed:
+        return _detail_page(donation, cancel_form=form, status=outcome.status)
     told = {claim.recipient.name for claim in ended}
     flash("Cancelled." + (f" Told {', '.join(sorted(told))}, who had claimed it." if told else ""), "success")
     return redirect(url_for("donations.detail", donation_id=donation.id))
@@ -390,15 +402,12 @@ def repost(donation_id: int):
     form = RepostForm()
     if not form.validate():
         return _detail_page(original, repost_form=form, status=422)
-    try:
+    with transaction.write(form) as outcome:
         donation = donations.repost_donation(
             db.session, current_user, original, to_utc(form.pickup_start.data), to_utc(form.pickup_end.data),
             utcnow(), priority_minutes=current_app.config["PRIORITY_CLAIM_MINUTES"])
-    except DomainError as error:
-        db.session.rollback()
-        show_domain_error(form, error)
-        return _detail_page(original, repost_form=form, status=error.status_code)
-    db.session.commit()
+    if outcome.failed:
+        return _detail_page(original, repost_form=form, status=outcome.status)
     flash("Posted again with the new pickup window.", "success")
     return redirect(url_for("donations.detail", donation_id=donation.id))
 
@@ -410,8 +419,8 @@ def skip(donation_id: int):
     authorize(permissions.can_manage_donation(current_user, donation))
     if not ButtonForm().validate():
         raise ValidationError("This form has expired. Reload the page and try again.")
-    recurring.skip_occurrence(db.session, current_user, donation, utcnow())
-    db.session.commit()
+    with transaction.committed():
+        recurring.skip_occurrence(db.session, current_user, donation, utcnow())
     flash("This pickup is skipped; the others of the schedule stay as they are.", "success")
     return redirect(url_for("donations.detail", donation_id=donation.id))
 
@@ -465,18 +474,16 @@ def new_schedule():
             pack_type=(form.lines[i].form.pack_type.data or "") if produce else "") for i in slots],
         starts_on=form.starts_on.data, ends_on=form.ends_on.data, notes=form.notes.data or "",
         allow_split=bool(form.allow_split.data), kind=kind)
-    try:
-        if not parsed:
-            raise ValidationError("Please correct the highlighted fields.")
+    if not parsed:
+        return _schedules_page(donor, form, status=422, template="donations/schedule_form.html")
+    with transaction.write() as outcome:
         schedule = recurring.create_schedule(db.session, current_user, donor, data, utcnow(),
                                              current_app.config["COALITION_TIMEZONE"])
-    except DomainError as error:
-        db.session.rollback()
-        _place_errors(form, error.fields, slots)
-        if not error.fields and not any(f.errors for f in form):
-            form.form_errors.append(error.message)
-        return _schedules_page(donor, form, status=error.status_code, template="donations/schedule_form.html")
-    db.session.commit()
+    if outcome.failed:
+        _place_errors(form, outcome.error.fields, slots)
+        if not outcome.error.fields and not any(f.errors for f in form):
+            form.form_errors.append(outcome.error.message)
+        return _schedules_page(donor, form, status=outcome.status, template="donations/schedule_form.html")
     count = len(recurring.list_upcoming(db.session, schedule, utcnow()))
     flash(f"Recurring {'offer' if produce else 'pickup'} set up: the next {count} are posted already.", "success")
     return redirect(url_for("donations.schedules", org=donor.id))
@@ -489,8 +496,8 @@ def cancel_schedule(schedule_id: int):
     authorize(permissions.can_manage_schedule(current_user, schedule))
     if not ButtonForm().validate():
         raise ValidationError("This form has expired. Reload the page and try again.")
-    cancelled, kept = recurring.cancel_schedule(db.session, current_user, schedule, utcnow())
-    db.session.commit()
+    with transaction.committed():
+        cancelled, kept = recurring.cancel_schedule(db.session, current_user, schedule, utcnow())
     message = f"Stopped. {len(cancelled)} upcoming pickups were cancelled."
     if kept:
         message += f" {len(kept)} already claimed stay; cancel them one by one if you must."
@@ -528,19 +535,16 @@ def partners():
                 errors = True
             else:
                 ranked.append(chosen)
-        try:
-            if errors:
-                raise ValidationError("Please correct the highlighted fields.")
-            donations.set_priority_partners(db.session, current_user, donor, ranked)
-        except DomainError as error:
-            db.session.rollback()
-            if not errors:
-                form.form_errors.append(error.message)
-            status = error.status_code
+        if errors:
+            status = 422
         else:
-            db.session.commit()
-            flash("Partners saved." if ranked else "No partners: every matching recipient hears at once.", "success")
-            return redirect(url_for("donations.partners", org=donor.id))
+            with transaction.write() as outcome:
+                donations.set_priority_partners(db.session, current_user, donor, ranked)
+            if not outcome.failed:
+                flash("Partners saved." if ranked else "No partners: every matching recipient hears at once.", "success")
+                return redirect(url_for("donations.partners", org=donor.id))
+            form.form_errors.append(outcome.error.message)
+            status = outcome.status
     else:
         status = 422 if not form.csrf_token.errors else 400
     return render_template("donations/partners.html", form=form, donor=donor,
