@@ -3,10 +3,11 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_user, logout_user
 
+from coalition.blueprints import transaction
 from coalition.blueprints.auth import bp
 from coalition.blueprints.auth.forms import AcceptInvitationForm, ForgotPasswordForm, NewPasswordForm, SignInForm
 from coalition.blueprints.forms import safe_next_url, show_domain_error
-from coalition.errors import DomainError, InvalidCredentials, InvalidToken, TooManyAttempts
+from coalition.errors import InvalidCredentials, InvalidToken, RuleError, TooManyAttempts
 from coalition.extensions import db
 from coalition.models.base import utcnow
 from coalition.permissions import login_required
@@ -30,17 +31,14 @@ def sign_in():
     form = SignInForm()
     status = 200
     if form.validate_on_submit():
-        try:
+        # A failed attempt's record is kept (committed): it is what throttles the next guesses.
+        with transaction.write(form, keep_on=(InvalidCredentials, TooManyAttempts)) as outcome:
             user = accounts.authenticate(
                 db.session, form.email.data, form.password.data,
                 request.remote_addr or "unknown", utcnow(), _throttle_policy(),
             )
-        except (InvalidCredentials, TooManyAttempts) as error:
-            db.session.commit()  # keep the recorded failure: it is what throttles
-            form.form_errors.append(error.message)
-            status = error.status_code
-        else:
-            db.session.commit()
+        status = outcome.status
+        if not outcome.failed:
             login_user(user, remember=form.remember.data)
             return redirect(safe_next_url(request.args.get("next")) or url_for("main.home"))
     elif form.is_submitted():
@@ -63,7 +61,7 @@ def forgot_password():
     if form.validate_on_submit():
         try:
             email = accounts.clean_email(form.email.data)
-        except DomainError as error:
+        except RuleError as error:  # nothing written yet: nothing to roll back
             show_domain_error(form, error)
             return render_template("auth/forgot_password.html", form=form), error.status_code
         user = accounts.get_user_by_email(db.session, email)
@@ -94,14 +92,10 @@ def reset_password(token: str):
     form = NewPasswordForm()
     status = 200
     if form.validate_on_submit():
-        try:
+        with transaction.write(form) as outcome:
             accounts.reset_password(db.session, token, form.password.data, config["SECRET_KEY"], config["PASSWORD_RESET_MAX_AGE_S"])
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            status = error.status_code
-        else:
-            db.session.commit()
+        status = outcome.status
+        if not outcome.failed:
             flash("Your password is changed. Sign in with it now.", "success")
             return redirect(url_for("auth.sign_in"))
     elif form.is_submitted():
@@ -121,18 +115,14 @@ def accept_invitation(token: str):
     # CSRFProtect has already checked every POST; an existing account only confirms.
     submitted_ok = form.validate_on_submit() if existing is None else request.method == "POST"
     if submitted_ok:
-        try:
+        with transaction.write(form) as outcome:
             user = accounts.accept_invitation(
                 db.session, token, utcnow(),
                 display_name=form.display_name.data, password=form.password.data,
                 signed_in_user=current_user if current_user.is_authenticated else None,
             )
-        except DomainError as error:
-            db.session.rollback()
-            show_domain_error(form, error)
-            status = error.status_code
-        else:
-            db.session.commit()
+        status = outcome.status
+        if not outcome.failed:
             login_user(user)
             flash(f"Welcome! You are now {invitation.role.value} of {invitation.organization.name}.", "success")
             return redirect(url_for("main.home"))
