@@ -1,17 +1,42 @@
 """Command-line entry points: ``flask demo load|reset|logins`` and ``flask marketplace sweep|worker``."""
 from __future__ import annotations
 
+import contextlib
+import json
 import signal
 import time
+from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from coalition.errors import DomainError
 from coalition.extensions import db
 from coalition.models.base import utcnow
 from coalition.services import demo, measurement_demo
+
+@contextlib.contextmanager
+def committed(as_json: bool = False) -> Iterator[None]:
+    """One command's unit of work: committed when the block ends, rolled back on any error.
+
+    Every command commits through here (services flush, never commit). A refused request (a
+    DomainError) becomes a ClickException with its message, so the command exits 1 without a
+    traceback; with ``as_json`` the ``{"error", "fields"}`` object is printed first.
+    """
+    try:
+        yield
+    except DomainError as error:
+        db.session.rollback()
+        if as_json:
+            click.echo(json.dumps({"error": error.message, "fields": error.fields}))
+        raise click.ClickException(error.message) from None
+    except BaseException:
+        db.session.rollback()
+        raise
+    db.session.commit()
+
 
 demo_cli = AppGroup("demo", help="Load or reset the demo coalition 'Feeding Our City'.")
 
@@ -23,9 +48,9 @@ def load_command(if_empty: bool) -> None:
     if if_empty and not demo.is_empty(db.session):
         click.echo("Database already has data; demo not loaded.")
         return
-    summary = demo.load_demo(db.session)
-    measurement_demo.load_demo_measurement(db.session, utcnow())  # neighborhoods, goal, deliveries: DEMO DATA
-    db.session.commit()
+    with committed():
+        summary = demo.load_demo(db.session)
+        measurement_demo.load_demo_measurement(db.session, utcnow())  # neighborhoods, goal, deliveries: DEMO DATA
     click.echo(f"Demo loaded: {summary.organizations_created} organizations and {summary.users_created} people added.")
     _load_day()
 
@@ -34,8 +59,8 @@ def load_command(if_empty: bool) -> None:
 @click.confirmation_option(prompt="This deletes ALL data and reloads the demo. Continue?")
 def reset_command() -> None:
     """Delete every row and load the demo coalition afresh."""
-    summary = demo.reset_demo(db.session)
-    db.session.commit()
+    with committed():
+        summary = demo.reset_demo(db.session)
     click.echo(f"Demo reset: {summary.organizations_created} organizations and {summary.users_created} people.")
     _load_day()
 
@@ -43,12 +68,12 @@ def reset_command() -> None:
 def _load_day() -> None:
     """Add the demo's realistic day (surplus tonight, offers, needs, claims) when nothing is open."""
     config = current_app.config
-    day = demo.load_day(db.session, utcnow(), ZoneInfo(config["COALITION_TIMEZONE"]),
-                        config["PRIORITY_CLAIM_MINUTES"], config["NOTIFY_RADIUS_KM"])
-    db.session.commit()
+    with committed():
+        day = demo.load_day(db.session, utcnow(), ZoneInfo(config["COALITION_TIMEZONE"]),
+                            config["PRIORITY_CLAIM_MINUTES"], config["NOTIFY_RADIUS_KM"])
     click.echo(day.describe())
-    busy = demo.load_busy_day(db.session, utcnow(), ZoneInfo(config["COALITION_TIMEZONE"]))
-    db.session.commit()
+    with committed():
+        busy = demo.load_busy_day(db.session, utcnow(), ZoneInfo(config["COALITION_TIMEZONE"]))
     click.echo(busy.describe())
 
 
@@ -134,23 +159,14 @@ def urls_command(ctx) -> None:
 def plan_command(day, as_json: bool, time_limit: float, workers: int, deterministic: bool, zones: int | None,
                  email: str | None) -> None:
     """Plan a day exactly as the planning page does (same service, same job), here and now."""
-    import json
-
     from coalition import jobs
-    from coalition.errors import DomainError
     from coalition.services.planning import queries, run
 
     tz = ZoneInfo(current_app.config["COALITION_TIMEZONE"])
-    try:
+    with committed(as_json):
         actor = queries.default_planner(db.session, email)
         plan = run.start_plan(db.session, actor, day.date(), tz, utcnow(), time_limit_s=time_limit,
                               deterministic=deterministic, zones=zones)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
-        if as_json:
-            click.echo(json.dumps({"error": error.message, "fields": error.fields}))
-        raise click.ClickException(error.message) from None
     summary = jobs.plan_job(plan.id, workers)
     if as_json:
         click.echo(json.dumps(summary))

@@ -4,7 +4,7 @@ from __future__ import annotations
 import click
 
 from coalition.blueprints.measurement import bp
-from coalition.errors import ValidationError
+from coalition.cli import committed
 from coalition.extensions import db
 from coalition.models.base import utcnow
 from coalition.services import geo, indicator_snapshots, measurement_demo
@@ -16,12 +16,8 @@ from coalition.services import geo, indicator_snapshots, measurement_demo
 @click.option("--year", type=int, default=None, help="Year of the figures (when the file has no year column).")
 def import_neighborhoods_command(path: str, source: str, year: int | None) -> None:
     """Import neighborhood boundaries with population and food-insecurity rate (GeoJSON, GeoPackage, zipped Shapefile)."""
-    try:
+    with committed():
         result = geo.import_neighborhoods(db.session, path, utcnow(), source, year)
-    except ValidationError as error:
-        db.session.rollback()
-        raise click.ClickException(error.message) from error
-    db.session.commit()
     click.echo(f"Imported {result.created} new and updated {result.updated} neighborhoods from {result.source_crs}; "
                f"{result.deliveries_assigned} deliveries placed in a neighborhood.")
     if result.repaired:
@@ -31,8 +27,8 @@ def import_neighborhoods_command(path: str, source: str, year: int | None) -> No
 @bp.cli.command("load-demo")
 def load_demo_command() -> None:
     """Load the demo neighborhoods, goal, survey values, deliveries and partner reports (DEMO DATA)."""
-    summary = measurement_demo.load_demo_measurement(db.session, utcnow())
-    db.session.commit()
+    with committed():
+        summary = measurement_demo.load_demo_measurement(db.session, utcnow())
     click.echo(f"Demo measurement: {summary.neighborhoods} neighborhoods, {summary.deliveries} deliveries, "
                f"{summary.reports} partner reports added.")
 
@@ -40,8 +36,8 @@ def load_demo_command() -> None:
 @bp.cli.command("assign")
 def assign_command() -> None:
     """Re-join every delivery record to the neighborhoods (after editing boundaries by hand)."""
-    placed = geo.assign_neighborhoods(db.session)
-    db.session.commit()
+    with committed():
+        placed = geo.assign_neighborhoods(db.session)
     click.echo(f"{placed} deliveries lie inside a neighborhood.")
 
 
@@ -50,10 +46,6 @@ def assign_command() -> None:
               help="How many calendar months to store, ending with the current one.")
 def snapshot_command(months: int) -> None:
     """Store the computed indicators as monthly time series (recomputed months are replaced, never duplicated)."""
-    try:
+    with committed():
         result = indicator_snapshots.snapshot_indicators(db.session, utcnow(), months=months)
-    except ValidationError as error:
-        db.session.rollback()
-        raise click.ClickException(error.message) from error
-    db.session.commit()
     click.echo(f"Stored {result.rows} indicator values for {result.months[0]} to {result.months[-1]}.")
