@@ -85,7 +85,7 @@ def run_periodic(session: Session, now: dt.datetime, config: Mapping) -> Periodi
     def step(name: str, work: Callable[[], None]) -> None:
         try:
             work()
-            session.commit()
+            commit(session)
         except Exception as error:  # one broken step must not stop the others
             session.rollback()
             log.exception("periodic step %s failed", name)
@@ -171,29 +171,40 @@ def plan_job(plan_id: int, num_workers: int | None = None) -> dict:
         num_workers = num_workers or int(app.config.get("PLANNING_WORKERS", 2))
         try:
             plan = run.run_plan(session, plan_id, tz, dt.datetime.now(dt.timezone.utc), num_workers=num_workers,
-                                before_solving=lambda: commit_keeping_loaded(session), zone_solver=solve_zones)
-            session.commit()
+                                before_solving=lambda: commit(session, keep_loaded=True), zone_solver=solve_zones)
+            commit(session)
             return plan_summary(plan)
         except Exception as error:
             session.rollback()
             log.exception("planning job for plan %s failed", plan_id)
             run.fail_plan(session, plan_id, f"Planning failed: {type(error).__name__}: {error}. "
                                             "The previous plan is unchanged.")
-            session.commit()
+            commit(session)
             return {"plan_id": plan_id, "status": "failed", "error": str(error)}
 
 
-def commit_keeping_loaded(session: Session) -> None:
-    """Commit, keeping what the session has loaded as it is (not expired).
+def commit(session: Session, keep_loaded: bool = False) -> None:
+    """The one commit of the background jobs' work (services flush; the job commits each step once).
 
-    The planning job commits before each solve so that no transaction stays open while it solves (on SQLite
-    every transaction holds the write lock). Expiring would make the job's next touch of each claim, line and
-    shift a query of its own: a transaction re-opened for the rest of the job, and one query per row. The job
-    plans from the rows as it read them, so keeping them is also the consistent choice.
+    ``keep_loaded`` keeps what the session has loaded as it is (not expired). The planning job commits
+    before each solve so that no transaction stays open while it solves (on SQLite every transaction holds
+    the write lock). Expiring would make the job's next touch of each claim, line and shift a query of its
+    own: a transaction re-opened for the rest of the job, and one query per row. The job plans from the rows
+    as it read them, so keeping them is also the consistent choice.
     """
+    with _expiring(session, not keep_loaded):
+        session.commit()
+
+
+@contextlib.contextmanager
+def _expiring(session: Session, expire: bool):
+    """Expire on commit only if ``expire`` (a plain session, as the planning job holds, when it must not)."""
+    if expire:
+        yield
+        return
     keep, session.expire_on_commit = session.expire_on_commit, False
     try:
-        session.commit()
+        yield
     finally:
         session.expire_on_commit = keep
 
