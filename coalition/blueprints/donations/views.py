@@ -22,7 +22,6 @@ from coalition.blueprints.donations.forms import (
 )
 from coalition.blueprints.local_time import local_zone, to_utc
 from coalition.blueprints import transaction
-from coalition.blueprints.forms import show_domain_error
 from coalition.errors import NotFound, PermissionDenied, ValidationError
 from coalition.extensions import db
 from coalition.ids import parse_id
