@@ -175,7 +175,7 @@ def run_plan(session: Session, plan_id: int, tz: dt.tzinfo, now: dt.datetime, nu
     """The job's body: build the problem from the database, solve, check food safety, save the rows.
 
     Flushes, never commits (the job commits). ``before_solving`` (the job passes
-    :func:`coalition.jobs.commit_keeping_loaded`) is called before every solve (the
+    :func:`coalition.jobs.commit` keeping what it loaded) is called before every solve (the
     first, each zone's, the food-safety re-solves), so no database transaction stays
     open while one runs (on SQLite it would hold the write lock and lock out every
     request). Raises whatever goes wrong; the job turns that into a FAILED plan.
