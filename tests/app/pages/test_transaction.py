@@ -14,7 +14,7 @@ from coalition.errors import Conflict, InvalidCredentials, NotFound, PermissionD
 from coalition.extensions import db
 from coalition.models import Organization, OrganizationKind
 
-from .conftest import csrf_token_from
+from tests.fixtures.web import csrf_token_from
 
 
 
