@@ -3,7 +3,8 @@
 The steps are plain functions that take a session, ``now`` and the app's
 config, and flush without committing; :func:`run_periodic` runs them in
 order and commits after each, so a failing step (mail down) never undoes
-another (expired donations). Entry points:
+another (expired donations). It runs in the app's context: e-mail links are
+built with the app's routes. Entry points:
 
 - ``flask marketplace sweep``: one run, printing what it did;
 - ``flask marketplace worker``: a run every ``--interval`` seconds (``make run``
@@ -24,6 +25,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, has_app_context
 from sqlalchemy.orm import Session
 
+from coalition import mail_links
 from coalition.services import expiry, notifications, recurring
 from coalition.services import communication
 from coalition.services import indicator_snapshots
@@ -74,8 +76,7 @@ def generate_shifts(session: Session, now: dt.datetime, config: Mapping) -> int:
 
 def send_emails(session: Session, now: dt.datetime, config: Mapping) -> int:
     """E-mail the notifications that want it (nothing is marked sent while SMTP is not configured)."""
-    return notifications.send_pending_emails(session, MailSettings.from_config(config),
-                                             config.get("BASE_URL", "") or "", now)
+    return notifications.send_pending_emails(session, MailSettings.from_config(config), mail_links.absolute_url, now)
 
 
 def run_periodic(session: Session, now: dt.datetime, config: Mapping) -> PeriodicResult:
@@ -104,7 +105,7 @@ def run_periodic(session: Session, now: dt.datetime, config: Mapping) -> Periodi
 
     step("expiry", sweep)
     step("recurring", recurring)
-    step("coordination", lambda: communication.periodic(session, now, config))  # reminders, daily digests
+    step("coordination", lambda: communication.periodic(session, now, config, mail_links.absolute_url))  # reminders, daily digests
     step("shifts", lambda: generate_shifts(session, now, config))
     step("indicator snapshots", lambda: indicator_snapshots.periodic_snapshot(session, now))  # at most daily
     step("e-mail", emails)   # last: it mails what the steps above just announced

@@ -4,7 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import enum
 
-from sqlalchemy import ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coalition.extensions import db
@@ -52,7 +52,11 @@ class Notification(db.Model):
     kind: Mapped[NotificationKind] = mapped_column(enum_column(NotificationKind, "notification_kind"))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
-    link: Mapped[str] = mapped_column(String(300), default="")
+    # What it is about, as a page of the app: its endpoint and the endpoint's arguments (never a
+    # path), so the in-app list and the e-mails build the address with the app's own routes.
+    # An empty endpoint means there is nothing to open.
+    link_endpoint: Mapped[str] = mapped_column(String(80), default="")
+    link_args: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
     read_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # Copied from the preferences when created: where this one should appear.

@@ -22,6 +22,7 @@ from coalition.models import (
     grams,
 )
 from coalition.services import audit, deliveries, notifications
+from coalition.services.notifications import Page
 from coalition.services.donations import MAX_LINE_KG, remaining_g, reserved_for_other, validate_window
 
 MAX_DELIVERY_WINDOW = dt.timedelta(days=7)
@@ -107,7 +108,7 @@ def claim_line(
         session, donation.donor, NotificationKind.CLAIM_ON_DONATION,
         f"{recipient.name} claimed {wanted / 1000:g} kg of {line.description}",
         f"Delivery window {delivery_start:%a %H:%M}-{delivery_end:%H:%M} UTC.",
-        f"/donations/{donation.id}", now)
+        Page("donations.detail", {"donation_id": donation.id}), now)
     return claim
 
 
@@ -147,7 +148,7 @@ def release_claim(session: Session, actor: User, claim: Claim, reason: str, now:
     notifications.notify_organization(
         session, donation.donor, NotificationKind.CANCELLED,
         f"{claim.recipient.name} released {claim.quantity_g / 1000:g} kg of {claim.line.description}",
-        reason, f"/donations/{donation.id}", now)
+        reason, Page("donations.detail", {"donation_id": donation.id}), now)
     session.flush()
     return claim
 
@@ -171,7 +172,7 @@ def reassign_claim(session: Session, actor: User, claim: Claim, recipient: Organ
             session, organization, NotificationKind.PICKUP_SCHEDULED,
             f"Claim on {claim.line.description} moved from {previous.name} to {recipient.name}",
             "The coalition's coordinators reassigned this claim.",
-            f"/donations/{claim.line.donation_id}", now)
+            Page("donations.detail", {"donation_id": claim.line.donation_id}), now)
     session.flush()
     return claim
 
@@ -197,7 +198,7 @@ def schedule_claim(session: Session, actor: User, claim: Claim, delivery_start: 
             f"Scheduled: {claim.quantity_g / 1000:g} kg {claim.line.description} to {claim.recipient.name}",
             f"Pickup {donation.pickup_start:%a %H:%M}-{donation.pickup_end:%H:%M} UTC; "
             f"delivery {delivery_start:%a %H:%M}-{delivery_end:%H:%M} UTC.",
-            f"/donations/{donation.id}", now)
+            Page("donations.detail", {"donation_id": donation.id}), now)
     session.flush()
     return claim
 

@@ -32,6 +32,7 @@ from coalition.models import (
     User,
 )
 from coalition.services import notifications
+from coalition.services.notifications import Page
 from coalition.services.mail import MailSettings, send_mail
 
 # The kinds of notification that belong to coordination (and so may go into the digest).
@@ -57,9 +58,9 @@ def set_daily_digest(session: Session, user: User, daily_digest: bool) -> Commun
 
 
 def notify_organization(session: Session, organization: Organization, kind: NotificationKind, title: str, body: str,
-                        link: str, now: dt.datetime) -> list[Notification]:
+                        page: Page | None, now: dt.datetime) -> list[Notification]:
     """Notify the organization's people; for those on the daily digest, hold the e-mail for the digest."""
-    created = notifications.notify_organization(session, organization, kind, title, body, link, now)
+    created = notifications.notify_organization(session, organization, kind, title, body, page, now)
     if created:
         digest_users = set(session.scalars(select(CommunicationPreference.user_id).where(
             CommunicationPreference.user_id.in_([n.user_id for n in created]),
@@ -71,8 +72,8 @@ def notify_organization(session: Session, organization: Organization, kind: Noti
     return created
 
 
-def send_digests(session: Session, settings: MailSettings, base_url: str, now: dt.datetime, tz: ZoneInfo,
-                 digest_hour: int) -> int:
+def send_digests(session: Session, settings: MailSettings, mail_url: notifications.MailUrl, now: dt.datetime,
+                 tz: ZoneInfo, digest_hour: int) -> int:
     """Once a local day, after ``digest_hour``, e-mail each digest reader one message listing the coordination
     notifications not yet e-mailed (for kinds they get by e-mail). Returns how many digests were sent.
 
@@ -101,7 +102,7 @@ def send_digests(session: Session, settings: MailSettings, base_url: str, now: d
             continue
         lines = []
         for notification in pending:
-            link = f"{base_url.rstrip('/')}{notification.link}" if notification.link else ""
+            link = notifications.mail_link(notification, mail_url)
             lines.append(f"* {notification.title}\n  {notification.body}\n  {link}".rstrip())
         body = ("Your daily digest from the coalition:\n\n" + "\n\n".join(lines)
                 + "\n\nChange how you receive these in your communication preferences.")
@@ -199,7 +200,7 @@ def post_announcement(session: Session, actor: User, title: str, body: str, audi
     preview = body if len(body) <= 300 else body[:297] + "..."
     for organization in organizations:
         notify_organization(session, organization, NotificationKind.ANNOUNCEMENT, f"Announcement: {title}", preview,
-                            f"/communication/announcements/{announcement.id}", now)
+                            Page("communication.announcement", {"announcement_id": announcement.id}), now)
     return announcement
 
 
@@ -228,11 +229,13 @@ def mark_announcement_read(session: Session, actor: User, announcement: Announce
             receipt.read_at, receipt.read_by_id = now, actor.id
             changed += 1
     # The reader's own notification of it is read too.
+    # (Its id sits in the link's JSON arguments, which databases compare differently: matched here.)
     for notification in session.scalars(select(Notification).where(
             Notification.user_id == actor.id, Notification.read_at.is_(None),
-            Notification.link == f"/communication/announcements/{announcement.id}")):
-        notification.read_at = now
-        changed += 1
+            Notification.link_endpoint == "communication.announcement")):
+        if notification.link_args.get("announcement_id") == announcement.id:
+            notification.read_at = now
+            changed += 1
     session.flush()
     return changed
 
@@ -322,7 +325,7 @@ def assign_action_item(session: Session, actor: User, meeting: Meeting, organiza
     session.flush()
     notify_organization(session, organization, NotificationKind.ACTION_ITEM, f"Action item: {description}",
                         f"From \u201c{meeting.title}\u201d, due {due_on:%a %d %b %Y}.",
-                        f"/communication/inbox/{organization.id}", now)
+                        Page("communication.organization_inbox", {"organization_id": organization.id}), now)
     return item
 
 
@@ -358,7 +361,7 @@ def remind_overdue(session: Session, now: dt.datetime, tz: ZoneInfo, repeat_days
                             f"Overdue: {item.description}",
                             f"Due {item.due_on:%a %d %b %Y} ({days} day{'s' if days != 1 else ''} ago), "
                             f"from \u201c{item.meeting.title}\u201d. Mark it done when it is.",
-                            f"/communication/inbox/{item.organization_id}", now)
+                            Page("communication.organization_inbox", {"organization_id": item.organization_id}), now)
         item.reminded_at = now
         count += 1
     session.flush()
@@ -397,13 +400,14 @@ def get_inbox(session: Session, organization: Organization, now: dt.datetime, tz
 
 # --- the periodic step -------------------------------------------------------------------------
 
-def periodic(session: Session, now: dt.datetime, config: Mapping) -> int:
-    """The coordination step of the periodic job: overdue reminders, then (once a day) the digests.
+def periodic(session: Session, now: dt.datetime, config: Mapping, mail_url: notifications.MailUrl) -> int:
+    """The coordination step of the periodic job: overdue reminders, then (once a day) the digests,
+    whose links ``mail_url`` makes absolute.
 
     Returns reminders plus digests sent. Immediate e-mails go out in the job's e-mail step after this one.
     """
     tz = ZoneInfo(config.get("COALITION_TIMEZONE", "UTC"))
     reminded = remind_overdue(session, now, tz, config.get("ACTION_REMINDER_REPEAT_DAYS", 7))
-    digests = send_digests(session, MailSettings.from_config(config), config.get("BASE_URL", "") or "", now, tz,
+    digests = send_digests(session, MailSettings.from_config(config), mail_url, now, tz,
                            config.get("DIGEST_HOUR", 7))
     return reminded + digests

@@ -26,6 +26,7 @@ from coalition.models import (
     User,
 )
 from coalition.services import communication
+from coalition.services.notifications import Page
 
 
 @dataclass
@@ -118,7 +119,7 @@ def request_confirmation(session: Session, actor: User, organization: Organizati
     created = communication.notify_organization(
         session, organization, NotificationKind.DETAILS_CHECK, f"Please confirm {organization.name}'s details",
         "The coalition's directory lists your role, what you accept, your hours and service area. "
-        "Check them and confirm in one click, or correct them.", f"/directory/{organization.id}", now)
+        "Check them and confirm in one click, or correct them.", Page("directory.detail", {"organization_id": organization.id}), now)
     session.flush()
     return len(created)
 

@@ -31,6 +31,7 @@ from coalition.models import (
     grams,
 )
 from coalition.services import audit, notifications
+from coalition.services.notifications import Page
 from coalition.services.distance import km_between
 
 MAX_LINE_KG = 10_000          # more than a full truck on one line is a typo
@@ -209,7 +210,7 @@ def announce_donation(session: Session, donation: Donation, now: dt.datetime, ra
     active recipient within ``radius_km`` whose open needs match a line's category and storage."""
     lines = ", ".join(f"{line.quantity_g / 1000:g} kg {line.description}" for line in donation.lines)
     title = f"{donation.donor.name}: {lines}"[:200]
-    link = f"/donations/{donation.id}"
+    link = Page("donations.detail", {"donation_id": donation.id})
     if donation.priority_recipient_id is not None:
         targets = [donation.priority_recipient]
         body = (f"You have the first right to claim this until "
@@ -327,7 +328,7 @@ def end_claims(session: Session, donation: Donation, status: ClaimStatus, reason
                     session, claim.recipient, kind,
                     f"{reason}: {claim.quantity_g / 1000:g} kg {line.description}",
                     f"Your claim on {line.description} from {donation.donor.name} no longer stands: {reason.lower()}.",
-                    f"/donations/{donation.id}", now)
+                    Page("donations.detail", {"donation_id": donation.id}), now)
     return ended
 
 

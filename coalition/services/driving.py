@@ -40,6 +40,7 @@ from coalition.models import (
     grams,
 )
 from coalition.services import audit, claims, notifications
+from coalition.services.notifications import Page
 
 ACTIONS = ("arrived", "picked_up", "delivered", "problem")
 ACTION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -377,7 +378,7 @@ def _problem(session, actor, stop: Stop, payload, performed_at, now) -> None:
 def _tell_backbone(session: Session, title: str, body: str, now: dt.datetime) -> None:
     for organization in session.scalars(select(Organization).where(Organization.kind == OrganizationKind.BACKBONE)):
         notifications.notify_organization(session, organization, NotificationKind.CANCELLED, title, body,
-                                          "/driver/board", now)
+                                          Page("driver.board"), now)
 
 
 def list_problems_on(session: Session, local_date: dt.date) -> list[Stop]:

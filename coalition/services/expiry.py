@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from coalition.models import ClaimStatus, Donation, DonationLine, DonationStatus, NotificationKind, AuditEvent
 from coalition.services import audit, notifications
+from coalition.services.notifications import Page
 from coalition.services.donations import announce_donation, claimed_g_by_line, end_claims
 
 
@@ -64,7 +65,7 @@ def _warn_unclaimed(session: Session, donation: Donation, now: dt.datetime, warn
             session, donation.donor, NotificationKind.USE_BY_APPROACHING,
             f"Nobody has claimed {line.description} yet",
             f"Its use-by is {line.use_by:%a %H:%M} UTC. The coalition's coordinators can help find a taker.",
-            f"/donations/{donation.id}", now)
+            Page("donations.detail", {"donation_id": donation.id}), now)
         audit.record(session, None, "donation_line", line.id, "use_by_warning", now, donation.donor_id)
         sent += 1
     return sent

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -13,6 +14,22 @@ from coalition.services.mail import MailSettings, send_mail
 
 # Who hears about an organization's marketplace events: the people who act for it.
 NOTIFIED_ROLES = (Role.ADMIN, Role.COORDINATOR, Role.STAFF)
+
+
+@dataclass(frozen=True)
+class Page:
+    """The page of the app a notification is about: a Flask endpoint and its arguments (ids), never a path.
+
+    Views and templates turn it into an address with ``url_for``; e-mails with the absolute-address
+    function the caller hands to :func:`send_pending_emails`.
+    """
+
+    endpoint: str
+    args: dict = field(default_factory=dict)
+
+
+# (endpoint, args) -> the absolute address of that page, for a link in an e-mail.
+MailUrl = Callable[[str, dict], str]
 
 
 @dataclass(frozen=True)
@@ -38,17 +55,19 @@ def set_preference(session: Session, user: User, kind: NotificationKind, in_app:
     session.flush()
 
 
-def notify_user(session: Session, user: User, kind: NotificationKind, title: str, body: str, link: str,
+def notify_user(session: Session, user: User, kind: NotificationKind, title: str, body: str, page: Page | None,
                 now: dt.datetime) -> Notification | None:
-    """Create a notification unless the user turned this kind off entirely. E-mail goes out later
-    through :func:`send_pending_emails`, after the caller has committed."""
+    """Create a notification unless the user turned this kind off entirely; ``page`` is what it links to
+    (None: nothing to open). E-mail goes out later through :func:`send_pending_emails`, after the caller
+    has committed."""
     if not user.active:
         return None
     preference = get_preferences(session, user)[kind]
     if not (preference.in_app or preference.email):
         return None
     notification = Notification(
-        user_id=user.id, kind=kind, title=title[:200], body=body, link=link[:300], created_at=now,
+        user_id=user.id, kind=kind, title=title[:200], body=body, created_at=now,
+        link_endpoint=page.endpoint if page else "", link_args=dict(page.args) if page else {},
         show_in_app=preference.in_app, send_email=preference.email,
     )
     session.add(notification)
@@ -56,7 +75,7 @@ def notify_user(session: Session, user: User, kind: NotificationKind, title: str
 
 
 def notify_organization(session: Session, organization: Organization, kind: NotificationKind, title: str,
-                        body: str, link: str, now: dt.datetime) -> list[Notification]:
+                        body: str, page: Page | None, now: dt.datetime) -> list[Notification]:
     """Notify everyone who acts for the organization (admins, coordinators, staff)."""
     users = session.scalars(
         select(User).join(Membership).where(
@@ -64,7 +83,7 @@ def notify_organization(session: Session, organization: Organization, kind: Noti
             Membership.role.in_(NOTIFIED_ROLES), User.active.is_(True),
         ).distinct()
     )
-    created = [notify_user(session, user, kind, title, body, link, now) for user in users]
+    created = [notify_user(session, user, kind, title, body, page, now) for user in users]
     session.flush()
     return [n for n in created if n is not None]
 
@@ -94,8 +113,20 @@ def mark_read(session: Session, user: User, notification_id: int | None, now: dt
     return len(rows)
 
 
-def send_pending_emails(session: Session, settings: MailSettings, base_url: str, now: dt.datetime) -> int:
+def mail_link(notification: Notification, mail_url: MailUrl) -> str:
+    """The absolute address a notification's e-mail links to: '' when it links nowhere, or to a page
+    the app no longer has (``mail_url`` raises a LookupError, as werkzeug's BuildError is)."""
+    if not notification.link_endpoint:
+        return ""
+    try:
+        return mail_url(notification.link_endpoint, notification.link_args)
+    except LookupError:
+        return ""
+
+
+def send_pending_emails(session: Session, settings: MailSettings, mail_url: MailUrl, now: dt.datetime) -> int:
     """E-mail every notification that wants it and has not gone out; returns how many were sent.
+    ``mail_url`` turns a notification's (endpoint, args) into the absolute address its e-mail shows.
 
     Without SMTP nothing is marked sent, so the messages go out once mail is configured.
     """
@@ -106,7 +137,7 @@ def send_pending_emails(session: Session, settings: MailSettings, base_url: str,
     sent = 0
     for notification in pending:
         user = session.get(User, notification.user_id)
-        link = f"{base_url.rstrip('/')}{notification.link}" if notification.link else ""
+        link = mail_link(notification, mail_url)
         body = f"{notification.body}\n\n{link}\n\nChange what you receive in your notification settings."
         if send_mail(settings, user.email, notification.title, body):
             notification.emailed_at = now

@@ -17,6 +17,7 @@ from coalition import permissions
 from coalition.errors import PermissionDenied, ValidationError
 from coalition.models import NotificationKind, Organization, OrganizationKind, PartnerReport, Role, User
 from coalition.services import audit, notifications
+from coalition.services.notifications import Page
 
 CSV_COLUMNS = ("organization", "period", "visits", "individuals", "households", "meals_on_site")
 MAX_COUNT = 10_000_000  # a monthly count above this is a typo, not a coalition
@@ -204,11 +205,12 @@ class Reminder:
     body: str
 
 
-def remind_missing(session: Session, actor: User, period: str, now: dt.datetime, link: str) -> list[Reminder]:
+def remind_missing(session: Session, actor: User, period: str, now: dt.datetime, report_url: str) -> list[Reminder]:
     """The reminders to send to every partner that has not reported for ``period``: one per partner,
     addressed to its active admins, coordinators and staff; each is recorded in the audit trail.
     Those people also get an in-app notification (``report_due``; in-app only, the caller sends the e-mail).
 
+    ``report_url`` is the absolute address of the report form, written into the e-mail.
     The caller sends them (it knows how mail is configured) and commits.
     """
     if not permissions.can_manage_measurement(actor):
@@ -218,13 +220,13 @@ def remind_missing(session: Session, actor: User, period: str, now: dt.datetime,
         emails = sorted({m.user.email for m in organization.memberships
                          if m.active and m.user.active and m.role in (Role.ADMIN, Role.COORDINATOR, Role.STAFF)})
         body = (f"Hello {organization.name},\n\nThe coalition has no report yet of the people you served in {period}. "
-                f"It takes a minute: visits, and if you have them, unduplicated individuals and households.\n\n{link}\n\n"
+                f"It takes a minute: visits, and if you have them, unduplicated individuals and households.\n\n{report_url}\n\n"
                 "Aggregate counts only, please: never anything about a person.\n")
         reminders.append(Reminder(organization, emails, f"Please report people served in {period}", body))
         for notice in notifications.notify_organization(
                 session, organization, NotificationKind.REPORT_DUE, f"Please report people served in {period}",
                 f"The coalition has no report yet of the people {organization.name} served in {period}. "
-                "Aggregate counts only.", link, now):
+                "Aggregate counts only.", Page("measurement.reports"), now):
             notice.send_email = False   # the reminder e-mail itself goes out from the caller, once
         audit.record(session, actor, "organization", organization.id, "report_reminded", now, organization.id,
                      period=period, recipients=len(emails))

@@ -25,6 +25,7 @@ from coalition.models import (
     User,
 )
 from coalition.services import communication
+from coalition.services.notifications import Page
 
 
 def _text(value: str | None, name: str, limit: int, errors: dict, required: bool = False) -> str:
@@ -66,7 +67,7 @@ def create_project(session: Session, actor: User, name: str, description: str, p
     session.flush()
     for organization in partners:
         communication.notify_organization(session, organization, NotificationKind.PROJECT,
-                                          f"New shared project: {name}", description[:300], f"/projects/{project.id}", now)
+                                          f"New shared project: {name}", description[:300], Page("projects.detail", {"project_id": project.id}), now)
     return project
 
 
@@ -161,7 +162,7 @@ def add_task(session: Session, actor: User, project: Project, title: str, organi
     session.flush()
     communication.notify_organization(
         session, session.get(Organization, organization_id), NotificationKind.PROJECT, f"{project.name}: {title}",
-        f"A task for you{f', due {due_on:%a %d %b %Y}' if due_on else ''}.", f"/projects/{project.id}", now)
+        f"A task for you{f', due {due_on:%a %d %b %Y}' if due_on else ''}.", Page("projects.detail", {"project_id": project.id}), now)
     return task
 
 

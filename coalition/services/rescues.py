@@ -41,6 +41,7 @@ from coalition.models import (
     User,
 )
 from coalition.services import audit, notifications, readiness
+from coalition.services.notifications import Page
 from coalition.services.distance import haversine_km
 from coalition.services.driving import acting_for
 
@@ -131,7 +132,7 @@ def offer_rescue(session: Session, actor: User, claim_ids: list[int], note: str,
     for driver in _drivers(session):
         notifications.notify_user(session, driver, NotificationKind.PICKUP_SCHEDULED,
                                   f"Rescue offered: {kg_text} from {donor.name}", note or "Can you take it?",
-                                  "/driver/shifts", now)
+                                  Page("driver.shifts"), now)
     session.flush()
     return plan
 
@@ -230,11 +231,11 @@ def take_rescue(session: Session, actor: User, rescue_id: int, tz: dt.tzinfo, no
     when = pickup_at.astimezone(tz).strftime("%a %H:%M")
     notifications.notify_organization(session, donor, NotificationKind.PICKUP_SCHEDULED,
                                       f"A volunteer driver collects at {when}", f"{actor.display_name} took the rescue.",
-                                      f"/donations/{donation.id}", now)
+                                      Page("donations.detail", {"donation_id": donation.id}), now)
     for recipient in {c.recipient_id: c.recipient for c in found}.values():
         notifications.notify_organization(session, recipient, NotificationKind.PICKUP_SCHEDULED,
                                           f"Rescued food from {donor.name} is on its way",
-                                          f"{actor.display_name} collects it at {when}.", "/claims/", now)
+                                          f"{actor.display_name} collects it at {when}.", Page("claims.index"), now)
     session.flush()
     return route
 
@@ -292,7 +293,7 @@ def request_cover(session: Session, actor: User, shift_id: int, reason: str, now
     title = f"Cover needed: {actor.display_name}'s shift on {shift.local_date:%a %d %b}"
     for driver in _drivers(session):
         if driver.id != actor.id:
-            notifications.notify_user(session, driver, NotificationKind.CANCELLED, title, reason, "/driver/shifts", now)
+            notifications.notify_user(session, driver, NotificationKind.CANCELLED, title, reason, Page("driver.shifts"), now)
     _notify_backbone(session, title, reason, now)
     session.flush()
     return shift
@@ -326,7 +327,7 @@ def cover_shift(session: Session, actor: User, shift_id: int, now: dt.datetime) 
     audit.record(session, actor, "shift", shift.id, "covered", now, shift.organization_id, covered_by=actor.id)
     notifications.notify_user(session, shift.driver, NotificationKind.PICKUP_SCHEDULED,
                               f"{actor.display_name} covers your shift on {shift.local_date:%a %d %b}", "Thank you for asking in time.",
-                              "/driver/shifts", now)
+                              Page("driver.shifts"), now)
     session.flush()
     return shift
 
@@ -336,7 +337,7 @@ def _notify_backbone(session: Session, title: str, body: str, now: dt.datetime) 
 
     for organization in session.scalars(select(Organization).where(Organization.kind == OrganizationKind.BACKBONE)):
         notifications.notify_organization(session, organization, NotificationKind.CANCELLED, title, body,
-                                          "/driver/board", now)
+                                          Page("driver.board"), now)
 
 
 def list_driver_shifts(session: Session, driver: User, now: dt.datetime) -> list[DriverShift]:

@@ -12,7 +12,7 @@ from flask_login import current_user
 from werkzeug.utils import secure_filename
 from wtforms.fields.choices import SelectChoice
 
-from coalition import permissions
+from coalition import mail_links, permissions
 from coalition.blueprints import transaction
 from coalition.blueprints.forms import choices_of
 from coalition.blueprints.measurement import bp, charts
@@ -402,7 +402,7 @@ def remind_reports():
     period = (form.period.data or "").strip() or _last_month()
     with transaction.write(flash_error=True) as outcome:
         reminders = partner_reports.remind_missing(db.session, current_user, period, utcnow(),
-                                                   url_for("measurement.reports", _external=True))
+                                                   mail_links.absolute_url("measurement.reports"))
     if outcome.failed:
         return redirect(url_for("measurement.reports"))
     settings = MailSettings.from_config(current_app.config)

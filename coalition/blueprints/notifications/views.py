@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
 from flask_login import current_user
+from werkzeug.routing import BuildError
 
 from coalition.blueprints.forms import safe_next_url
 from coalition.blueprints.notifications import bp
@@ -14,11 +15,22 @@ from coalition.permissions import login_required
 from coalition.services import notifications
 
 
+def _href(notification) -> str:
+    """The address of the page a notification is about: '' when it links nowhere, or to a page
+    the app no longer has (a stored endpoint outlives a renamed route)."""
+    if not notification.link_endpoint:
+        return ""
+    try:
+        return url_for(notification.link_endpoint, **notification.link_args)
+    except BuildError:
+        return ""
+
+
 @bp.route("/")
 @login_required
 def index():
-    return render_template("notifications/index.html",
-                           items=notifications.list_notifications(db.session, current_user))
+    items = notifications.list_notifications(db.session, current_user)
+    return render_template("notifications/index.html", items=[(item, _href(item)) for item in items])
 
 
 @bp.route("/<int:notification_id>/read", methods=["POST"])

@@ -11,6 +11,7 @@ from coalition.errors import Conflict, PermissionDenied, ValidationError
 from coalition.models import ClaimStatus, NotificationKind, User
 from coalition.models.route_plan import PlanStatus, Route, RoutePlan, StopKind
 from coalition.services import audit, notifications
+from coalition.services.notifications import Page
 from coalition.services.planning import queries, run
 from coalition.services.planning.queries import DEFAULT_TIME_LIMIT_S
 
@@ -86,7 +87,7 @@ def publish_plan(session: Session, actor: User, plan: RoutePlan, now: dt.datetim
         for route in previous.routes:
             old_routes.setdefault(route.driver_id, []).extend(_route_signature(route))
     plan.status, plan.published_at = PlanStatus.PUBLISHED, now
-    link = "/driver"   # the driver app (built beside this module) shows the route
+    link = Page("driver.index")   # the driver app shows the route
     drivers = 0
     told_orgs: set[int] = set()
     new_drivers = set()
@@ -125,7 +126,8 @@ def publish_plan(session: Session, actor: User, plan: RoutePlan, now: dt.datetim
                 f"{what} at {_local(stop.service_start_at, tz)}: {claim.quantity_g / 1000:g} kg {claim.line.description}",
                 f"{route.driver.display_name} plans to arrive about {_local(stop.arrival_at, tz)}"
                 f" ({'to ' + claim.recipient.name if stop.kind is StopKind.PICKUP else 'from ' + claim.line.donation.donor.name}).",
-                f"/claims/{claim.id}" if stop.kind is StopKind.DELIVERY else f"/donations/{claim.line.donation_id}", now)
+                Page("claims.detail", {"claim_id": claim.id}) if stop.kind is StopKind.DELIVERY
+                else Page("donations.detail", {"donation_id": claim.line.donation_id}), now)
             told_orgs.add(stop.organization_id)
     audit.record(session, actor, "route_plan", plan.id, "published", now, None, routes=len(plan.routes),
                  superseded=previous.id if previous else None)

@@ -79,7 +79,7 @@ def test_the_backbone_asks_a_stale_partner_to_confirm_in_one_click(client, login
     assert response.status_code == 302
     note = session.scalar(select(Notification).where(Notification.user_id == user("shelter@example.org").id,
                                                      Notification.kind == NotificationKind.DETAILS_CHECK))
-    assert note.link == f"/directory/{shelter.id}" and note.send_email
+    assert (note.link_endpoint, note.link_args) == ("directory.detail", {"organization_id": shelter.id}) and note.send_email
     assert session.get(PartnerProfile, shelter.id).confirmation_requested_at is not None
 
 
@@ -135,16 +135,18 @@ def test_the_request_to_confirm_is_emailed_through_smtp_by_the_periodic_job(app,
     from coalition import jobs
     from tests.smtp_server import SMTPTestServer
 
+    shelter_id = org(SHELTER).id
     directory.request_confirmation(session, user("coordinator@example.org"), org(SHELTER), now)
     session.commit()
     with SMTPTestServer() as server:
         monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
         monkeypatch.setitem(app.config, "MAIL_PORT", server.port)
-        result = jobs.run_periodic(session, now, app.config)
+        with app.app_context():   # as the job runs: e-mail links are built with the app's routes
+            result = jobs.run_periodic(session, now, app.config)
     assert not result.errors
     mails = [m for to, m in server.messages if to == ["shelter@example.org"]]
     assert [m["Subject"] for m in mails] == ["Please confirm Old Town Night Shelter's details"]
-    assert f"/directory/{org(SHELTER).id}" in mails[0].get_payload()
+    assert f"{app.config['BASE_URL']}/directory/{shelter_id}" in mails[0].get_payload()
 
 
 def test_the_network_is_filtered_by_role_in_the_plan(client, login_as, session, org, user, now):

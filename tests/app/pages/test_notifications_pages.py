@@ -9,16 +9,17 @@ from sqlalchemy import select
 
 from coalition.models import Notification, NotificationKind, User
 from coalition.services import notifications
+from coalition.services.notifications import Page
 
 
 @pytest.fixture
 def grocer_notes(session, user, now):
     """Two unread notifications for the grocer (the newer one links to a donation), committed; returns their ids."""
     grocer = user("grocer@example.org")
-    older = notifications.notify_user(session, grocer, NotificationKind.CLAIM_ON_DONATION, "Older news", "", "/claims/",
+    older = notifications.notify_user(session, grocer, NotificationKind.CLAIM_ON_DONATION, "Older news", "", Page("claims.index"),
                                       now - dt.timedelta(hours=1))
     newer = notifications.notify_user(session, grocer, NotificationKind.PICKUP_SCHEDULED, "Newer news", "body text",
-                                      "/needs/", now)
+                                      Page("needs.index"), now)
     session.flush()
     ids = older.id, newer.id
     session.commit()
@@ -95,7 +96,7 @@ def test_turning_off_in_app_hides_that_kind_from_the_centre(login_as, post_form,
     del form["claim_on_donation_in_app"], form["claim_on_donation_email"]
     post_form("/notifications/settings", form)
     notifications.notify_user(session, user("grocer@example.org"), NotificationKind.CLAIM_ON_DONATION, "Hidden claim",
-                              "", "", now)
+                              "", None, now)
     session.commit()
     assert "Hidden claim" not in client.get("/notifications/").get_data(as_text=True)
 
@@ -132,3 +133,31 @@ def test_nav_links_follow_the_permissions(login_as, client):
     client.delete_cookie("session")
     grocer = nav(login_as("grocer").get("/").get_data(as_text=True))
     assert 'href="/needs/"' in grocer and 'href="/supply/"' not in grocer
+
+
+def test_a_claim_stores_the_donation_page_as_endpoint_and_ids_and_the_centre_links_to_it(
+        login_as, make_donation, session, org, user, now, window):
+    """The service stores no path: (endpoint, args); the page builds the address from them."""
+    from coalition.services import claims
+
+    donation = make_donation(kg=20)
+    claims.claim_line(session, user("foodbank@example.org"), donation.lines[0].id, org("Columbia Regional Food Bank"),
+                      4, *window, now)
+    donation_id = donation.id
+    session.commit()
+    note = session.scalar(select(Notification).where(Notification.user_id == user("grocer@example.org").id,
+                                                     Notification.kind == NotificationKind.CLAIM_ON_DONATION))
+    assert (note.link_endpoint, note.link_args) == ("donations.detail", {"donation_id": donation_id})
+    html = login_as("grocer").get("/notifications/").get_data(as_text=True)
+    assert f'<input type="hidden" name="next" value="/donations/{donation_id}">' in html
+
+
+def test_a_notification_about_a_page_the_app_no_longer_has_shows_without_a_link(login_as, session, user, now):
+    """A stored endpoint can outlive its route: the notification still shows, with nothing to open."""
+    notifications.notify_user(session, user("grocer@example.org"), NotificationKind.CANCELLED, "Old news", "",
+                              Page("gone.away", {"thing_id": 1}), now)
+    session.commit()
+    response = login_as("grocer").get("/notifications/")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and "Old news" in html
+    assert html.count('name="next"') == 0

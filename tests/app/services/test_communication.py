@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from coalition import jobs
+from coalition import jobs, mail_links
 from coalition.errors import PermissionDenied, ValidationError
 from coalition.models import (
     ActionItem, Announcement, Audience, Meeting, Neighborhood, Notification, NotificationKind, Organization,
@@ -34,7 +34,9 @@ def smtp(app, monkeypatch):
     with SMTPTestServer() as server:
         monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
         monkeypatch.setitem(app.config, "MAIL_PORT", server.port)
-        yield server
+        # E-mail links are built with the app's routes, as the job does in its app context.
+        with app.app_context():
+            yield server
 
 
 def _announce(session, backbone, now, audience=Audience.KIND, value="shelter", title="Cold snap"):
@@ -212,15 +214,17 @@ def test_digest_readers_get_one_daily_email_after_the_digest_hour(app, session, 
     assert not [m for to, m in smtp.messages if to == ["shelter@example.org"]]
 
     local_morning = dt.datetime.combine(now.astimezone(TZ).date() + dt.timedelta(days=1), dt.time(6, 30), TZ)
-    assert communication.periodic(session, local_morning.astimezone(dt.timezone.utc), app.config) == 0   # before 07:00
+    before_digest_hour = local_morning.astimezone(dt.timezone.utc)
+    assert communication.periodic(session, before_digest_hour, app.config, mail_links.absolute_url) == 0   # before 07:00
     after = (local_morning + dt.timedelta(hours=1)).astimezone(dt.timezone.utc)
-    communication.periodic(session, after, app.config)
+    communication.periodic(session, after, app.config, mail_links.absolute_url)
     digests = [m for to, m in smtp.messages if to == ["shelter@example.org"]]
     assert [m["Subject"] for m in digests] == ["Daily digest: 2 messages from the coalition"]
     body = digests[0].get_payload()
     assert "Announcement: First" in body and "Announcement: Second" in body
+    assert f"{app.config['BASE_URL']}/communication/announcements/" in body   # absolute, from BASE_URL
     # Once a day: a later run the same day sends nothing more.
-    communication.periodic(session, after + dt.timedelta(hours=3), app.config)
+    communication.periodic(session, after + dt.timedelta(hours=3), app.config, mail_links.absolute_url)
     assert len([m for to, m in smtp.messages if to == ["shelter@example.org"]]) == 1
 
 
@@ -231,7 +235,7 @@ def test_the_digest_leaves_out_kinds_the_person_gets_in_the_app_only(app, sessio
     _announce(session, backbone, now)
     session.commit()
     later = dt.datetime.combine(now.astimezone(TZ).date() + dt.timedelta(days=1), dt.time(9), TZ)
-    communication.periodic(session, later.astimezone(dt.timezone.utc), app.config)
+    communication.periodic(session, later.astimezone(dt.timezone.utc), app.config, mail_links.absolute_url)
     assert not [m for to, m in smtp.messages if to == ["shelter@example.org"]]
 
 

@@ -107,7 +107,9 @@ def smtp(app, monkeypatch):
     with SMTPTestServer() as server:
         monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
         monkeypatch.setitem(app.config, "MAIL_PORT", server.port)
-        yield server
+        # E-mail links are built with the app's routes, as the job does in its app context.
+        with app.app_context():
+            yield server
 
 
 def test_a_claim_is_emailed_once_to_the_donors_people_who_want_it(app, session, smtp, make_donation, org, user, now, window):

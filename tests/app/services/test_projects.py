@@ -39,7 +39,7 @@ def test_a_project_needs_a_name_two_partners_and_its_creators_organization(sessi
 def test_partners_are_told_of_the_new_project(session, garden, user):
     note = session.scalar(select(Notification).where(Notification.user_id == user("shelter@example.org").id,
                                                      Notification.kind == NotificationKind.PROJECT))
-    assert note.title == "New shared project: Old Town community garden" and note.link == f"/projects/{garden.id}"
+    assert note.title == "New shared project: Old Town community garden" and (note.link_endpoint, note.link_args) == ("projects.detail", {"project_id": garden.id})
 
 
 def test_progress_entered_by_partners_adds_up_towards_the_goal(session, garden, org, user, now):
