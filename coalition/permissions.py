@@ -26,6 +26,7 @@ __all__ = [
     "invitable_roles",
     "is_backbone_staff",
     "is_coalition_admin",
+    "is_signed_in",
     "login_required",
     "requires",
 ]
@@ -33,6 +34,41 @@ __all__ = [
 
 def _signed_in(user: User | None) -> bool:
     return user is not None and getattr(user, "is_authenticated", False) and user.is_active
+
+
+def is_signed_in(user: User | None) -> bool:
+    """Pages for every member (home, partners, notifications): an active, signed-in user."""
+    return _signed_in(user)
+
+
+class MemberCapacity:
+    """A user seen through one membership only, for asking the rules what that membership allows.
+
+    The home page shows one card per membership; each card offers what the person may do in that
+    capacity, so a driver's card does not repeat what the same person may do as staff elsewhere.
+    It answers the questions the rules ask of a user, from that one membership.
+    """
+
+    is_authenticated = True
+
+    def __init__(self, membership: Membership):
+        self.membership = membership
+        self.id = membership.user_id
+
+    @property
+    def is_active(self) -> bool:
+        return self.membership.user.is_active
+
+    @property
+    def memberships(self) -> list[Membership]:
+        return [self.membership]
+
+    def active_memberships(self) -> list[Membership]:
+        membership = self.membership
+        return [membership] if membership.active and membership.organization.active else []
+
+    def roles_in(self, organization_id: int) -> set[Role]:
+        return {m.role for m in self.active_memberships() if m.organization_id == organization_id}
 
 
 def has_role(user: User | None, organization_id: int, *roles: Role) -> bool:
@@ -360,6 +396,12 @@ def can_rate_any_delivery(user: User | None) -> bool:
 def can_rate_delivery(user: User | None, recipient: Organization) -> bool:
     """Only the receiving food bank's or shelter's own people rate the food it received."""
     return recipient.kind.is_recipient and can_act_for(user, recipient)
+
+
+def can_give_feedback(user: User | None, organization: Organization) -> bool:
+    """Donors and recipients take part in feedback (rate deliveries, flag pickups, read what partners said)
+    through the people who act for them."""
+    return (organization.kind.is_donor or organization.kind.is_recipient) and can_act_for(user, organization)
 
 
 def can_flag_any_pickup(user: User | None) -> bool:

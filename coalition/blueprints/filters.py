@@ -9,6 +9,7 @@ from flask_login import current_user
 
 from coalition import permissions
 from coalition.models import WEEKDAYS
+from coalition.services import navigation
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -18,6 +19,8 @@ def register_template_helpers(app: Flask) -> None:
             "is_coalition_admin": permissions.is_coalition_admin(current_user),
             "is_backbone_staff": permissions.is_backbone_staff(current_user),
             "permissions": permissions,
+            # The menu comes from the links table, as the home page's next steps do.
+            "menu_links": navigation.menu_for(current_user) if current_user.is_authenticated else [],
             "WEEKDAYS": WEEKDAYS,
             "coalition_name": current_app.config["COALITION_NAME"],
         }
