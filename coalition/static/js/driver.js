@@ -275,6 +275,13 @@
     });
   }
 
+  // A tooltip made of text: Leaflet reads a string as HTML, and stop names are typed by partners.
+  function textBox(text) {
+    const box = document.createElement("div");
+    box.textContent = text;
+    return box;
+  }
+
   function drawMaps() {
     document.querySelectorAll(".route").forEach(section => {
       const element = section.querySelector(".map");
@@ -288,7 +295,7 @@
       // Vector markers and line: they are drawn even when the tile server is unreachable.
       const markers = stops.map(stop => L.circleMarker([stop.lat, stop.lon], {
         radius: 9, weight: 2, color: "#1b5e20", fillColor: "#43a047", fillOpacity: 0.85,
-      }).bindTooltip(stop.name).addTo(map));
+      }).bindTooltip(textBox(stop.name)).addTo(map));
       L.polyline(stops.map(stop => [stop.lat, stop.lon]), {color: "#1b5e20", weight: 3, opacity: 0.6}).addTo(map);
       map.fitBounds(L.featureGroup(markers).getBounds().pad(0.15), {maxZoom: 15});
       element.dataset.markers = String(markers.length);

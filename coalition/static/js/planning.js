@@ -19,6 +19,12 @@
   if (!routes.length) { element.hidden = true; return; }
   const map = L.map(element, {scrollWheelZoom: false});
   L.tileLayer(element.dataset.tiles, {maxZoom: 18, attribution: element.dataset.attribution}).addTo(map);
+  // Popups are built as text: Leaflet reads a string as HTML, and names are typed by people.
+  const textBox = text => {
+    const box = document.createElement("div");
+    box.textContent = text;
+    return box;
+  };
   const colours = ["#1b5e20", "#0d47a1", "#b71c1c", "#e65100", "#4a148c", "#006064", "#827717", "#3e2723"];
   const layers = [];
   let lines = 0;
@@ -27,12 +33,12 @@
     const points = route.stops.map(s => [s.lat, s.lon]);
     if (points.length > 1) {
       layers.push(L.polyline(points, {color: colour, weight: 4, opacity: 0.8, className: "route-line"})
-        .bindPopup(route.driver).addTo(map));
+        .bindPopup(textBox(route.driver)).addTo(map));
       lines += 1;
     }
     route.stops.forEach(s => layers.push(L.circleMarker([s.lat, s.lon], {
       radius: s.kind === "pickup" ? 7 : 5, weight: 2, color: colour, fillColor: s.kind === "pickup" ? colour : "#fff",
-      fillOpacity: 0.9}).bindPopup(`${route.driver}: ${s.position + 1}. ${s.kind} ${s.name}`).addTo(map)));
+      fillOpacity: 0.9}).bindPopup(textBox(`${route.driver}: ${s.position + 1}. ${s.kind} ${s.name}`)).addTo(map)));
   });
   map.fitBounds(L.featureGroup(layers).getBounds().pad(0.1));
   element.dataset.lines = String(lines);
