@@ -21,6 +21,7 @@ def create_app(config: object | None = None, instance_path: str | Path | None = 
     from coalition.blueprints import register_blueprints
     from coalition.config import Config
     from coalition.extensions import configure_engine, csrf, db, login_manager, migrate
+    from coalition.security_headers import register_security_headers
     from coalition.services import passwords
 
     app = Flask(
@@ -64,6 +65,7 @@ def create_app(config: object | None = None, instance_path: str | Path | None = 
         return redirect(url_for("auth.sign_in", next=request.full_path.rstrip("?")))
 
     errors.register_error_handlers(app)
+    register_security_headers(app)
     register_blueprints(app)
     cli.register(app)
 

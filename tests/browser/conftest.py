@@ -6,7 +6,8 @@ data there, so each test uses its own names and e-mail addresses.
 
 Every browser context is offline apart from the app itself: requests to any
 other host (map tiles, a CDN) are aborted, as on a laptop without network.
-Pages that answer 5xx or throw a JavaScript error fail the test that opened them.
+Pages that answer 5xx, throw a JavaScript error or break the Content-Security-Policy
+fail the test that opened them: a blocked script or style breaks a page silently.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import flask_migrate
 import pytest
-from playwright.sync_api import BrowserContext, Page, Request, Response, expect, sync_playwright
+from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request, Response, expect, sync_playwright
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from coalition.extensions import db
@@ -88,11 +89,12 @@ def chromium():
 
 
 class PageProblems:
-    """Server errors and JavaScript errors seen by one browser context."""
+    """Server errors, JavaScript errors and Content-Security-Policy violations seen by one browser context."""
 
     def __init__(self):
         self.server_errors: list[str] = []
         self.js_errors: list[str] = []
+        self.csp_violations: list[str] = []
 
     def on_response(self, response: Response) -> None:
         if response.status >= 500:
@@ -100,20 +102,35 @@ class PageProblems:
 
     def watch(self, page: Page) -> None:
         page.on("pageerror", lambda error: self.js_errors.append(f"{page.url}: {error}"))
+        page.on("console", lambda message: self.on_console(page, message))
+
+    def on_console(self, page: Page, message: ConsoleMessage) -> None:
+        # Chromium reports each blocked script, style or image on the console, and nowhere else.
+        if "Content Security Policy" in message.text:
+            self.csp_violations.append(f"{page.url}: {message.text}")
+
+    def all(self) -> list[str]:
+        return self.server_errors + self.js_errors + self.csp_violations
 
 
 @pytest.fixture
-def new_context(chromium, live_server):
+def app_url(live_server):
+    """The app that new_context opens; a module serving an app of its own overrides this."""
+    return live_server
+
+
+@pytest.fixture
+def new_context(chromium, app_url):
     """Open a fresh browser context (its own cookies) on the app; phone-sized unless told otherwise.
 
     Other hosts are unreachable from it. At teardown the test fails if any page
-    answered 5xx or raised a JavaScript error.
+    answered 5xx, raised a JavaScript error or broke the Content-Security-Policy.
     """
     opened: list[tuple[BrowserContext, PageProblems]] = []
-    offsite = re.compile(r"^(?!" + re.escape(live_server) + r"(/|$))")
+    offsite = re.compile(r"^(?!" + re.escape(app_url) + r"(/|$))")
 
     def _new(viewport: dict | None = None) -> BrowserContext:
-        context = chromium.new_context(base_url=live_server, viewport=viewport or PHONE, locale="en-US")
+        context = chromium.new_context(base_url=app_url, viewport=viewport or PHONE, locale="en-US")
         context.set_default_timeout(TIMEOUT_MS)
         context.route(offsite, lambda route: route.abort("internetdisconnected"))
         problems = PageProblems()
@@ -125,9 +142,9 @@ def new_context(chromium, live_server):
     yield _new
     problems_seen = []
     for context, problems in opened:
-        problems_seen += problems.server_errors + problems.js_errors
+        problems_seen += problems.all()
         context.close()
-    assert not problems_seen, "the browser saw server or JavaScript errors:\n" + "\n".join(problems_seen)
+    assert not problems_seen, "the browser saw server, JavaScript or CSP errors:\n" + "\n".join(problems_seen)
 
 
 @pytest.fixture

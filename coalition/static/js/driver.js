@@ -291,7 +291,10 @@
       if (!element) return;
       if (typeof L === "undefined" || !stops.length) { element.hidden = true; return; }
       const map = L.map(element, {scrollWheelZoom: false});
-      L.tileLayer(element.dataset.tiles, {maxZoom: 18, attribution: element.dataset.attribution}).addTo(map);
+      // The pages send no Referer off-site; the tile server's usage policy asks for one, so tiles send the origin.
+      L.tileLayer(element.dataset.tiles, {
+        maxZoom: 18, attribution: element.dataset.attribution, referrerPolicy: "strict-origin-when-cross-origin",
+      }).addTo(map);
       // Vector markers and line: they are drawn even when the tile server is unreachable.
       const markers = stops.map(stop => L.circleMarker([stop.lat, stop.lon], {
         radius: 9, weight: 2, color: "#1b5e20", fillColor: "#43a047", fillOpacity: 0.85,

@@ -14,7 +14,10 @@ function drawSitesMap(element, sites) {
     return null;
   }
   const map = L.map(element, {scrollWheelZoom: false});
-  L.tileLayer(element.dataset.tiles, {maxZoom: 18, attribution: element.dataset.attribution}).addTo(map);
+  // The pages send no Referer off-site; the tile server's usage policy asks for one, so tiles send the origin.
+  L.tileLayer(element.dataset.tiles, {
+    maxZoom: 18, attribution: element.dataset.attribution, referrerPolicy: "strict-origin-when-cross-origin",
+  }).addTo(map);
   const markers = sites.map(site =>
     L.circleMarker([site.lat, site.lon], {radius: 8, weight: 2, color: "#1b5e20", fillColor: "#43a047", fillOpacity: 0.8})
       .bindPopup(textBox(site.name)).addTo(map));

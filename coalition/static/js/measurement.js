@@ -14,7 +14,10 @@ function drawChoropleth(element, collection) {
     return null;
   }
   const map = L.map(element, {scrollWheelZoom: false});
-  L.tileLayer(element.dataset.tiles, {maxZoom: 18, attribution: element.dataset.attribution}).addTo(map);
+  // The pages send no Referer off-site; the tile server's usage policy asks for one, so tiles send the origin.
+  L.tileLayer(element.dataset.tiles, {
+    maxZoom: 18, attribution: element.dataset.attribution, referrerPolicy: "strict-origin-when-cross-origin",
+  }).addTo(map);
   const fmt = (value, digits) => (value === null || value === undefined) ? "n/a" : Number(value).toFixed(digits);
   const layer = L.geoJSON(collection, {
     style: feature => ({color: "#37474f", weight: 1, fillOpacity: 0.6,

@@ -18,7 +18,10 @@
   const routes = JSON.parse(element.dataset.routes || "[]");
   if (!routes.length) { element.hidden = true; return; }
   const map = L.map(element, {scrollWheelZoom: false});
-  L.tileLayer(element.dataset.tiles, {maxZoom: 18, attribution: element.dataset.attribution}).addTo(map);
+  // The pages send no Referer off-site; the tile server's usage policy asks for one, so tiles send the origin.
+  L.tileLayer(element.dataset.tiles, {
+    maxZoom: 18, attribution: element.dataset.attribution, referrerPolicy: "strict-origin-when-cross-origin",
+  }).addTo(map);
   // Popups are built as text: Leaflet reads a string as HTML, and names are typed by people.
   const textBox = text => {
     const box = document.createElement("div");
