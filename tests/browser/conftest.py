@@ -11,6 +11,7 @@ fail the test that opened them: a blocked script or style breaks a page silently
 """
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from pathlib import Path
@@ -63,10 +64,10 @@ def live_app(tmp_path_factory):
         db.engine.dispose()
 
 
-@pytest.fixture(scope="session")
-def live_server(live_app):
-    """Base URL of the app served by Werkzeug from a background thread on a free port."""
-    server = make_server("127.0.0.1", 0, live_app, threaded=True, request_handler=_QuietHandler)
+@contextlib.contextmanager
+def serve(application):
+    """Serve ``application`` with Werkzeug from a background thread on a free port; yields its base URL."""
+    server = make_server("127.0.0.1", 0, application, threaded=True, request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="browser-test-server", daemon=True)
     thread.start()
     try:
@@ -75,6 +76,13 @@ def live_server(live_app):
         server.shutdown()
         thread.join(timeout=10)
         server.server_close()
+
+
+@pytest.fixture(scope="session")
+def live_server(live_app):
+    """Base URL of the demo app, served from a background thread."""
+    with serve(live_app) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -123,14 +131,16 @@ def app_url(live_server):
 def new_context(chromium, app_url):
     """Open a fresh browser context (its own cookies) on the app; phone-sized unless told otherwise.
 
+    Other keyword arguments go to Playwright's ``Browser.new_context``.
+
     Other hosts are unreachable from it. At teardown the test fails if any page
     answered 5xx, raised a JavaScript error or broke the Content-Security-Policy.
     """
     opened: list[tuple[BrowserContext, PageProblems]] = []
     offsite = re.compile(r"^(?!" + re.escape(app_url) + r"(/|$))")
 
-    def _new(viewport: dict | None = None) -> BrowserContext:
-        context = chromium.new_context(base_url=app_url, viewport=viewport or PHONE, locale="en-US")
+    def _new(viewport: dict | None = None, **options) -> BrowserContext:
+        context = chromium.new_context(base_url=app_url, viewport=viewport or PHONE, locale="en-US", **options)
         context.set_default_timeout(TIMEOUT_MS)
         context.route(offsite, lambda route: route.abort("internetdisconnected"))
         problems = PageProblems()
