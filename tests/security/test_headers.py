@@ -111,3 +111,18 @@ def test_a_tile_url_with_a_placeholder_host_is_refused_at_start_up():
 def test_the_configured_tile_host_reaches_the_policy(app, client):
     policy = directives(client.get("/healthz").headers["Content-Security-Policy"])
     assert tile_source(app.config["MAP_TILE_URL"]) in policy["img-src"]
+
+
+def test_templates_hold_no_inline_script_or_style():
+    """The policy refuses inline script and style, so a template carrying any would silently break its page."""
+    import re
+    from pathlib import Path
+
+    inline = re.compile(r"<script(?![^>]*\b(?:src=|type=\"application/json\"))[^>]*>|<style\b|\sstyle=|\son[a-z]+=|"
+                        r"javascript:", re.IGNORECASE)
+    templates = Path(__file__).resolve().parents[2] / "templates"
+    found = [f"{path.relative_to(templates)}: {match.group(0).strip()}" for path in sorted(templates.rglob("*.html"))
+             for match in inline.finditer(path.read_text())]
+    assert not found, "\n".join(found)
+    policy = directives(content_security_policy("https://tile.openstreetmap.org/{z}/{x}/{y}.png"))
+    assert policy["style-src"] == ["'self'"]

@@ -6,6 +6,7 @@ const CACHE = "driver-app-v1";
 const SHELL = [
   "/driver/",
   "/static/css/app.css",
+  "/static/css/driver.css",
   "/static/js/driver.js",
   "/vendor/leaflet/leaflet.js",
   "/vendor/leaflet/leaflet.css",
