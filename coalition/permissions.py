@@ -7,6 +7,7 @@ every URL rule as every demo role against these rules.
 """
 from __future__ import annotations
 
+import datetime as dt
 from functools import wraps
 from typing import Callable
 
@@ -17,6 +18,7 @@ from coalition.models import Claim, Donation, Membership, Need, Organization, Or
 
 __all__ = [
     "authorize",
+    "can_see_location",
     "can_create_organization",
     "can_edit_organization",
     "can_invite",
@@ -95,6 +97,42 @@ def is_backbone_staff(user: User | None) -> bool:
 def can_view_organization(user: User | None, organization: Organization) -> bool:
     """Partners' public profiles (name, kind, address, hours, map) are visible to every member."""
     return _signed_in(user) and (organization.active or is_coalition_admin(user))
+
+
+def can_see_location(user: User | None, organization: Organization, now: dt.datetime,
+                     tz: dt.tzinfo = dt.timezone.utc) -> bool:
+    """Whether the user may see the street address and exact point of an organization's site.
+
+    Everyone may for an ordinary partner. For a confidential one (a domestic-violence or youth
+    shelter) only its own people, the backbone's staff, and a driver with a stop there on a
+    published route, from the route's local day (``now`` in the time zone ``tz``) until the
+    stop is finished. Everyone else gets the public place (services/places.py).
+    """
+    if not organization.confidential:
+        return True
+    if not _signed_in(user):
+        return False
+    if any(m.organization_id == organization.id for m in user.active_memberships()) or is_backbone_staff(user):
+        return True
+    return _drives_open_stop_at(user, organization, now.astimezone(tz).date())
+
+
+def _drives_open_stop_at(user: User, organization: Organization, today: dt.date) -> bool:
+    # A query here rather than in a service: the rule is this module's, and it runs only for
+    # confidential sites, which are few.
+    from sqlalchemy import and_, or_, select
+
+    from coalition.extensions import db
+    from coalition.models import DriverShift, PlanStatus, Route, RoutePlan, Stop, StopStatus
+
+    acting = or_(DriverShift.covered_by_id == user.id,
+                 and_(DriverShift.covered_by_id.is_(None), DriverShift.driver_id == user.id))
+    return db.session.scalar(
+        select(Stop.id).join(Route, Stop.route_id == Route.id).join(RoutePlan, Route.plan_id == RoutePlan.id)
+        .join(DriverShift, Route.shift_id == DriverShift.id)
+        .where(Stop.organization_id == organization.id, RoutePlan.status == PlanStatus.PUBLISHED,
+               RoutePlan.local_date <= today, Stop.status.in_((StopStatus.PENDING, StopStatus.ARRIVED)), acting)
+        .limit(1)) is not None
 
 
 def can_edit_organization(user: User | None, organization: Organization) -> bool:

@@ -8,6 +8,7 @@ from flask import Flask, current_app
 from flask_login import current_user
 
 from coalition import permissions
+from coalition.blueprints.viewer_places import place
 from coalition.models import WEEKDAYS
 from coalition.services import navigation
 
@@ -23,7 +24,10 @@ def register_template_helpers(app: Flask) -> None:
             "menu_links": navigation.menu_for(current_user) if current_user.is_authenticated else [],
             "WEEKDAYS": WEEKDAYS,
             "coalition_name": current_app.config["COALITION_NAME"],
+            "place": place,
         }
+
+    app.add_template_filter(place, "place")
 
     @app.template_filter("local_time")
     def _local_time(value: dt.datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:

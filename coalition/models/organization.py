@@ -74,6 +74,11 @@ class Organization(db.Model):
     refrigerated_capacity_kg: Mapped[int] = mapped_column(default=0)
     frozen_capacity_kg: Mapped[int] = mapped_column(default=0)
     active: Mapped[bool] = mapped_column(default=True)
+    # A confidential site (a domestic-violence or youth shelter) keeps its address and point from
+    # everyone but its own people, the backbone and the driver on the way there
+    # (permissions.can_see_location); outsiders see public_alias (when set) and the neighbourhood.
+    confidential: Mapped[bool] = mapped_column(default=False)
+    public_alias: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(
