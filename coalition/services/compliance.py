@@ -16,6 +16,7 @@ import datetime as dt
 import io
 import re
 from dataclasses import dataclass, field
+from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -24,6 +25,7 @@ from coalition import permissions
 from coalition.errors import NotFound, PermissionDenied
 from coalition.models import DeliveryRecord, FoodCategory, Organization, User
 from coalition.models.food import KG
+from coalition.services.places import Place
 from coalition.services.receipts import local_bounds
 
 LB_PER_KG = 2.20462262
@@ -116,9 +118,14 @@ def monthly_report(session: Session, actor: User, month: dt.date, tz: dt.tzinfo)
     return ComplianceReport(month, list(pairs.values()))
 
 
-def report_csv(report: ComplianceReport) -> str:
+def _shown_address(site: Place) -> str:
+    return site.address if site.exact else site.area
+
+
+def report_csv(report: ComplianceReport, place: Callable[[Organization], Place]) -> str:
     """One table: a row per (generator, recovery organization) for the month, with both parties'
-    addresses; a month with nothing delivered has one row saying so."""
+    addresses as ``place`` (the downloading person's ``places.Places``) shows them; a month with
+    nothing delivered has one row saying so."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(["month", "edible_food_generator", "generator_address", "generator_phone",
@@ -126,15 +133,18 @@ def report_csv(report: ComplianceReport) -> str:
                      "types_of_food", "pounds_recovered", "kg_recovered", "deliveries"])
     month = report.month.strftime("%Y-%m")
     for r in report.by_generator:
-        writer.writerow([month, r.donor.name, r.donor.address, r.donor.phone, r.recipient.name, r.recipient.address,
+        donor, recipient = place(r.donor), place(r.recipient)
+        writer.writerow([month, donor.name, _shown_address(donor), r.donor.phone, recipient.name, _shown_address(recipient),
                          r.recipient.phone, r.food_types, f"{r.pounds:.1f}", f"{r.kg:.1f}", r.deliveries])
     if not report.rows:
         writer.writerow([month, EMPTY, "", "", "", "", "", "", "0.0", "0.0", 0])
     return buffer.getvalue()
 
 
-def report_pdf(report: ComplianceReport, coalition_name: str, generated_at: dt.datetime) -> bytes:
-    """The report as a landscape PDF: totals, then the generator section and the recovery-organization section."""
+def report_pdf(report: ComplianceReport, coalition_name: str, generated_at: dt.datetime,
+               place: Callable[[Organization], Place]) -> bytes:
+    """The report as a landscape PDF: totals, then the generator section and the recovery-organization section,
+    each site as ``place`` (the downloading person's ``places.Places``) shows it."""
     from coalition.services import pdf
 
     doc = pdf.Document(f"{TITLE}: {report.label}", coalition_name, generated_at, landscape=True)
@@ -149,12 +159,14 @@ def report_pdf(report: ComplianceReport, coalition_name: str, generated_at: dt.d
     if report.rows:
         doc.subheading("By edible food generator")
         doc.table(["Edible food generator", "Food recovery organization", "Types of food", "Pounds", "kg", "Deliveries"],
-                  [[r.donor.name, f"{r.recipient.name}\n{r.recipient.address}", r.food_types, f"{r.pounds:,.1f}",
+                  [[place(r.donor).name, f"{place(r.recipient).name}\n{_shown_address(place(r.recipient))}", r.food_types,
+                    f"{r.pounds:,.1f}",
                     f"{r.kg:,.1f}", str(r.deliveries)] for r in report.by_generator],
                   widths=(24, 30, 22, 9, 9, 8), numeric=(3, 4, 5))
         doc.subheading("By food recovery organization")
         doc.table(["Food recovery organization", "Edible food generator (address, phone)", "Types of food", "Pounds", "kg"],
-                  [[r.recipient.name, f"{r.donor.name}\n{r.donor.address} {r.donor.phone}".strip(), r.food_types,
+                  [[place(r.recipient).name,
+                    f"{place(r.donor).name}\n{_shown_address(place(r.donor))} {r.donor.phone}".strip(), r.food_types,
                     f"{r.pounds:,.1f}", f"{r.kg:,.1f}"] for r in report.by_recovery_organization],
                   widths=(24, 36, 22, 9, 9), numeric=(3, 4))
     return doc.output()

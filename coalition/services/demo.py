@@ -70,6 +70,9 @@ ORGANIZATIONS = [
     (K.SHELTER, "Kenton Women's Shelter", "2100 N Denver Ave, Portland, OR 97217", 45.5830, -122.6860, "503-555-0143", _SHELTER_HOURS, 100, 30),
 ]
 
+# A women's shelter keeps its site confidential: other partners see this public name and its neighbourhood.
+CONFIDENTIAL = {"Kenton Women's Shelter": "North Portland partner shelter"}
+
 # The demo logins promised in README, one per role. (e-mail, display name, organization, role)
 DEMO_LOGINS = [
     ("backbone@example.org", "Bea Backbone", "Feeding Our City Backbone", Role.ADMIN, "coalition administrator"),
@@ -109,6 +112,7 @@ def load_demo(session: Session) -> DemoSummary:
         organization = Organization(
             kind=kind, name=name, address=address, latitude=lat, longitude=lon, phone=phone,
             hours=hours, refrigerated_capacity_kg=fridge, frozen_capacity_kg=freezer,
+            confidential=name in CONFIDENTIAL, public_alias=CONFIDENTIAL.get(name, ""),
         )
         session.add(organization)
         by_name[name] = organization

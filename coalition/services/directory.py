@@ -7,6 +7,7 @@ import csv
 import datetime as dt
 import io
 from dataclasses import dataclass
+from typing import Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -27,6 +28,7 @@ from coalition.models import (
 )
 from coalition.services import communication
 from coalition.services.notifications import Page
+from coalition.services.places import Place
 
 
 @dataclass
@@ -202,17 +204,21 @@ CSV_COLUMNS = ("organization", "kind", "roles", "accepts_categories", "accepts_s
                "confirmed_at", "stale")
 
 
-def directory_csv(entries: list[Entry]) -> str:
-    """The directory as CSV (one row per partner; a header alone when there are none)."""
+def directory_csv(entries: list[Entry], place: Callable[[Organization], Place]) -> str:
+    """The directory as CSV (one row per partner; a header alone when there are none).
+
+    ``place`` gives each site as the downloading person may see it (a ``places.Places``).
+    """
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     for e in entries:
-        o, p = e.organization, e.profile
+        o, p, site = e.organization, e.profile, place(e.organization)
         writer.writerow([
-            o.name, o.kind.value, " ".join(r.value for r in e.roles), " ".join(c.value for c in e.categories),
-            " ".join(s.value for s in e.storage), o.address, o.latitude if o.latitude is not None else "",
-            o.longitude if o.longitude is not None else "", o.phone,
+            site.name, o.kind.value, " ".join(r.value for r in e.roles), " ".join(c.value for c in e.categories),
+            " ".join(s.value for s in e.storage), site.address if site.exact else site.area,
+            site.latitude if site.latitude is not None else "",
+            site.longitude if site.longitude is not None else "", o.phone,
             p.service_radius_km if p and p.service_radius_km is not None else "",
             p.service_neighborhoods if p else "", f"{e.donated_kg:.1f}", f"{e.received_kg:.1f}",
             p.confirmed_at.isoformat() if p and p.confirmed_at else "", "yes" if e.stale else "no",

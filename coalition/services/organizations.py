@@ -28,6 +28,9 @@ class OrganizationDetails:
     hours: dict[str, list[list[str]]] = field(default_factory=dict)
     refrigerated_capacity_kg: int = 0
     frozen_capacity_kg: int = 0
+    # A confidential site shows others only public_alias (or its name) and its neighbourhood.
+    confidential: bool = False
+    public_alias: str = ""
 
 
 def parse_hours(text_by_day: dict[str, str]) -> dict[str, list[list[str]]]:
@@ -77,6 +80,14 @@ def _validate(session: Session, details: OrganizationDetails, existing_id: int |
         errors["latitude"] = "Latitude must be between -90 and 90."
     if details.longitude is not None and not (math.isfinite(details.longitude) and -180 <= details.longitude <= 180):
         errors["longitude"] = "Longitude must be between -180 and 180."
+    details.public_alias = (details.public_alias or "").strip()
+    if details.public_alias and not details.confidential:
+        errors["public_alias"] = "A public name is only for a confidential location: tick it, or leave the name empty."
+    elif len(details.public_alias) > 200:
+        errors["public_alias"] = "At most 200 characters."
+    elif details.public_alias and session.scalar(select(Organization.id).where(
+            func.lower(Organization.name) == details.public_alias.lower(), Organization.id != (existing_id or -1))):
+        errors["public_alias"] = "Another organization has this name: choose one that cannot be mistaken for it."
     for name in ("refrigerated_capacity_kg", "frozen_capacity_kg"):
         if getattr(details, name) < 0:
             errors[name] = "Capacity cannot be negative."

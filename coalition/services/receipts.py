@@ -21,7 +21,7 @@ from coalition.errors import PermissionDenied, ValidationError
 from coalition.models import DeliveryRecord, FoodCategory, Organization, User
 from coalition.models.food import KG
 from coalition.models.receipts import FairMarketValue
-from coalition.services import audit
+from coalition.services import audit, places
 
 # Estimated fair-market value in US dollars per kg of donated food, by category. ESTIMATES for a
 # receipt that a donor's accountant reviews, roughly US wholesale-to-retail prices of surplus food
@@ -176,7 +176,10 @@ def build_receipt(session: Session, actor: User, donor: Organization, start: dt.
         select(DeliveryRecord).where(DeliveryRecord.donor_id == donor.id, DeliveryRecord.delivered_at >= begin,
                                      DeliveryRecord.delivered_at < until)
         .options(selectinload(DeliveryRecord.recipient)).order_by(DeliveryRecord.delivered_at, DeliveryRecord.id))
-    lines = [ReceiptLine(r.delivered_at.astimezone(tz).date(), r.recipient.name, r.category, r.quantity_g / KG,
+    # A receipt leaves the platform (to the donor's accountant, a tax office), so a confidential
+    # recipient is named by its public name whoever downloads it.
+    lines = [ReceiptLine(r.delivered_at.astimezone(tz).date(), places.public_place(session, r.recipient).name,
+                         r.category, r.quantity_g / KG,
                          values[r.category]) for r in records]
     return Receipt(donor, start, end, lines, values)
 

@@ -40,7 +40,7 @@ from coalition.models import (
     StorageClass,
     User,
 )
-from coalition.services import audit, notifications, readiness
+from coalition.services import audit, notifications, places, readiness
 from coalition.services.notifications import Page
 from coalition.services.distance import haversine_km
 from coalition.services.driving import acting_for
@@ -425,11 +425,13 @@ def shifts_calendar(session: Session, driver: User, now: dt.datetime, coalition_
             summary += f" (covered by {shift.covered_by.display_name})"
         routes = session.scalars(select(Route).join(RoutePlan, Route.plan_id == RoutePlan.id).where(
             Route.shift_id == shift.id, RoutePlan.status == PlanStatus.PUBLISHED)).all()
-        description = [f"{len(r.stops)} stops, first at {r.stops[0].organization.name}" for r in routes if r.stops]
+        # The feed is copied into outside calendar services: a confidential site appears only by its public name.
+        description = [f"{len(r.stops)} stops, first at {places.public_place(session, r.stops[0].organization).name}"
+                       for r in routes if r.stops]
         if shift.notes:
             description.append(shift.notes)
         description.append(f"Your route: {host}/driver/")
-        place = shift.start_organization.name if shift.start_organization else ""
+        place = places.public_place(session, shift.start_organization).name if shift.start_organization else ""
         lines += ["BEGIN:VEVENT", f"UID:shift-{shift.id}@{host.split('://')[-1]}", f"DTSTAMP:{_stamp(now)}",
                   f"DTSTART:{_stamp(shift.start_at)}", f"DTEND:{_stamp(shift.end_at)}",
                   f"SUMMARY:{_escape(summary)}", f"DESCRIPTION:{_escape(chr(10).join(description))}",

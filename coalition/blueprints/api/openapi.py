@@ -58,6 +58,9 @@ SCHEMAS = {
     "Organization": obj({
         "id": {"type": "integer"}, "kind": TEXT, "name": TEXT, "address": TEXT,
         "latitude": {"type": "number", "nullable": True}, "longitude": {"type": "number", "nullable": True},
+        "location_exact": {"type": "boolean", "description": "False for a confidential site the caller may not "
+                           "locate: address is empty, latitude and longitude are null, neighborhood names the area"},
+        "neighborhood": NULLABLE_TEXT,
         "phone": NULLABLE_TEXT, "hours": {"type": "object"},
         "refrigerated_capacity_kg": {"type": "number", "nullable": True},
         "frozen_capacity_kg": {"type": "number", "nullable": True}, "active": {"type": "boolean"},

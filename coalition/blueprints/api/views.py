@@ -7,6 +7,7 @@ from flask_login import current_user
 from coalition import permissions
 from coalition.blueprints.api import bp
 from coalition.blueprints.api.common import ID, V1, check_id
+from coalition.blueprints.viewer_places import viewer_places
 from coalition.extensions import db
 from coalition.models import Organization
 from coalition.permissions import login_required
@@ -14,13 +15,17 @@ from coalition.services import organizations
 
 
 def organization_json(organization: Organization) -> dict:
+    """An organization for the caller: a confidential site's place is its public one unless they may see it."""
+    site = viewer_places()(organization)
     return {
         "id": organization.id,
         "kind": organization.kind.value,
-        "name": organization.name,
-        "address": organization.address,
-        "latitude": organization.latitude,
-        "longitude": organization.longitude,
+        "name": site.name,
+        "address": site.address,
+        "latitude": site.latitude,
+        "longitude": site.longitude,
+        "location_exact": site.exact,
+        "neighborhood": site.neighborhood or None,
         "phone": organization.phone,
         "hours": organization.hours or {},
         "refrigerated_capacity_kg": organization.refrigerated_capacity_kg,

@@ -7,6 +7,7 @@ from coalition import permissions
 from coalition.blueprints import transaction
 from coalition.blueprints.directory import bp
 from coalition.blueprints.directory.forms import ActionForm, ProfileForm
+from coalition.blueprints.viewer_places import viewer_places
 from coalition.errors import NotFound
 from coalition.extensions import db
 from coalition.models import Organization, PlanRole
@@ -41,7 +42,7 @@ def index():
 def export():
     entries = directory.list_directory(db.session, utcnow(), _stale_days(), only_stale=request.args.get("stale") == "1",
                                        role=request.args.get("role") or None)
-    return Response(directory.directory_csv(entries), mimetype="text/csv",
+    return Response(directory.directory_csv(entries, viewer_places()), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=partner-directory.csv"})
 
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import EmailField, FloatField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, EmailField, FloatField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from coalition.blueprints.forms import choices_of
@@ -17,6 +17,8 @@ class OrganizationForm(FlaskForm):
     latitude = FloatField("Latitude", validators=[Optional(), NumberRange(-90, 90, "Between -90 and 90.")])
     longitude = FloatField("Longitude", validators=[Optional(), NumberRange(-180, 180, "Between -180 and 180.")])
     phone = StringField("Phone", validators=[Optional(), Length(max=40)])
+    confidential = BooleanField("Keep our location confidential")
+    public_alias = StringField("Name shown to other partners (optional)", validators=[Optional(), Length(max=200)])
     refrigerated_capacity_kg = IntegerField(
         "Refrigerated storage (kg)", default=0, validators=[Optional(), NumberRange(0, 1_000_000, "0 or more.")])
     frozen_capacity_kg = IntegerField(

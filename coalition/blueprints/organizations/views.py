@@ -29,6 +29,8 @@ def _details_from(form: OrganizationForm) -> organizations.OrganizationDetails:
         hours=hours,
         refrigerated_capacity_kg=form.refrigerated_capacity_kg.data or 0,
         frozen_capacity_kg=form.frozen_capacity_kg.data or 0,
+        confidential=bool(form.confidential.data),
+        public_alias=(form.public_alias.data or "").strip(),
     )
 
 

@@ -11,6 +11,7 @@ from coalition.blueprints import transaction
 from coalition.blueprints.local_time import local_zone
 from coalition.blueprints.reports import bp
 from coalition.blueprints.reports.forms import FairMarketValueForm, ReceiptPeriodForm
+from coalition.blueprints.viewer_places import viewer_places
 from coalition.errors import NotFound, RuleError
 from coalition.extensions import db
 from coalition.models import FoodCategory
@@ -84,8 +85,8 @@ def compliance_download(month: str, fmt: str):
     name = f"food-recovery-report-{first.strftime('%Y-%m')}.{fmt}"
     headers = {"Content-Disposition": f'attachment; filename="{name}"', "Cache-Control": "private, no-store"}
     if fmt == "csv":
-        return Response(compliance.report_csv(report), mimetype="text/csv", headers=headers)
-    return Response(compliance.report_pdf(report, current_app.config["COALITION_NAME"], utcnow()),
+        return Response(compliance.report_csv(report, viewer_places()), mimetype="text/csv", headers=headers)
+    return Response(compliance.report_pdf(report, current_app.config["COALITION_NAME"], utcnow(), viewer_places()),
                     mimetype="application/pdf", headers=headers)
 
 
