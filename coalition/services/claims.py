@@ -21,7 +21,7 @@ from coalition.models import (
     User,
     grams,
 )
-from coalition.services import audit, deliveries, notifications
+from coalition.services import audit, deliveries, notifications, places
 from coalition.services.notifications import Page
 from coalition.services.donations import MAX_LINE_KG, remaining_g, reserved_for_other, validate_window
 
@@ -106,7 +106,7 @@ def claim_line(
                  line_id=line.id, kg=wanted / 1000, on_behalf=claim.on_behalf)
     notifications.notify_organization(
         session, donation.donor, NotificationKind.CLAIM_ON_DONATION,
-        f"{recipient.name} claimed {wanted / 1000:g} kg of {line.description}",
+        f"{places.public_name(recipient)} claimed {wanted / 1000:g} kg of {line.description}",
         f"Delivery window {delivery_start:%a %H:%M}-{delivery_end:%H:%M} UTC.",
         Page("donations.detail", {"donation_id": donation.id}), now)
     return claim
@@ -147,7 +147,7 @@ def release_claim(session: Session, actor: User, claim: Claim, reason: str, now:
     donation = claim.line.donation
     notifications.notify_organization(
         session, donation.donor, NotificationKind.CANCELLED,
-        f"{claim.recipient.name} released {claim.quantity_g / 1000:g} kg of {claim.line.description}",
+        f"{places.public_name(claim.recipient)} released {claim.quantity_g / 1000:g} kg of {claim.line.description}",
         reason, Page("donations.detail", {"donation_id": donation.id}), now)
     session.flush()
     return claim
@@ -170,7 +170,7 @@ def reassign_claim(session: Session, actor: User, claim: Claim, recipient: Organ
     for organization in (previous, recipient):
         notifications.notify_organization(
             session, organization, NotificationKind.PICKUP_SCHEDULED,
-            f"Claim on {claim.line.description} moved from {previous.name} to {recipient.name}",
+            f"Claim on {claim.line.description} moved from {places.public_name(previous)} to {places.public_name(recipient)}",
             "The coalition's coordinators reassigned this claim.",
             Page("donations.detail", {"donation_id": claim.line.donation_id}), now)
     session.flush()
@@ -195,7 +195,7 @@ def schedule_claim(session: Session, actor: User, claim: Claim, delivery_start: 
     for organization in (donation.donor, claim.recipient):
         notifications.notify_organization(
             session, organization, NotificationKind.PICKUP_SCHEDULED,
-            f"Scheduled: {claim.quantity_g / 1000:g} kg {claim.line.description} to {claim.recipient.name}",
+            f"Scheduled: {claim.quantity_g / 1000:g} kg {claim.line.description} to {places.public_name(claim.recipient)}",
             f"Pickup {donation.pickup_start:%a %H:%M}-{donation.pickup_end:%H:%M} UTC; "
             f"delivery {delivery_start:%a %H:%M}-{delivery_end:%H:%M} UTC.",
             Page("donations.detail", {"donation_id": donation.id}), now)

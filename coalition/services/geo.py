@@ -426,9 +426,10 @@ def neighborhood_stats(session: Session, start: dt.datetime | None, end: dt.date
         query = query.where(DeliveryRecord.delivered_at < end)
     grams_by_id = {nid: int(total or 0) for nid, total in session.execute(query)}
 
+    sites = help_sites(session)
     distance_m, nearest = _nearest_sites(
         tuple((n.id, n.centroid_lon, n.centroid_lat) for n in neighborhoods),
-        tuple((s.name, s.longitude, s.latitude) for s in help_sites(session)))
+        tuple((s.name, s.longitude, s.latitude) for s in sites))
 
     stats = []
     for n in neighborhoods:
@@ -441,7 +442,21 @@ def neighborhood_stats(session: Session, start: dt.datetime | None, end: dt.date
             distance_km=distance_m[n.id] / 1000 if n.id in distance_m else None, nearest_site=nearest.get(n.id),
             underserved_score=None, rank=None, is_demo=n.is_demo))
     _score(stats)
+    _blur_confidential(stats, {s.name: s for s in sites if s.confidential})
     return sorted(stats, key=lambda s: (s.rank is None, s.rank or 0, s.name))
+
+
+def _blur_confidential(stats: list[NeighborhoodStats], confidential: dict[str, Organization]) -> None:
+    """Name a confidential nearest site by its public name and round the distance to it to whole kilometres.
+
+    The score above used the exact distance; what is shown (and published on the public dashboard)
+    must not be exact, or the distances from several known centroids would give the site's point away.
+    """
+    for s in stats:
+        site = confidential.get(s.nearest_site or "")
+        if site is not None:
+            s.nearest_site = site.public_alias or "a confidential shelter"
+            s.distance_km = float(round(s.distance_km)) if s.distance_km is not None else None
 
 
 @functools.lru_cache(maxsize=16)

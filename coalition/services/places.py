@@ -48,6 +48,11 @@ class Place:
         return f"{self.neighborhood} neighbourhood" if self.neighborhood else "Location kept confidential"
 
 
+def public_name(organization: Organization) -> str:
+    """The name anyone may read: a confidential site's alias when it chose one (for messages sent to others)."""
+    return (organization.public_alias or organization.name) if organization.confidential else organization.name
+
+
 def exact_place(organization: Organization) -> Place:
     return Place(organization.id, organization.name, organization.address, organization.latitude,
                  organization.longitude, "", True)
@@ -66,7 +71,7 @@ def public_place(session: Session, organization: Organization) -> Place:
     """What anyone may know of a site: the alias (or name) and the neighbourhood, for a confidential one."""
     if not organization.confidential:
         return exact_place(organization)
-    return Place(organization.id, organization.public_alias or organization.name, "", None, None,
+    return Place(organization.id, public_name(organization), "", None, None,
                  neighborhood_name(session, organization), False)
 
 

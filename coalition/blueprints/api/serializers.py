@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from coalition.blueprints.api.common import iso, window_json
+from coalition.blueprints.viewer_places import viewer_places
 from coalition.models import Claim, Donation, DonationLine, Need, Organization
 
 
@@ -10,7 +11,8 @@ def kg(grams: int | None) -> float | None:
 
 
 def organization_ref(organization: Organization | None) -> dict | None:
-    return {"id": organization.id, "name": organization.name} if organization is not None else None
+    """An organization named as the caller may see it (a confidential site's alias for outsiders)."""
+    return {"id": organization.id, "name": viewer_places()(organization).name} if organization is not None else None
 
 
 def line_json(line: DonationLine, claimed_g: int) -> dict:

@@ -10,7 +10,7 @@ from coalition import permissions
 from coalition.errors import Conflict, PermissionDenied, ValidationError
 from coalition.models import ClaimStatus, NotificationKind, User
 from coalition.models.route_plan import PlanStatus, Route, RoutePlan, StopKind
-from coalition.services import audit, notifications
+from coalition.services import audit, notifications, places
 from coalition.services.notifications import Page
 from coalition.services.planning import queries, run
 from coalition.services.planning.queries import DEFAULT_TIME_LIMIT_S
@@ -100,7 +100,7 @@ def publish_plan(session: Session, actor: User, plan: RoutePlan, now: dt.datetim
         notifications.notify_user(
             session, route.driver, NotificationKind.PICKUP_SCHEDULED,
             f"Your route on {plan.local_date:%a %d %b} was {verb}: {len(route.stops)} stops",
-            f"First stop {first.organization.name} at {_local(first.service_start_at, tz)}; "
+            f"First stop {places.public_name(first.organization)} at {_local(first.service_start_at, tz)}; "
             f"back by {_local(route.end_at, tz)}." if first else "", link, now)
         drivers += 1
     for driver_id in set(old_routes) - new_drivers:
@@ -125,7 +125,7 @@ def publish_plan(session: Session, actor: User, plan: RoutePlan, now: dt.datetim
                 session, stop.organization, NotificationKind.PICKUP_SCHEDULED,
                 f"{what} at {_local(stop.service_start_at, tz)}: {claim.quantity_g / 1000:g} kg {claim.line.description}",
                 f"{route.driver.display_name} plans to arrive about {_local(stop.arrival_at, tz)}"
-                f" ({'to ' + claim.recipient.name if stop.kind is StopKind.PICKUP else 'from ' + claim.line.donation.donor.name}).",
+                f" ({'to ' + places.public_name(claim.recipient) if stop.kind is StopKind.PICKUP else 'from ' + places.public_name(claim.line.donation.donor)}).",
                 Page("claims.detail", {"claim_id": claim.id}) if stop.kind is StopKind.DELIVERY
                 else Page("donations.detail", {"donation_id": claim.line.donation_id}), now)
             told_orgs.add(stop.organization_id)
