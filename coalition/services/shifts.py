@@ -71,6 +71,10 @@ def _place(session: Session, place: Place, prefix: str, errors: dict) -> tuple[P
         if organization is None or not organization.active or organization.latitude is None:
             errors[f"{prefix}_organization_id"] = "Choose a depot on the map of partners."
             return kind, None, None, None
+        if organization.confidential:
+            # Shifts start there whatever the day's stops, so drivers would learn where it is.
+            errors[f"{prefix}_organization_id"] = "This partner's location is confidential: choose another depot."
+            return kind, None, None, None
         return kind, None, None, organization
     return kind, None, None, None
 

@@ -291,3 +291,21 @@ def test_the_routing_still_uses_the_exact_point(session, org):
     shelter = org(SHELTER)
     assert (shelter.latitude, shelter.longitude) == (45.583, -122.686)
     assert json.dumps(places.exact_place(shelter).latitude) == COORDINATES[0]
+
+
+def test_a_confidential_site_is_no_depot_for_a_drivers_shift(app, client, session, org, user, now):
+    """A shift starts at its depot whatever the day's stops: a confidential site is neither offered nor accepted."""
+    from coalition.errors import ValidationError
+    from coalition.services import shifts
+
+    driver, shelter = user("driver@example.org"), org(SHELTER)
+    tomorrow = local_today(now) + dt.timedelta(days=1)
+    data = shifts.ShiftInput(local_date=tomorrow, start_time=dt.time(9), end_time=dt.time(13), capacity_kg=150,
+                             start=shifts.Place("depot", organization_id=shelter.id))
+    with pytest.raises(ValidationError) as error:
+        shifts.post_shift(session, driver, driver, org("Feeding Our City Backbone"), data, now, ZONE)
+    assert "start_organization_id" in error.value.fields
+    session.commit()
+    sign_in(client, "driver@example.org")
+    page = client.get("/shifts/").get_data(as_text=True)
+    assert "Old Town Night Shelter" in page and SHELTER.replace("'", "&#39;") not in page

@@ -28,7 +28,8 @@ def _choices(form: ShiftForm) -> list:
         form.driver.data = mine or f"{pairs[0][0].id}-{pairs[0][1].id}"
     depots = [SelectChoice("", "Choose a depot")] + [
         SelectChoice(str(o.id), o.name) for o in db.session.scalars(
-            select(Organization).where(Organization.active.is_(True), Organization.latitude.is_not(None))
+            select(Organization).where(Organization.active.is_(True), Organization.latitude.is_not(None),
+                                       Organization.confidential.is_(False))
             .order_by(Organization.name))]
     form.start_organization_id.choices = form.end_organization_id.choices = depots
     return pairs
