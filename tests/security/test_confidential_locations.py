@@ -166,6 +166,22 @@ def test_the_neighbourhood_figures_do_not_pin_a_confidential_site(session, org, 
     assert not any(s.nearest_site == SHELTER for s in stats)
 
 
+def test_the_public_neighbourhood_geojson_does_not_pin_a_confidential_site(app, client, session, now):
+    """Anyone may download the public dashboard's GeoJSON: no name, address or point of the shelter in it."""
+    from coalition.services import indicators
+
+    geo.load_demo_neighborhoods(session, now)
+    indicators.get_settings(session).public_dashboard = True
+    session.commit()
+    response = client.get("/measurement/public/neighborhoods.geojson")
+    assert response.status_code == 200
+    body = response.get_data(as_text=True)
+    features = json.loads(body)["features"]
+    near = [f["properties"] for f in features if f["properties"]["nearest_site"] == ALIAS]
+    assert near and all(p["distance_km"] == round(p["distance_km"]) for p in near)
+    assert SHELTER not in body and ADDRESS not in body and not any(c in body for c in COORDINATES)
+
+
 def test_the_driver_may_locate_the_stop_from_the_route_day_until_it_is_done(session, org, user, now):
     """The rule in time: not the day before, yes while pending or arrived, no once done; only the acting driver."""
     shelter, driver = org(SHELTER), user("driver@example.org")
