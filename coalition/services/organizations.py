@@ -81,9 +81,8 @@ def _validate(session: Session, details: OrganizationDetails, existing_id: int |
     if details.longitude is not None and not (math.isfinite(details.longitude) and -180 <= details.longitude <= 180):
         errors["longitude"] = "Longitude must be between -180 and 180."
     details.public_alias = (details.public_alias or "").strip()
-    if details.public_alias and not details.confidential:
-        errors["public_alias"] = "A public name is only for a confidential location: tick it, or leave the name empty."
-    elif len(details.public_alias) > 200:
+    # An alias may be set before the box is ticked; it is shown only while the location is confidential.
+    if len(details.public_alias) > 200:
         errors["public_alias"] = "At most 200 characters."
     elif details.public_alias and session.scalar(select(Organization.id).where(
             func.lower(Organization.name) == details.public_alias.lower(), Organization.id != (existing_id or -1))):

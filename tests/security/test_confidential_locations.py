@@ -266,14 +266,23 @@ def test_a_shelters_admin_marks_it_confidential_with_an_alias(app, client, sessi
     assert shelter.confidential and shelter.public_alias == "Downtown partner shelter"
 
 
-def test_an_alias_without_confidentiality_is_refused_beside_the_field(app, client, session, org):
+def test_an_alias_that_is_another_partners_name_is_refused_beside_the_field(app, client, session, org):
+    """A public name must not pass the shelter off as another partner; nothing is saved."""
     shelter = org("Old Town Night Shelter")
     sign_in(client, "shelter@example.org")
-    response = client.post(f"/organizations/{shelter.id}/edit", data=_edit_form(client, shelter, public_alias="Hidden"))
+    response = client.post(f"/organizations/{shelter.id}/edit",
+                           data=_edit_form(client, shelter, confidential="y", public_alias="rose family shelter"))
     assert response.status_code == 422
     assert 'id="public_alias-error"' in response.get_data(as_text=True)
     shelter = org("Old Town Night Shelter")
     assert not shelter.confidential and shelter.public_alias == ""
+
+
+def test_an_alias_waits_until_the_location_is_confidential(session, org):
+    shelter = org("Old Town Night Shelter")
+    shelter.public_alias = "Downtown partner shelter"
+    assert places.public_place(session, shelter).name == "Old Town Night Shelter"
+    assert places.public_name(shelter) == "Old Town Night Shelter"
 
 
 def test_another_partner_cannot_change_a_sites_confidentiality(app, client, session, org):
