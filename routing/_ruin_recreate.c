@@ -1,6 +1,6 @@
 /* Slack-induction-by-string-removal ruin and recreate for pickup-and-delivery
  * with time windows (after Christiaens & Vanden Berghe, Transportation Science
- * 2020), on the integer model that routing/solver.py builds for OR-Tools.
+ * 2020), on the integer model that routing/solver/model.py builds for OR-Tools.
  *
  * Two phases within one wall-clock budget:
  *  1. fleet minimisation: take a route away, ruin and recreate; accept a
@@ -9,7 +9,7 @@
  *     in again, the smaller fleet is kept and the next route is taken away;
  *  2. cost: simulated annealing over ruin and recreate on that fleet.
  *
- * Node layout (as in solver.py's _Model): vehicle k has start node 2k and end
+ * Node layout (as in routing/solver/model.py): vehicle k has start node 2k and end
  * node 2k+1; request j has pickup node 2V+2j and delivery node 2V+2j+1.
  * Times are the model's integers: cumul(next) >= cumul(cur) + tm[cur][next]
  * (tm includes the service time at cur), cumul within [e, l] of each node,
@@ -17,10 +17,13 @@
  * as early as possible, so every plan reported here is feasible for the model
  * (OR-Tools re-reads and re-times it anyway).
  *
- * Plain C11, no dependencies; loaded through ctypes by routing/ruin_recreate.py.
- * Its few globals are thread-local: planning threads of one web process may
- * search at the same time (ctypes releases the GIL during the call).
+ * Plain C11, no dependencies; its interface is _ruin_recreate.h, and
+ * _ruin_recreate_module.c makes it the extension module routing._ruin_recreate,
+ * built when the package is installed. Its few globals are thread-local:
+ * planning threads of one web process may search at the same time (the
+ * binding releases the GIL during the search).
  */
+#include "_ruin_recreate.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -118,7 +121,7 @@ static i64 sol_cost(const Inst *I, Sol *s) {
 static int route_ok(const Inst *I, int k, const int *q, int L, i64 *cum) {
     i64 t = I->e[2 * k];
     int prev = 2 * k;
-    i64 load[8] = {0};
+    i64 load[RR_MAX_DIMENSIONS] = {0};
     for (int i = 0; i < L; i++) {
         int v = q[i];
         i64 a = t + TM(prev, v);
@@ -433,24 +436,24 @@ static int cmp_adj(const void *a, const void *b) {
     return (cx > cy) - (cx < cy);
 }
 
-/* Solve. ``init`` (optional, init_len > 0): a starting plan, per vehicle its visits
- * followed by -1. Writes the best plan to ``out`` in the same format (2R + V ints)
- * and [iterations of phase 1, of phase 2, vehicles, cost, left out, value left out] to ``stats``.
- * Returns the number of requests left out, or -1 when memory runs out. */
-int rr_solve(int n, int V, int R, int D,
-             const i64 *tm, const i64 *cm, const i64 *e, const i64 *l,
-             const i64 *dem, const i64 *cap, const i64 *ride, const i64 *fixed, const i64 *max_visits,
-             const i64 *value, const unsigned char *allowed, const int *init, int init_len,
-             double time_limit_s, double fleet_share, double t0, double tf, double cbar, int lmax,
-             double blink, uint64_t seed, int *out, i64 *stats) {
+/* Solve (see _ruin_recreate.h). */
+int rr_solve(const RRInstance *in, const RRParams *params, int *out, RRStats *stats) {
+    const int n = in->n, V = in->V, R = in->R, D = in->D;
+    const i64 *ride = in->ride;
+    const int *init = in->start;
+    const int init_len = in->start_len;
+    const double time_limit_s = params->seconds, fleet_share = params->fleet_share, t0 = params->t0,
+                 tf = params->tf, cbar = params->cbar, blink = params->blink;
+    const int lmax = params->max_string;
+    if (D > RR_MAX_DIMENSIONS) return RR_TOO_MANY_DIMENSIONS;
     double start = now_s();
-    Inst inst = {.n = n, .V = V, .R = R, .D = D, .tm = tm, .cm = cm, .e = e, .l = l, .dem = dem, .cap = cap,
-                 .ride = ride, .fixed = fixed, .max_visits = max_visits, .value = value, .allowed = allowed};
+    Inst inst = {.n = n, .V = V, .R = R, .D = D, .tm = in->time, .cm = in->cost, .e = in->earliest,
+                 .l = in->latest, .dem = in->demand, .cap = in->capacity, .ride = ride, .fixed = in->fixed,
+                 .max_visits = in->max_visits, .value = in->value, .allowed = in->allowed};
     Inst *I = &inst;
     for (int j = 0; j < R; j++) if (ride[j] >= 0) I->any_ride = 1;
-    if (D > 8) return -1;
     CAPL = 2 * R + 2;
-    rng_state = seed * 2654435761ULL + 88172645463325252ULL;
+    rng_state = params->seed * 2654435761ULL + 88172645463325252ULL;
     for (int x = 0; x < 10; x++) rnd();
     int nv = 2 * R;
     /* String removal only walks the seed's neighbourhood: keep the nearest few
@@ -458,7 +461,7 @@ int rr_solve(int n, int V, int R, int D,
     I->nadj = nv - 1 < MAX_ADJ ? nv - 1 : MAX_ADJ;
     I->adj = malloc(sizeof(int) * (size_t)(nv > 1 ? nv : 2) * (size_t)(I->nadj > 0 ? I->nadj : 1));
     int *row = malloc(sizeof(int) * (size_t)(nv > 1 ? nv : 2));
-    if (!I->adj || !row) { free(I->adj); free(row); return -1; }
+    if (!I->adj || !row) { free(I->adj); free(row); return RR_NO_MEMORY; }
     g_inst = I;
     for (int a = 0; a < nv; a++) {
         int m = 0;
@@ -576,11 +579,10 @@ int rr_solve(int n, int V, int R, int D,
         for (int x = 0; x < best->len[k]; x++) out[pos++] = best->seq[(size_t)k * CAPL + x];
         out[pos++] = -1;
     }
-    stats[0] = it1; stats[1] = it2; stats[2] = used_routes(I, best); stats[3] = best->cost; stats[4] = best->absent;
-    stats[5] = best->absent_value;
-    int result = best->absent;
+    stats->fleet_iterations = it1; stats->cost_iterations = it2; stats->vehicles = used_routes(I, best);
+    stats->cost = best->cost; stats->left_out = best->absent; stats->value_left_out = best->absent_value;
     sol_free(s); sol_free(s2); sol_free(best);
     for (int k = 0; k < V; k++) { free(w.cache[k].asap); free(w.cache[k].lat); free(w.cache[k].load); }
     free(w.cache); free(w.removed); free(w.tmp); free(w.cum); free(w.ruined); free(w.key); free(abs_count); free(I->adj);
-    return result;
+    return RR_OK;
 }

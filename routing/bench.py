@@ -149,11 +149,12 @@ def simulate(problem: Problem, routes: list[tuple[str, list[tuple[str, str]]]]) 
     Used to check plans from other solvers with the same validator.
     """
     tm = problem.travel()
+    rows = problem.location_rows()
     out = []
     served = set()
     for vid, visits in routes:
         v = problem.vehicle(vid)
-        prev = problem.loc_index(v.start)
+        prev = rows[v.start]
         t = v.shift.start_s
         start = t
         load = {k: 0 for k in v.capacity}
@@ -161,7 +162,7 @@ def simulate(problem: Problem, routes: list[tuple[str, list[tuple[str, str]]]]) 
         for rid, kind in visits:
             r = problem.request(rid)
             spec = problem.pickup_of(r) if kind == "pickup" else problem.delivery_of(r)
-            here = problem.loc_index(spec.location)
+            here = rows[spec.location]
             arrival = t + tm.duration_s[prev, here]
             begin = arrival
             for w in spec.windows or ():
@@ -177,7 +178,7 @@ def simulate(problem: Problem, routes: list[tuple[str, list[tuple[str, str]]]]) 
             served.add(rid)
         end = t
         if v.end is not None:
-            e = problem.loc_index(v.end)
+            e = rows[v.end]
             end += tm.duration_s[prev, e]
             dist += tm.distance_m[prev, e]
             travel += tm.duration_s[prev, e]

@@ -391,7 +391,6 @@ class Problem:
             raise ProblemError("locations mix lat/lon and matrix indices; use one form throughout")
         if self.matrix is None and False in kinds:
             raise ProblemError("locations given by matrix index need matrix=PrecomputedMatrix(...)")
-        object.__setattr__(self, "_travel_cache", None)
 
     # -- derived data -------------------------------------------------------
 
@@ -439,19 +438,21 @@ class Problem:
         return list(dict.fromkeys(self._all_locations()))
 
     def travel(self) -> TravelMatrix:
-        """The travel matrix over :meth:`locations`, computed once and cached."""
-        cached = getattr(self, "_travel_cache", None)
-        if cached is None:
-            from .matrix import HaversineProvider, TravelMatrix
+        """The travel matrix over :meth:`locations`, asked of the provider on every call.
 
-            locs = self.locations()
-            provider = self.matrix if self.matrix is not None else HaversineProvider()
-            m = provider.matrix(locs) if locs else TravelMatrix.empty()
-            cached = (m, {loc: i for i, loc in enumerate(locs)})
-            object.__setattr__(self, "_travel_cache", cached)
-        return cached[0]
+        :func:`routing.solve` asks once and hands the matrix down; a provider
+        behind a network (OSRM) is not asked again during the search.
+        """
+        from .matrix import HaversineProvider, TravelMatrix
+
+        locs = self.locations()
+        provider = self.matrix if self.matrix is not None else HaversineProvider()
+        return provider.matrix(locs) if locs else TravelMatrix.empty()
+
+    def location_rows(self) -> dict[Location, int]:
+        """Each location's row in :meth:`travel` (build it once for many look-ups)."""
+        return {loc: i for i, loc in enumerate(self.locations())}
 
     def loc_index(self, loc: Location) -> int:
         """Row of ``loc`` in :meth:`travel`."""
-        self.travel()
-        return self._travel_cache[1][loc]  # type: ignore[attr-defined]
+        return self.location_rows()[loc]

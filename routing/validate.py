@@ -7,11 +7,12 @@ replays every route from the problem data and reports each broken rule as a
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
-from .problem import Problem, can_carry, format_time
-from .solution import DROP_REASONS, Solution
+from .matrix import TravelMatrix
+from .problem import Location, Problem, Request, StopSpec, can_carry, format_time
+from .solution import DROP_REASONS, Route, Solution, Visit
 
 TOL_S = 1e-6
 
@@ -29,8 +30,8 @@ class Violation:
         return f"{self.code}: {self.message}"
 
 
-def validate(problem: Problem, solution: Solution, done: Collection[tuple[str, str]] = frozenset()
-             ) -> list[Violation]:
+def validate(problem: Problem, solution: Solution, done: Collection[tuple[str, str]] = frozenset(),
+             matrix: TravelMatrix | None = None) -> list[Violation]:
     """Check ``solution`` against ``problem``; returns the violations found (empty when valid).
 
     Checked: every request served exactly once or dropped with a known
@@ -44,14 +45,30 @@ def validate(problem: Problem, solution: Solution, done: Collection[tuple[str, s
     re-plan. Their times are what happened, not choices: their windows, the
     drive that reached them, the shift start before the first of them and a
     finished ride are not checked. Everything after them is.
+
+    ``matrix``: the problem's travel matrix when the caller has it already
+    (rows: ``problem.locations()``); otherwise it is asked of the problem's provider.
     """
     out: list[Violation] = []
-    add = out.append
     requests = {r.id: r for r in problem.requests}
     vehicles = {v.id: v for v in problem.vehicles}
-    tm = problem.travel() if (problem.requests or problem.vehicles) else None
-    where: dict[tuple[str, str], tuple[str, int]] = {}
+    where = _placements(solution, requests, vehicles, out.append)
+    dropped_ids = _check_drops(solution, requests, out.append)
+    _check_requests(problem, where, dropped_ids, out.append)
+    if matrix is None and (problem.requests or problem.vehicles):
+        matrix = problem.travel()
+    rows = problem.location_rows()
+    done_visits = frozenset(tuple(x) for x in done)
+    for route in solution.routes:
+        if route.vehicle_id in vehicles:
+            out.extend(_RouteReplay(problem, matrix, rows, route, done_visits).check())  # type: ignore[arg-type]
+    return out
 
+
+def _placements(solution: Solution, requests: dict, vehicles: dict, add: Callable[[Violation], None]
+                ) -> dict[tuple[str, str], tuple[str, int]]:
+    """Where each visit is: (request id, kind) -> (vehicle id, position); unknown or repeated ones reported."""
+    where: dict[tuple[str, str], tuple[str, int]] = {}
     seen_vehicles: set[str] = set()
     for route in solution.routes:
         vid = route.vehicle_id
@@ -75,8 +92,12 @@ def validate(problem: Problem, solution: Solution, done: Collection[tuple[str, s
                 add(Violation("duplicate_visit", f"{visit.kind} of request {visit.request_id!r} appears twice",
                               vid, visit.request_id))
             where[key] = (vid, pos)
+    return where
 
-    dropped_ids = set()
+
+def _check_drops(solution: Solution, requests: dict, add: Callable[[Violation], None]) -> set[str]:
+    """The ids of the dropped requests; unknown ones, unknown reasons and repeats reported."""
+    dropped_ids: set[str] = set()
     for d in solution.dropped:
         if d.request_id not in requests:
             add(Violation("unknown_request", f"dropped unknown request {d.request_id!r}", None, d.request_id))
@@ -86,7 +107,13 @@ def validate(problem: Problem, solution: Solution, done: Collection[tuple[str, s
         if d.request_id in dropped_ids:
             add(Violation("duplicate_drop", f"request {d.request_id!r} dropped twice", None, d.request_id))
         dropped_ids.add(d.request_id)
+    return dropped_ids
 
+
+def _check_requests(problem: Problem, where: dict[tuple[str, str], tuple[str, int]], dropped_ids: set[str],
+                    add: Callable[[Violation], None]) -> None:
+    """Each request served once, whole, pickup first, by a vehicle that may carry it, or else dropped."""
+    vehicles = {v.id: v for v in problem.vehicles}
     for r in problem.requests:
         p, d = where.get((r.id, "pickup")), where.get((r.id, "delivery"))
         if p is None and d is None:
@@ -108,126 +135,149 @@ def validate(problem: Problem, solution: Solution, done: Collection[tuple[str, s
             add(Violation("storage_class", f"vehicle {v.id!r} ({v.cold_chain}) cannot carry {r.storage_class} "
                           f"request {r.id!r}", v.id, r.id))
 
-    for route in solution.routes:
-        if route.vehicle_id in vehicles:
-            out.extend(_check_route(problem, tm, route, frozenset(tuple(x) for x in done)))
-    return out
-
 
 def _fits(windows, t: float) -> bool:
     return windows is None or any(w.contains(t, TOL_S) for w in windows)
 
 
-def _check_route(problem: Problem, tm, route, done: frozenset[tuple[str, str]]) -> list:
-    out: list[Violation] = []
-    v = problem.vehicle(route.vehicle_id)
-    vid = v.id
+class _RouteReplay:
+    """One route replayed stop by stop from the problem data: its times, loads, break and reports."""
 
-    def add(code: str, message: str, rid: str | None = None) -> None:
-        out.append(Violation(code, message, vid, rid))
+    def __init__(self, problem: Problem, tm: TravelMatrix, rows: dict[Location, int], route: Route,
+                 done: frozenset[tuple[str, str]]):
+        self.problem, self.route, self.done, self.rows = problem, route, done, rows
+        self.v = problem.vehicle(route.vehicle_id)
+        self.T, self.D = tm.duration_s, tm.distance_m
+        self.out: list[Violation] = []
+        b = self.v.break_
+        self.b_start = route.break_start_s
+        self.b_dur = b.duration_s if b is not None else 0.0
+        self.break_placed = b is None or self.b_start is None or self.b_start + self.b_dur <= route.start_s + TOL_S
+        self.load = {k: 0 for k in set(self.v.capacity) | {k for r in problem.requests for k in r.load}}
+        self.starts: dict[tuple[str, str], float] = {}
+        self.prev = rows[self.v.start]
+        self.prev_dep = route.start_s
+        self.dist = self.travel = 0.0
 
-    visits = [x for x in route.visits if x.request_id in {r.id for r in problem.requests}]
-    if not visits:
-        return out
-    T, D = tm.duration_s, tm.distance_m
-    if route.start_s < v.shift.start_s - TOL_S and (visits[0].request_id, visits[0].kind) not in done:
-        add("shift", f"vehicle {vid!r} leaves at {format_time(route.start_s)}, "
-            f"before its shift starts at {format_time(v.shift.start_s)}")
-    b = v.break_
-    b_start = route.break_start_s
-    b_dur = b.duration_s if b is not None else 0.0
-    if b is not None:
-        if b_start is None:
-            add("break", f"vehicle {vid!r} has no break scheduled")
-        elif not b.window.contains(b_start, TOL_S):
-            add("break", f"vehicle {vid!r} break starts at {format_time(b_start)}, outside "
-                f"{format_time(b.window.start_s)}-{format_time(b.window.end_s)}")
-    break_placed = b is None or b_start is None or b_start + b_dur <= route.start_s + TOL_S
+    def add(self, code: str, message: str, rid: str | None = None) -> None:
+        self.out.append(Violation(code, message, self.v.id, rid))
 
-    load = {k: 0 for k in set(v.capacity) | {k for r in problem.requests for k in r.load}}
-    starts: dict[tuple[str, str], float] = {}
-    prev = problem.loc_index(v.start)
-    prev_dep = route.start_s
-    dist = travel = 0.0
-    for visit in visits:
-        r = problem.request(visit.request_id)
-        spec = problem.pickup_of(r) if visit.kind == "pickup" else problem.delivery_of(r)
-        here = problem.loc_index(spec.location)
-        leg = T[prev, here]
-        need = prev_dep + leg
-        happened = (r.id, visit.kind) in done
-        if not break_placed and b_start is not None and prev_dep - TOL_S <= b_start and \
-                b_start + b_dur <= visit.start_s + TOL_S:
-            need += b_dur
-            break_placed = True
+    def check(self) -> list[Violation]:
+        ids = {r.id for r in self.problem.requests}
+        visits = [x for x in self.route.visits if x.request_id in ids]
+        if not visits:
+            return self.out
+        self._start(visits[0])
+        for visit in visits:
+            r = self.problem.request(visit.request_id)
+            spec = self.problem.pickup_of(r) if visit.kind == "pickup" else self.problem.delivery_of(r)
+            here = self.rows[spec.location]
+            self._timing(visit, r, spec, here)
+            self._loads(visit, r)
+            self.dist += self.D[self.prev, here]
+            self.travel += self.T[self.prev, here]
+            self.prev, self.prev_dep = here, visit.departure_s
+        self._end(len(visits))
+        return self.out
+
+    def _start(self, first: Visit) -> None:
+        """The shift start (unless the first visit was already made) and the break's window."""
+        v, vid, route = self.v, self.v.id, self.route
+        if route.start_s < v.shift.start_s - TOL_S and (first.request_id, first.kind) not in self.done:
+            self.add("shift", f"vehicle {vid!r} leaves at {format_time(route.start_s)}, "
+                     f"before its shift starts at {format_time(v.shift.start_s)}")
+        b = v.break_
+        if b is not None:
+            if self.b_start is None:
+                self.add("break", f"vehicle {vid!r} has no break scheduled")
+            elif not b.window.contains(self.b_start, TOL_S):
+                self.add("break", f"vehicle {vid!r} break starts at {format_time(self.b_start)}, outside "
+                         f"{format_time(b.window.start_s)}-{format_time(b.window.end_s)}")
+
+    def _break_before(self, until_s: float) -> float:
+        """The break's length when it is taken between the last departure and ``until_s``, once; else 0."""
+        b_start = self.b_start
+        if not self.break_placed and b_start is not None and self.prev_dep - TOL_S <= b_start and \
+                b_start + self.b_dur <= until_s + TOL_S:
+            self.break_placed = True
+            return self.b_dur
+        return 0.0
+
+    def _timing(self, visit: Visit, r: Request, spec: StopSpec, here: int) -> None:
+        """The drive from the last stop, the time window, the service time and the break around ``visit``."""
+        vid = self.v.id
+        leg = self.T[self.prev, here]
+        need = self.prev_dep + leg + self._break_before(visit.start_s)
+        happened = (r.id, visit.kind) in self.done
         if not leg < float("inf"):
-            add("unreachable", f"vehicle {vid!r} cannot drive to the {visit.kind} of {r.id!r}", r.id)
+            self.add("unreachable", f"vehicle {vid!r} cannot drive to the {visit.kind} of {r.id!r}", r.id)
         elif visit.start_s < need - TOL_S and not happened:
-            add("travel_time", f"vehicle {vid!r} starts the {visit.kind} of {r.id!r} at {format_time(visit.start_s)}"
-                f" but cannot be there before {format_time(need)}", r.id)
+            self.add("travel_time", f"vehicle {vid!r} starts the {visit.kind} of {r.id!r} at "
+                     f"{format_time(visit.start_s)} but cannot be there before {format_time(need)}", r.id)
         if not _fits(spec.windows, visit.start_s) and not happened:
-            add("time_window", f"the {visit.kind} of {r.id!r} starts at {format_time(visit.start_s)}, outside "
-                f"its time windows", r.id)
+            self.add("time_window", f"the {visit.kind} of {r.id!r} starts at {format_time(visit.start_s)}, outside "
+                     f"its time windows", r.id)
         if abs(visit.departure_s - (visit.start_s + spec.service_s)) > TOL_S:
-            add("service_time", f"the {visit.kind} of {r.id!r} departs at {format_time(visit.departure_s)}, not "
-                f"after its {spec.service_s:g} s of service", r.id)
+            self.add("service_time", f"the {visit.kind} of {r.id!r} departs at {format_time(visit.departure_s)}, "
+                     f"not after its {spec.service_s:g} s of service", r.id)
+        b_start = self.b_start
         if b_start is not None and b_start < visit.start_s + spec.service_s - TOL_S and \
-                visit.start_s < b_start + b_dur - TOL_S:
-            add("break", f"vehicle {vid!r} break overlaps the {visit.kind} of {r.id!r}", r.id)
+                visit.start_s < b_start + self.b_dur - TOL_S:
+            self.add("break", f"vehicle {vid!r} break overlaps the {visit.kind} of {r.id!r}", r.id)
+        self.starts[(r.id, visit.kind)] = visit.start_s
+        if visit.kind == "delivery" and (r.id, "pickup") in self.starts and r.max_ride_s is not None \
+                and not happened:
+            ride = visit.start_s - self.starts[(r.id, "pickup")]
+            if ride > r.max_ride_s + TOL_S:
+                self.add("ride_time", f"request {r.id!r} rides {ride:.0f} s, over its maximum of "
+                         f"{r.max_ride_s:g} s", r.id)
+
+    def _loads(self, visit: Visit, r: Request) -> None:
+        """The load after ``visit``: within capacity, and as reported."""
         sign = 1 if visit.kind == "pickup" else -1
         for dim, q in r.load.items():
-            load[dim] = load.get(dim, 0) + sign * q
-        for dim, q in load.items():
-            cap = v.capacity.get(dim)
+            self.load[dim] = self.load.get(dim, 0) + sign * q
+        for dim, q in self.load.items():
+            cap = self.v.capacity.get(dim)
             if cap is not None and q > cap:
-                add("capacity", f"vehicle {vid!r} carries {q} {dim} after the {visit.kind} of {r.id!r}, "
-                    f"over its capacity of {cap}", r.id)
-        reported = {k: q for k, q in visit.load_after.items()}
-        expected = {k: q for k, q in load.items() if k in reported or q}
+                self.add("capacity", f"vehicle {self.v.id!r} carries {q} {dim} after the {visit.kind} of {r.id!r},"
+                         f" over its capacity of {cap}", r.id)
+        reported = dict(visit.load_after)
+        expected = {k: q for k, q in self.load.items() if k in reported or q}
         if reported != expected:
-            add("load_report", f"load after the {visit.kind} of {r.id!r} reported as {reported}, is {expected}",
-                r.id)
-        starts[(r.id, visit.kind)] = visit.start_s
-        if visit.kind == "delivery" and (r.id, "pickup") in starts and r.max_ride_s is not None and not happened:
-            ride = visit.start_s - starts[(r.id, "pickup")]
-            if ride > r.max_ride_s + TOL_S:
-                add("ride_time", f"request {r.id!r} rides {ride:.0f} s, over its maximum of {r.max_ride_s:g} s",
-                    r.id)
-        dist += D[prev, here]
-        travel += leg
-        prev, prev_dep = here, visit.departure_s
+            self.add("load_report", f"load after the {visit.kind} of {r.id!r} reported as {reported}, "
+                     f"is {expected}", r.id)
 
-    if v.end is not None:
-        here = problem.loc_index(v.end)
-        need = prev_dep + T[prev, here]
-        if not break_placed and b_start is not None and prev_dep - TOL_S <= b_start and \
-                b_start + b_dur <= route.end_s + TOL_S:
-            need += b_dur
-            break_placed = True
-        if route.end_s < need - TOL_S:
-            add("travel_time", f"vehicle {vid!r} reaches its end at {format_time(route.end_s)} but cannot "
-                f"before {format_time(need)}")
-        dist += D[prev, here]
-        travel += T[prev, here]
-    elif route.end_s < prev_dep - TOL_S:
-        add("travel_time", f"vehicle {vid!r} route ends at {format_time(route.end_s)}, before its last departure")
-    if not break_placed and b_start is not None and b_start >= route.end_s - TOL_S:
-        break_placed = True
-    if not break_placed:
-        add("break", f"vehicle {vid!r} break at {format_time(b_start)} does not fit between its stops")
-    if route.end_s > v.shift.end_s + TOL_S:
-        add("shift", f"vehicle {vid!r} finishes at {format_time(route.end_s)}, after its shift ends at "
-            f"{format_time(v.shift.end_s)}")
-    if v.max_duration_s is not None and route.end_s - route.start_s > v.max_duration_s + TOL_S:
-        add("max_duration", f"vehicle {vid!r} route lasts {route.end_s - route.start_s:.0f} s, over its maximum "
-            f"of {v.max_duration_s:g} s")
-    if v.max_stops is not None and len(visits) > v.max_stops:
-        add("max_stops", f"vehicle {vid!r} makes {len(visits)} stops, over its maximum of {v.max_stops}")
-    for dim, q in load.items():
-        if q != 0:
-            add("load_report", f"vehicle {vid!r} ends with {q} {dim} still on board")
-    if abs(dist - route.distance_m) > 1e-6 * max(1.0, dist):
-        add("distance_report", f"vehicle {vid!r} distance reported {route.distance_m:.3f} m, is {dist:.3f} m")
-    if abs(travel - route.travel_s) > 1e-6 * max(1.0, travel):
-        add("travel_report", f"vehicle {vid!r} travel reported {route.travel_s:.3f} s, is {travel:.3f} s")
-    return out
+    def _end(self, n_visits: int) -> None:
+        """The drive home, the break taken somewhere, the shift end, the route's limits and its reports."""
+        v, vid, route = self.v, self.v.id, self.route
+        if v.end is not None:
+            here = self.rows[v.end]
+            need = self.prev_dep + self.T[self.prev, here] + self._break_before(route.end_s)
+            if route.end_s < need - TOL_S:
+                self.add("travel_time", f"vehicle {vid!r} reaches its end at {format_time(route.end_s)} but cannot "
+                         f"before {format_time(need)}")
+            self.dist += self.D[self.prev, here]
+            self.travel += self.T[self.prev, here]
+        elif route.end_s < self.prev_dep - TOL_S:
+            self.add("travel_time", f"vehicle {vid!r} route ends at {format_time(route.end_s)}, before its last "
+                     f"departure")
+        if not self.break_placed and not (self.b_start is not None and self.b_start >= route.end_s - TOL_S):
+            self.add("break", f"vehicle {vid!r} break at {format_time(self.b_start)} does not fit between its stops")
+        if route.end_s > v.shift.end_s + TOL_S:
+            self.add("shift", f"vehicle {vid!r} finishes at {format_time(route.end_s)}, after its shift ends at "
+                     f"{format_time(v.shift.end_s)}")
+        if v.max_duration_s is not None and route.end_s - route.start_s > v.max_duration_s + TOL_S:
+            self.add("max_duration", f"vehicle {vid!r} route lasts {route.end_s - route.start_s:.0f} s, over its "
+                     f"maximum of {v.max_duration_s:g} s")
+        if v.max_stops is not None and n_visits > v.max_stops:
+            self.add("max_stops", f"vehicle {vid!r} makes {n_visits} stops, over its maximum of {v.max_stops}")
+        for dim, q in self.load.items():
+            if q != 0:
+                self.add("load_report", f"vehicle {vid!r} ends with {q} {dim} still on board")
+        if abs(self.dist - route.distance_m) > 1e-6 * max(1.0, self.dist):
+            self.add("distance_report", f"vehicle {vid!r} distance reported {route.distance_m:.3f} m, "
+                     f"is {self.dist:.3f} m")
+        if abs(self.travel - route.travel_s) > 1e-6 * max(1.0, self.travel):
+            self.add("travel_report", f"vehicle {vid!r} travel reported {route.travel_s:.3f} s, "
+                     f"is {self.travel:.3f} s")

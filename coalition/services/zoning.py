@@ -11,61 +11,35 @@ turns rows into the problem first).
 from __future__ import annotations
 
 import dataclasses
-import math
 
 import numpy as np
 
 import routing
+from routing import decompose
 
 
 def _points(requests) -> np.ndarray:
     return np.array([[(r.pickup or r.delivery).location.lat, (r.pickup or r.delivery).location.lon] for r in requests])
 
 
-def cluster(points: np.ndarray, k: int, iterations: int = 50) -> tuple[np.ndarray, np.ndarray]:
-    """k-means on (lat, lon) with farthest-point seeding: (label per point, centres). Deterministic."""
-    k = max(1, min(k, len(points)))
-    centres = [points[0]]
-    for _ in range(1, k):
-        distance = np.min(np.stack([((points - c) ** 2).sum(axis=1) for c in centres]), axis=0)
-        centres.append(points[int(np.argmax(distance))])
-    centres = np.array(centres, dtype=float)
-    labels = np.zeros(len(points), dtype=int)
-    for _ in range(iterations):
-        new = np.argmin(((points[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2), axis=1)
-        if _ and np.array_equal(new, labels):
-            break
-        labels = new
-        for j in range(k):
-            if np.any(labels == j):
-                centres[j] = points[labels == j].mean(axis=0)
-    return labels, centres
-
-
 def split(problem: routing.Problem, zones: int) -> list[routing.Problem]:
-    """The problem as ``zones`` smaller problems (requests by pickup cluster, vehicles shared out)."""
+    """The problem as ``zones`` smaller problems (requests by pickup cluster, vehicles shared out).
+
+    The decomposition is :mod:`routing.decompose`'s, the one the solver uses for
+    large days: k-means on the pickups' coordinates, then each zone's share of
+    the fleet, nearest vehicles first.
+    """
     requests = list(problem.requests)
     if zones <= 1 or len(requests) < 2 * zones:
         return [problem]
-    labels, centres = cluster(_points(requests), zones)
+    labels, centres = decompose.kmeans(_points(requests), zones)
     counts = np.bincount(labels, minlength=len(centres))
     vehicles = list(problem.vehicles)
-    quota = [max(1, math.floor(len(vehicles) * c / len(requests))) for c in counts]
-    while sum(quota) > len(vehicles):
-        quota[int(np.argmax(quota))] -= 1
-    while sum(quota) < len(vehicles):
-        quota[int(np.argmax(counts / np.maximum(quota, 1)))] += 1
-    starts = np.array([[v.start.lat, v.start.lon] for v in vehicles])
-    distance = ((starts[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
-    assigned: list[list[routing.Vehicle]] = [[] for _ in centres]
-    # Nearest first: the closest (vehicle, zone) pairs are settled before the rest fill what is left.
-    for flat in np.argsort(distance, axis=None):
-        v, z = divmod(int(flat), len(centres))
-        if any(vehicles[v] in group for group in assigned) or len(assigned[z]) >= quota[z]:
-            continue
-        assigned[z].append(vehicles[v])
+    starts = np.array([[v.start.lat, v.start.lon] for v in vehicles]).reshape(len(vehicles), 2)
+    fleet = decompose.share_fleet(counts, ((starts[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2))
     return [routing.Problem(requests=tuple(r for r, label in zip(requests, labels) if label == z),
-                            vehicles=tuple(assigned[z]), depots=problem.depots, objective=problem.objective)
+                            vehicles=tuple(vehicles[v] for v in fleet[z]), depots=problem.depots,
+                            objective=problem.objective)
             for z in range(len(centres)) if counts[z]]
 
 

@@ -171,3 +171,34 @@ def test_solve_params_are_checked():
         SolveParams(time_limit_s=0)
     with pytest.raises(ProblemError, match="done visits need the previous plan"):
         SolveParams(done={("r", "pickup")})
+
+
+class _CountingMatrix(PrecomputedMatrix):
+    """A precomputed matrix that counts how often it is asked (an OSRM server would be asked as often)."""
+
+    asked = 0
+
+    def matrix(self, locations):
+        type(self).asked += 1
+        return super().matrix(locations)
+
+
+def test_solve_asks_the_matrix_provider_once_and_the_problem_keeps_no_copy(line):
+    requests, vehicles = [line.request("r1", 1, 2), line.request("r2", 3, 4)], [line.vehicle("v1")]
+    provider = _CountingMatrix(line.matrix().duration_s)
+    _CountingMatrix.asked = 0
+    problem = Problem(requests, vehicles, matrix=provider)
+    solve(problem, SolveParams(time_limit_s=0.5, deterministic=True))
+    assert _CountingMatrix.asked == 1
+    solve(problem, SolveParams(time_limit_s=0.5, deterministic=True))
+    assert _CountingMatrix.asked == 2  # a frozen Problem holds no cached matrix
+    assert not hasattr(problem, "_travel_cache")
+
+
+def test_validate_uses_a_matrix_it_is_given(line):
+    requests, vehicles = [line.request("r1", 1, 2)], [line.vehicle("v1")]
+    problem = Problem(requests, vehicles, matrix=_CountingMatrix(line.matrix().duration_s))
+    sol = solve(problem, SolveParams(time_limit_s=0.5, deterministic=True))
+    _CountingMatrix.asked = 0
+    assert validate(problem, sol, matrix=problem.travel()) == []
+    assert _CountingMatrix.asked == 1  # the travel() above, not validate

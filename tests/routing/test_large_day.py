@@ -5,14 +5,17 @@ from __future__ import annotations
 import time
 
 from routing import Break, Problem, Route, Solution, SolveParams, TimeWindow, Visit, solve, validate
-from routing import solver as solver_module
+from routing.solver import params as tuning
+from routing.solver import search
+from routing.solver.data import Data, prepare, set_weights
+from routing.solver.model import Model
 
 from .conftest import w
 
 
-def _data(problem: Problem) -> solver_module._Data:
-    data = solver_module._prepare(problem, SolveParams(time_limit_s=5))
-    solver_module._set_weights(data)
+def _data(problem: Problem) -> Data:
+    data = prepare(problem, SolveParams(time_limit_s=5), problem.travel())
+    set_weights(data)
     return data
 
 
@@ -29,7 +32,7 @@ def _two_towns(line, per_town: int = 6) -> Problem:
 
 def test_clusters_keep_each_town_together_with_its_own_drivers(line):
     p = _two_towns(line)
-    groups = solver_module._clusters(_data(p), 2)
+    groups = search.clusters(_data(p), 2)
     split = sorted(({r.id[0] for r in reqs}, {p.vehicles[i].id[0] for i in vehicles}) for reqs, vehicles in groups)
     assert split == [({"a"}, {"a"}), ({"b"}, {"b"})]
     assert sorted(len(reqs) for reqs, _ in groups) == [6, 6]
@@ -41,22 +44,22 @@ def test_clusters_share_the_fleet_in_proportion_to_requests(line):
                                                                     for i in range(2)]
     vs = [line.vehicle(f"v{k}", k, k) for k in range(5)]
     p = Problem(reqs, vs, matrix=line.matrix())
-    groups = solver_module._clusters(_data(p), 2)
+    groups = search.clusters(_data(p), 2)
     sizes = sorted((len(r), len(v)) for r, v in groups)
     assert sizes == [(2, 1), (8, 4)]
 
 
 def test_a_large_day_is_planned_by_clusters_and_respects_breaks_and_ride_limits(line, monkeypatch):
-    monkeypatch.setattr(solver_module, "LARGE_DAY", 5)
-    monkeypatch.setattr(solver_module, "CLUSTER_SIZE", 6)
+    monkeypatch.setattr(tuning, "LARGE_DAY", 5)
+    monkeypatch.setattr(tuning, "CLUSTER_SIZE", 6)
     built: list[int] = []
-    real = solver_module._construct_by_clusters
+    real = search.construct_by_clusters
 
     def spy(data, *args):
         built.append(len(data.requests))
         return real(data, *args)
 
-    monkeypatch.setattr(solver_module, "_construct_by_clusters", spy)
+    monkeypatch.setattr(search, "construct_by_clusters", spy)
     p = _two_towns(line)
     sol = solve(p, SolveParams(time_limit_s=4))
     assert built == [12]
@@ -81,7 +84,7 @@ def test_a_route_that_breaks_a_ride_limit_loses_only_its_own_limited_requests(li
     plan = Solution((route("v1", [("r1", "pickup"), ("r2", "pickup"), ("r2", "delivery"), ("r1", "delivery")]),
                      route("v2", [("r3", "pickup"), ("r3", "delivery")])), (), "ok", "duration")
     data = _data(p)
-    fixed = solver_module._finalize(data, plan, solver_module._Clock(time.monotonic() + 5))
+    fixed = search.finalize(data, plan, search.Clock(time.monotonic() + 5))
     assert [(d.request_id, d.reason) for d in fixed.dropped] == [("r1", "not_enough_drivers")]
     assert [v.request_id for v in fixed.route_of("v1").visits] == ["r2", "r2"]
     assert [v.request_id for v in fixed.route_of("v2").visits] == ["r3", "r3"]
@@ -94,6 +97,6 @@ def test_large_day_models_give_each_completion_the_phase_time_limit(line, monkey
     p = _two_towns(line, per_town=2)
     data = _data(p)
     vehicles = list(range(len(p.vehicles)))
-    assert solver_module._Model(data, vehicles, 0).search_params(7.0).lns_time_limit.ToMilliseconds() == 100
-    monkeypatch.setattr(solver_module, "LARGE_DAY", 3)
-    assert solver_module._Model(data, vehicles, 0).search_params(7.0).lns_time_limit.ToMilliseconds() == 7000
+    assert Model(data, vehicles, 0).search_params(7.0).lns_time_limit.ToMilliseconds() == 100
+    monkeypatch.setattr(tuning, "LARGE_DAY", 3)
+    assert Model(data, vehicles, 0).search_params(7.0).lns_time_limit.ToMilliseconds() == 7000

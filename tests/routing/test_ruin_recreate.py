@@ -1,16 +1,23 @@
-"""The compiled ruin-and-recreate search: used when it models the problem, exact, and optional."""
+"""The compiled ruin-and-recreate search: an extension module built at install, used when it models the problem."""
 
 from __future__ import annotations
 
 import dataclasses
+import importlib.machinery
+import os
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 
 from routing import Problem, SolveParams, solve, validate
-from routing import ruin_recreate
-from routing import solver as solver_module
+from routing import _ruin_recreate, ruin_recreate
+from routing.solver import params as tuning
+from routing.solver.data import prepare, set_weights
+from routing.solver.model import Model
 
 from .conftest import w
 from .test_properties import problems
@@ -37,15 +44,21 @@ def _chain(line, n=4, vehicles=4):
     return Problem(reqs, vs, matrix=line.matrix())
 
 
-def test_the_compiled_search_is_available_on_this_machine():
-    assert ruin_recreate.available()
+def _instance(problem: Problem, vehicles: int):
+    data = prepare(problem, SolveParams(time_limit_s=1), problem.travel())
+    set_weights(data)
+    return data, Model(data, list(range(vehicles)), data.vehicle_weight)
+
+
+def test_the_compiled_search_is_an_extension_module_installed_with_the_package():
+    assert _ruin_recreate.__file__.endswith(tuple(importlib.machinery.EXTENSION_SUFFIXES))
 
 
 def test_solve_uses_the_compiled_search_when_it_models_the_problem(line, monkeypatch):
     calls = _count_searches(monkeypatch)
     problem = _chain(line)
     sol = solve(problem, SolveParams(time_limit_s=1))
-    assert len(calls) == solver_module.RUIN_RECREATE_RUNS and all(c is not None for c in calls)
+    assert len(calls) == tuning.RUIN_RECREATE_RUNS and all(c is not None for c in calls)
     assert validate(problem, sol) == []
     assert not sol.dropped
     assert sol.num_vehicles == 1
@@ -54,9 +67,7 @@ def test_solve_uses_the_compiled_search_when_it_models_the_problem(line, monkeyp
 def test_fleet_minimisation_merges_routes(line):
     """Started from one vehicle per request, the fleet phase ends with a single route."""
     problem = _chain(line, n=4, vehicles=4)
-    data = solver_module._prepare(problem, SolveParams(time_limit_s=1))
-    solver_module._set_weights(data)
-    model = solver_module._Model(data, list(range(4)), data.vehicle_weight)
+    data, model = _instance(problem, 4)
     V = 4
     start = [[2 * V + 2 * j, 2 * V + 2 * j + 1] for j in range(4)]
     result = ruin_recreate.search(model.rr_instance(), 0.5, fleet_share=1.0, start=start)
@@ -65,23 +76,6 @@ def test_fleet_minimisation_merges_routes(line):
     assert len(used) == 1
     assert sorted(used[0]) == list(range(2 * V, 2 * V + 8))
     assert result.fleet_iterations > 0
-
-
-def test_without_the_compiled_search_the_solver_keeps_to_or_tools(line, monkeypatch):
-    """Without a C compiler (or library) the solver keeps to OR-Tools and still plans."""
-    monkeypatch.setattr(ruin_recreate, "_library", lambda: None)
-    problem = _chain(line)
-    sol = solve(problem, SolveParams(time_limit_s=1))
-    assert validate(problem, sol) == []
-    assert not sol.dropped
-
-
-def test_the_search_compiles_into_an_empty_cache_directory(tmp_path, monkeypatch):
-    monkeypatch.setenv("ROUTING_CACHE_DIR", str(tmp_path))
-    monkeypatch.setattr(ruin_recreate, "_tried", False)
-    monkeypatch.setattr(ruin_recreate, "_lib", None)
-    assert ruin_recreate.available()
-    assert list((tmp_path / "feeding-our-city").glob("ruin_recreate-*.so"))
 
 
 def test_problems_with_breaks_or_several_windows_stay_with_or_tools(line, monkeypatch):
@@ -115,9 +109,7 @@ def test_random_problems_through_the_compiled_search_give_valid_plans(problem):
 def test_instance_arrays_follow_the_model(line):
     """Bounds, demands and allowed vehicles are read back from the OR-Tools model."""
     problem = _chain(line, n=2, vehicles=2)
-    data = solver_module._prepare(problem, SolveParams(time_limit_s=1))
-    solver_module._set_weights(data)
-    model = solver_module._Model(data, [0, 1], data.vehicle_weight)
+    data, model = _instance(problem, 2)
     inst = model.rr_instance()
     V = 2
     pickup1 = 2 * V + 2
@@ -145,9 +137,7 @@ def test_the_compiled_search_keeps_to_each_drivers_most_stops(line, monkeypatch)
 def test_a_start_that_is_not_a_plan_is_refused_before_it_reaches_the_c_search(line):
     """A delivery before its pickup, a node twice, or a vehicle's own node would corrupt it."""
     problem = _chain(line, n=2, vehicles=2)
-    data = solver_module._prepare(problem, SolveParams(time_limit_s=1))
-    solver_module._set_weights(data)
-    inst = solver_module._Model(data, [0, 1], data.vehicle_weight).rr_instance()
+    inst = _instance(problem, 2)[1].rr_instance()
     V = 2
     p0, d0, p1, d1 = 2 * V, 2 * V + 1, 2 * V + 2, 2 * V + 3
     assert ruin_recreate.is_plan([[p0, d0], [p1, d1]], V, 2)
@@ -168,9 +158,7 @@ def test_concurrent_searches_in_one_process_take_turns():
     def instance(n):
         line = Line()
         problem = _chain(line, n=n, vehicles=n)
-        data = solver_module._prepare(problem, SolveParams(time_limit_s=1))
-        solver_module._set_weights(data)
-        return solver_module._Model(data, list(range(n)), data.vehicle_weight).rr_instance()
+        return _instance(problem, n)[1].rr_instance()
 
     sizes = [2, 30, 3, 25]
     instances = [instance(n) for n in sizes]
@@ -188,3 +176,88 @@ def test_concurrent_searches_in_one_process_take_turns():
         result = results[i]
         assert result.left_out == 0
         assert sorted(x for r in result.routes for x in r) == list(range(2 * n, 4 * n))
+
+
+def _arrays(inst: ruin_recreate.Instance) -> dict:
+    """The keyword arguments of the extension's solve() for ``inst``, search settings included."""
+    return dict(time=inst.time, cost=inst.cost, earliest=inst.earliest, latest=inst.latest, demand=inst.demand,
+                capacity=inst.capacity, ride=inst.ride, fixed=inst.fixed, max_visits=inst.max_visits,
+                value=inst.value, allowed=inst.allowed, start=None, seconds=0.05, fleet_share=0.5, t0=1.0, tf=0.1,
+                cbar=10.0, max_string=10, blink=0.01, seed=1)
+
+
+def test_the_extension_answers_with_named_fields(line):
+    inst = _instance(_chain(line, n=2, vehicles=2), 2)[1].rr_instance()
+    result = _ruin_recreate.solve(**_arrays(inst))
+    assert isinstance(result, _ruin_recreate.Result)
+    assert result.left_out == 0 and result.value_left_out == 0
+    assert result.vehicles == sum(1 for route in result.routes if route) and len(result.routes) == 2
+    assert result.cost > 0 and result.fleet_iterations >= 0 and result.cost_iterations >= 0
+
+
+def test_the_extension_takes_keywords_only(line):
+    inst = _instance(_chain(line, n=2, vehicles=2), 2)[1].rr_instance()
+    with pytest.raises(TypeError):
+        _ruin_recreate.solve(*_arrays(inst).values())
+
+
+@pytest.mark.parametrize(("name", "bad", "error", "words"), [
+    ("time", lambda a: a[:-1], ValueError, "time: expected shape"),
+    ("ride", lambda a: a[:1], ValueError, "ride: expected length 2"),
+    ("allowed", lambda a: a[:, :1].copy(), ValueError, "allowed: expected shape (2, 2)"),
+    ("cost", lambda a: a.astype(np.float64), TypeError, "cost: expected signed integers"),
+    ("earliest", lambda a: a.astype(np.int32), TypeError, "earliest: expected signed integers of 8 bytes"),
+    ("latest", lambda a: a[:-1], ValueError, "latest: expected length"),
+    ("value", lambda a: a.repeat(2)[::2], TypeError, "value: expected a C-contiguous array"),
+    ("fixed", lambda a: a.tolist(), TypeError, "fixed: expected a C-contiguous array"),
+])
+def test_the_extension_names_the_argument_it_refuses(line, name, bad, error, words):
+    """Arrays of the wrong shape or item type never reach the C search: the error names the argument."""
+    inst = _instance(_chain(line, n=2, vehicles=2), 2)[1].rr_instance()
+    args = _arrays(inst)
+    args[name] = bad(np.asarray(args[name]))
+    with pytest.raises(error, match=words.replace("(", r"\(").replace(")", r"\)")):
+        _ruin_recreate.solve(**args)
+
+
+def test_the_extension_refuses_a_start_with_nodes_outside_the_requests(line):
+    inst = _instance(_chain(line, n=2, vehicles=2), 2)[1].rr_instance()
+    args = _arrays(inst)
+    args["start"] = np.array([0, 4, 5, -1], dtype=np.int32)  # node 0 is vehicle 0's start
+    with pytest.raises(ValueError, match="start: node 0"):
+        _ruin_recreate.solve(**args)
+
+
+def test_more_load_dimensions_than_the_search_keeps_leave_it_to_or_tools(line):
+    inst = _instance(_chain(line, n=2, vehicles=2), 2)[1].rr_instance()
+    D = ruin_recreate.MAX_DIMENSIONS + 1
+    wide = dataclasses.replace(inst, demand=np.ones((2, D), dtype=np.int64),
+                               capacity=np.full((2, D), 10, dtype=np.int64))
+    assert ruin_recreate.search(wide, 0.05) is None
+    with pytest.raises(ValueError, match="at most 8 load dimensions"):
+        _ruin_recreate.solve(**_arrays(wide))
+
+
+def test_solving_compiles_nothing_and_writes_no_cache(tmp_path):
+    """Without a compiler on the PATH and with an empty home, the compiled search still runs
+    and nothing is written under the home or cache directories."""
+    script = textwrap.dedent("""
+        from routing import Location, Problem, Request, SolveParams, StopSpec, TimeWindow, Vehicle, ruin_recreate
+        from routing import solve
+        calls = []
+        real = ruin_recreate.search
+        ruin_recreate.search = lambda *a, **k: calls.append(real(*a, **k)) or calls[-1]
+        home = Location(52.37, 4.89)
+        reqs = [Request(f"r{i}", pickup=StopSpec(Location(52.37 + i / 100, 4.89)),
+                        delivery=StopSpec(Location(52.36, 4.90 + i / 100)), load={"kg": 1}) for i in range(4)]
+        vehicles = [Vehicle(f"v{k}", start=home, end=home, shift=TimeWindow(0, 36000), capacity={"kg": 10})
+                    for k in range(2)]
+        sol = solve(Problem(reqs, vehicles), SolveParams(time_limit_s=0.5))
+        assert calls and all(c is not None for c in calls), calls
+        assert not sol.dropped
+    """)
+    env = {"HOME": str(tmp_path), "XDG_CACHE_HOME": str(tmp_path / "cache"), "PATH": str(tmp_path / "no-bin"),
+           "CC": "false", "PYTHONDONTWRITEBYTECODE": "1", "PYTHONPATH": os.pathsep.join(sys.path)}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from routing import Break, Problem, SolveParams, TimeWindow, solve, validate
-from routing import solver as solver_module
+from routing.solver import params as tuning
 
 from .conftest import w
 
@@ -26,7 +26,7 @@ def test_two_worker_processes_give_a_valid_plan(line):
 
 def test_large_day_path_constructs_without_breaks_then_imposes_them(line, monkeypatch):
     """Past LARGE_DAY requests the day is planned by clusters; the final plan must respect breaks."""
-    monkeypatch.setattr(solver_module, "LARGE_DAY", 3)
+    monkeypatch.setattr(tuning, "LARGE_DAY", 3)
     p = _day(line)
     sol = solve(p, SolveParams(time_limit_s=3))
     assert validate(p, sol) == []

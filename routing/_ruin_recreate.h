@@ -1,0 +1,56 @@
+/* The compiled ruin-and-recreate search's C interface (see _ruin_recreate.c for
+ * the search, _ruin_recreate_module.c for its Python binding). */
+#ifndef RUIN_RECREATE_H
+#define RUIN_RECREATE_H
+
+#include <stdint.h>
+
+/* Most load dimensions (kg, crates ...) the search keeps per route. */
+#define RR_MAX_DIMENSIONS 8
+
+/* The integer model, node layout of routing/solver/model.py: vehicle k has
+ * start node 2k and end node 2k+1; request j has pickup node 2V+2j and
+ * delivery node 2V+2j+1; n = 2V + 2R nodes. All arrays row-major. */
+typedef struct {
+    int n, V, R, D;
+    const int64_t *time;       /* n x n, includes the service at the from-node */
+    const int64_t *cost;       /* n x n */
+    const int64_t *earliest;   /* n: bounds of each node's cumulated time */
+    const int64_t *latest;     /* n */
+    const int64_t *demand;     /* R x D: a pickup adds it, its delivery removes it */
+    const int64_t *capacity;   /* V x D */
+    const int64_t *ride;       /* R: largest delivery minus pickup time, or -1 */
+    const int64_t *fixed;      /* V: cost of using the vehicle */
+    const int64_t *max_visits; /* V: most visits (pickups and deliveries) on its route */
+    const int64_t *value;      /* R: what leaving the request out costs (first criterion) */
+    const unsigned char *allowed; /* R x V: which vehicles may serve each request */
+    const int *start;          /* optional starting plan: per vehicle its nodes, then -1 */
+    int start_len;             /* 0: no starting plan */
+} RRInstance;
+
+typedef struct {
+    double seconds;       /* wall-clock budget */
+    double fleet_share;   /* share of it for fleet minimisation */
+    double t0, tf;        /* annealing temperatures, first and last (cost units) */
+    double cbar;          /* mean number of removed visits per ruin */
+    int max_string;       /* longest string removed from one route */
+    double blink;         /* chance of skipping a position during insertion */
+    uint64_t seed;
+} RRParams;
+
+typedef struct {
+    int64_t fleet_iterations, cost_iterations;
+    int64_t vehicles;        /* routes used by the best plan */
+    int64_t cost;            /* arcs plus fixed costs of the vehicles used */
+    int64_t left_out;        /* requests the best plan leaves out */
+    int64_t value_left_out;  /* their total value */
+} RRStats;
+
+enum { RR_OK = 0, RR_NO_MEMORY = -1, RR_TOO_MANY_DIMENSIONS = -2 };
+
+/* Search; writes the best plan to ``out`` (per vehicle its nodes followed by
+ * -1: 2R + V ints) and its figures to ``stats``. Returns RR_OK or an error
+ * code. Thread-safe: its few globals are thread-local. */
+int rr_solve(const RRInstance *in, const RRParams *params, int *out, RRStats *stats);
+
+#endif

@@ -1,0 +1,80 @@
+"""How to search: :class:`SolveParams`, and the sizes at which the search changes its path.
+
+The sizes are read as attributes of this module at run time (``params.LARGE_DAY``),
+so one place holds them and tests can lower them to reach the large-day path
+with small problems.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from ..problem import ProblemError
+from ..solution import Solution
+
+#: Past this many requests, a day is constructed cluster by cluster and route
+#: elimination is skipped (see pipeline and search.construct_by_clusters).
+LARGE_DAY = 300
+#: The compiled ruin-and-recreate search takes days up to this many requests.
+RUIN_RECREATE_MAX_REQUESTS = 2500
+#: Requests per cluster when a large day is constructed by clusters: small enough
+#: for the small-day construction (with breaks) to take a second or two.
+CLUSTER_SIZE = 200
+#: Independent runs of the compiled search per worker (the budget is shared).
+RUIN_RECREATE_RUNS = 2
+
+
+@dataclass(frozen=True)
+class SolveParams:
+    """How to search.
+
+    - ``time_limit_s``: wall-clock budget for the whole solve.
+    - ``deterministic``: same input, same output (single process, search
+      bounded by solution counts; ``time_limit_s`` stays a safety net).
+    - ``seed``: varies the search between runs and workers.
+    - ``num_workers``: parallel independent searches (processes); 1 for none.
+    - ``minimize_vehicles``: run the fleet-minimisation phase.
+    - ``previous``: an earlier plan to warm-start from (re-optimization).
+    - ``done``: visits already made, as ``(request_id, "pickup"|"delivery")``;
+      each vehicle's done visits must be a prefix of its route in
+      ``previous``. They are kept in place; a request picked up but not yet
+      delivered stays on that vehicle (its load is on board).
+    - ``done_times``: when each done visit really started, in seconds on the
+      problem's clock (keys among ``done``). A done visit is fixed at this time
+      (without one, at its time in ``previous``), so a ride limit counts from the
+      real pickup. A vehicle whose done visits started before its shift leaves
+      early enough to have made them.
+    - ``now_s``: no remaining visit starts, and no unused vehicle leaves, before this.
+    """
+
+    time_limit_s: float = 10.0
+    deterministic: bool = False
+    seed: int = 0
+    num_workers: int = 1
+    minimize_vehicles: bool = True
+    previous: Solution | None = None
+    done: frozenset[tuple[str, str]] = field(default_factory=frozenset)
+    now_s: float | None = None
+    done_times: Mapping[tuple[str, str], float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.time_limit_s, (int, float)) and math.isfinite(self.time_limit_s)
+                and self.time_limit_s > 0):
+            raise ProblemError(f"solve params: time_limit_s must be > 0, got {self.time_limit_s!r}")
+        if not isinstance(self.num_workers, int) or self.num_workers < 1:
+            raise ProblemError(f"solve params: num_workers must be an int >= 1, got {self.num_workers!r}")
+        object.__setattr__(self, "done", frozenset(tuple(x) for x in self.done))
+        for rid, kind in self.done:
+            if kind not in ("pickup", "delivery"):
+                raise ProblemError(f"done visit ({rid!r}, {kind!r}): kind must be 'pickup' or 'delivery'")
+        if self.done and self.previous is None:
+            raise ProblemError("solve params: done visits need the previous plan (previous=...)")
+        object.__setattr__(self, "done_times", {tuple(k): t for k, t in dict(self.done_times).items()})
+        for key, t in self.done_times.items():
+            if key not in self.done:
+                raise ProblemError(f"done time of {key}: the visit is not in done")
+            if isinstance(t, bool) or not isinstance(t, (int, float)) or not math.isfinite(t):
+                raise ProblemError(f"done time of {key}: must be a finite number of seconds, got {t!r}")
+
