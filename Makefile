@@ -6,10 +6,11 @@ PORT   ?= 5000
 export FLASK_APP := wsgi
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install install-test browser-deps lint-imports bench-routing clean
+.PHONY: run test install install-test browser-deps lint-imports bench-routing wheel-check clean
 
-# Re-install only when pyproject.toml changes.
-$(BIN)/.installed: pyproject.toml
+# Re-install only when the package's definition or the compiled search's sources change
+# (pip install builds the extension module routing._ruin_recreate).
+$(BIN)/.installed: pyproject.toml setup.py $(wildcard routing/_ruin_recreate*.[ch])
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .
@@ -49,5 +50,9 @@ bench-routing: install
 	$(BIN)/python -m routing.bench --time-limit 10 --bks ../shared/benchmarks/lilim-100/bks.csv --vs vroom ../shared/benchmarks/lilim-100/*.txt
 	$(BIN)/python -m routing.bench --time-limit 10 --bks ../shared/benchmarks/sartori-100/bks.csv --vs vroom ../shared/benchmarks/sartori-100/*.txt
 
+# Build the wheel, install it in a clean venv and solve a Li & Lim instance with it (no compiler).
+wheel-check:
+	PYTHON=$(PYTHON) .ci/wheel-check
+
 clean:
-	rm -rf $(VENV) *.egg-info .pytest_cache test-artifacts
+	rm -rf $(VENV) *.egg-info .pytest_cache test-artifacts build routing/*.so
