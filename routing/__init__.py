@@ -59,7 +59,8 @@ Signatures (all dataclasses are frozen and validated on construction)::
                 minimize_vehicles=True, previous=None, done=frozenset(), now_s=None,
                 done_times={})                 # done_times: done visit -> its real start, s
     solve(problem, params=None) -> Solution
-    validate(problem, solution, done=frozenset()) -> list[Violation]   # done: visits already made
+    validate(problem, solution, done=frozenset(), matrix=None) -> list[Violation]
+                                               # done: visits already made; matrix: problem.travel() if known
 
     Solution(routes: tuple[Route], dropped: tuple[DroppedRequest], status: "ok"|"partial"|"empty",
              objective, runtime_s, stats); .num_vehicles .distance_m .travel_s .to_dict()
