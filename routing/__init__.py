@@ -71,8 +71,8 @@ Signatures (all dataclasses are frozen and validated on construction)::
 
 Matrix providers: ``HaversineProvider(speed_kmh=30, circuity=1.3)`` (default),
 ``PrecomputedMatrix(duration_s, distance_m=None)`` for ``Location(index=i)``,
-``OsrmProvider(base_url, profile="driving", timeout_s=10, batch_size=100)``
-(raises :class:`MatrixError`). The web app should pass ``num_workers=2`` only
+``OsrmProvider(base_url, profile="driving", timeout_s=10, max_table_size=100, parallel=4)``
+(raises :class:`MatrixError`; cached per process, see :data:`routing.matrix.OSRM_CACHE`). The web app should pass ``num_workers=2`` only
 from a context that may start processes (a job worker, not a request thread).
 
 Re-optimization: ``solve(problem, SolveParams(previous=old_solution,

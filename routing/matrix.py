@@ -8,17 +8,23 @@ that cannot be reached). Three providers:
   circuity factor, over an average speed. No network needed.
 - :class:`PrecomputedMatrix`: seconds and metres given by the caller; locations
   are its row indices (``Location(index=i)``).
-- :class:`OsrmProvider`: an OSRM server's ``/table`` service, batched for large
-  matrices, cached, with timeouts and errors reported as :class:`MatrixError`.
+- :class:`OsrmProvider`: an OSRM server's ``/table`` service, batched within the
+  server's table limit, cached per process (a known sub-matrix is reused, only
+  the rows and columns of new places are fetched), with timeouts and errors
+  reported as :class:`MatrixError`.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import threading
+import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass, field
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Protocol, Sequence
 
 import numpy as np
@@ -132,83 +138,194 @@ class PrecomputedMatrix:
         return TravelMatrix(self.duration_s[np.ix_(ix, ix)], self.distance_m[np.ix_(ix, ix)])  # type: ignore[index]
 
 
-@dataclass(eq=False)
+Coord = tuple[float, float]    # (lon, lat) rounded to 1e-6 degree, OSRM's order
+
+
+@dataclass
+class _Table:
+    """A matrix fetched for one list of coordinates, and when."""
+
+    coords: tuple[Coord, ...]
+    row: dict[Coord, int]
+    duration_s: np.ndarray
+    distance_m: np.ndarray
+    fetched_at: float
+
+
+class _TableCache:
+    """Matrices per (server, profile) and list of coordinates, least recently used dropped first.
+
+    Process-wide, so every plan, zone and re-plan of a worker shares it. A list
+    seen before is a copy; a list that shares places with one seen before takes
+    those pairs from it and asks the server only for the rows and columns of the
+    places that are new (a moved request, a re-plan with one more claim).
+    Entries older than ``ttl_s`` are not used: the server's map may have been updated.
+    """
+
+    def __init__(self, max_tables: int = 16, ttl_s: float = 3600.0) -> None:
+        self.max_tables = max_tables
+        self.ttl_s = ttl_s
+        self._tables: OrderedDict[tuple, _Table] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._tables.clear()
+
+    def exact(self, server: tuple, coords: tuple[Coord, ...]) -> _Table | None:
+        with self._lock:
+            table = self._tables.get((server, coords))
+            if table is None or time.monotonic() - table.fetched_at > self.ttl_s:
+                return None
+            self._tables.move_to_end((server, coords))
+            return table
+
+    def closest(self, server: tuple, coords: tuple[Coord, ...]) -> _Table | None:
+        """The fresh table of ``server`` sharing the most places with ``coords`` (None: shares none)."""
+        now = time.monotonic()
+        with self._lock:
+            tables = [t for (srv, _), t in self._tables.items() if srv == server and now - t.fetched_at <= self.ttl_s]
+        best, shared = None, 0
+        for table in tables:
+            n = sum(1 for c in coords if c in table.row)
+            if n > shared:
+                best, shared = table, n
+        return best
+
+    def put(self, server: tuple, table: _Table) -> None:
+        with self._lock:
+            self._tables[(server, table.coords)] = table
+            self._tables.move_to_end((server, table.coords))
+            while len(self._tables) > self.max_tables:
+                self._tables.popitem(last=False)
+
+
+OSRM_CACHE = _TableCache()
+
+
+@dataclass(frozen=True)
 class OsrmProvider:
     """Travel times and distances from an OSRM server's ``/table/v1`` service.
 
-    ``base_url`` like ``http://localhost:5000``. Matrices larger than
-    ``batch_size`` are requested in ``batch_size x batch_size`` blocks. Results
-    are cached per (from, to) coordinate pair for the provider's lifetime.
-    ``null`` entries (no route) become ``inf``. Raises :class:`MatrixError`
-    on timeouts, HTTP errors or malformed answers, naming the URL.
+    ``base_url`` like ``http://localhost:5000``. ``max_table_size`` is the
+    server's ``--max-table-size`` (osrm-routed's default is 100): each request
+    asks for at most that many sources and that many destinations, so
+    sources x destinations stays within the server's limit; ``parallel``
+    requests run at once. Matrices are cached in :data:`OSRM_CACHE` (see
+    :class:`_TableCache`). ``null`` entries (no route) become ``inf``. Raises
+    :class:`MatrixError` on timeouts, HTTP errors or malformed answers, naming the URL.
+    The provider holds no state, so a problem carrying it pickles small (zones solved in other processes).
     """
 
     base_url: str
     profile: str = "driving"
     timeout_s: float = 10.0
-    batch_size: int = 100
-    _cache: dict = field(default_factory=dict, repr=False)
-    requests_made: int = 0
+    max_table_size: int = 100
+    parallel: int = 4
+
+    def __post_init__(self) -> None:
+        if not self.base_url.startswith(("http://", "https://")):
+            raise ProblemError(f"OSRM provider: base_url must be an http(s) URL, got {self.base_url!r}")
+        if self.max_table_size < 1 or self.parallel < 1:
+            raise ProblemError("OSRM provider: max_table_size and parallel must be >= 1")
+
+    @property
+    def _server(self) -> tuple:
+        return (self.base_url.rstrip("/"), self.profile)
 
     def matrix(self, locations: Sequence[Location]) -> TravelMatrix:
         pts = _latlon(locations, "OSRM provider")
-        coords = [(round(float(lon), 6), round(float(lat), 6)) for lat, lon in pts]
+        coords = tuple((round(float(lon), 6), round(float(lat), 6)) for lat, lon in pts)
         n = len(coords)
-        dur = np.zeros((n, n))
-        dist = np.zeros((n, n))
         if n == 0:
-            return TravelMatrix(dur, dist)
-        step = max(1, int(self.batch_size))
-        for i0 in range(0, n, step):
-            for j0 in range(0, n, step):
-                src = list(range(i0, min(n, i0 + step)))
-                dst = list(range(j0, min(n, j0 + step)))
-                if any((coords[i], coords[j]) not in self._cache for i in src for j in dst):
-                    self._fetch([coords[i] for i in src], [coords[j] for j in dst])
-                for i in src:
-                    for j in dst:
-                        dur[i, j], dist[i, j] = self._cache[(coords[i], coords[j])]
+            return TravelMatrix.empty()
+        table = OSRM_CACHE.exact(self._server, coords)
+        if table is None:
+            table = self._build(coords)
+            OSRM_CACHE.put(self._server, table)
+        return TravelMatrix(table.duration_s.copy(), table.distance_m.copy())
+
+    def _build(self, coords: tuple[Coord, ...]) -> _Table:
+        """The matrix over ``coords``: pairs already known from the closest cached table, the rest fetched."""
+        n = len(coords)
+        dur = np.full((n, n), np.nan)
+        dist = np.full((n, n), np.nan)
+        known = OSRM_CACHE.closest(self._server, coords)
+        old = [i for i, c in enumerate(coords) if known is not None and c in known.row]
+        new = [i for i in range(n) if known is None or coords[i] not in known.row]
+        if old:
+            rows = np.array([known.row[coords[i]] for i in old])
+            dur[np.ix_(old, old)] = known.duration_s[np.ix_(rows, rows)]
+            dist[np.ix_(old, old)] = known.distance_m[np.ix_(rows, rows)]
+        # New places: their rows to everyone, and everyone else's columns to them.
+        blocks = self._blocks(new, list(range(n))) + self._blocks(old, new)
+        if blocks:
+            workers = min(self.parallel, len(blocks))
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                answers = list(pool.map(lambda b: self._fetch(coords, *b), blocks))
+            for (src, dst), (d, m) in zip(blocks, answers):
+                dur[np.ix_(src, dst)] = d
+                dist[np.ix_(src, dst)] = m
         np.fill_diagonal(dur, 0.0)
         np.fill_diagonal(dist, 0.0)
-        return TravelMatrix(dur, dist)
+        return _Table(coords, {c: i for i, c in enumerate(coords)}, dur, dist, time.monotonic())
 
-    def _fetch(self, src: list[tuple[float, float]], dst: list[tuple[float, float]]) -> None:
-        unique = list(dict.fromkeys(src + dst))
+    def _blocks(self, src: list[int], dst: list[int]) -> list[tuple[list[int], list[int]]]:
+        """``src`` x ``dst`` cut into requests of at most ``max_table_size`` sources and destinations."""
+        step = self.max_table_size
+        return [(src[i:i + step], dst[j:j + step])
+                for i in range(0, len(src), step) for j in range(0, len(dst), step)]
+
+    def _fetch(self, coords: tuple[Coord, ...], src: list[int], dst: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """One ``/table`` request: seconds and metres from ``coords[src]`` to ``coords[dst]`` (``inf``: no route)."""
+        unique = list(dict.fromkeys(coords[i] for i in src + dst))
         pos = {c: k for k, c in enumerate(unique)}
         path = ";".join(f"{lon:.6f},{lat:.6f}" for lon, lat in unique)
-        sources = ";".join(str(pos[c]) for c in src)
-        destinations = ";".join(str(pos[c]) for c in dst)
-        url = (
-            f"{self.base_url.rstrip('/')}/table/v1/{self.profile}/{path}"
-            f"?sources={sources}&destinations={destinations}&annotations=duration,distance"
-        )
-        shown = url if len(url) < 200 else url[:200] + "..."
-        try:
-            with urllib.request.urlopen(url, timeout=self.timeout_s) as resp:
-                body = resp.read()
-        except urllib.error.HTTPError as exc:
-            detail = exc.read()[:200].decode("utf-8", "replace")
-            raise MatrixError(f"OSRM table request failed with HTTP {exc.code}: {detail} ({shown})") from None
-        except (urllib.error.URLError, TimeoutError, OSError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise MatrixError(f"OSRM table request failed: {reason} ({shown})") from None
-        self.requests_made += 1
-        try:
-            data = json.loads(body)
-        except ValueError:
-            raise MatrixError(f"OSRM answered with invalid JSON ({shown})") from None
-        if not isinstance(data, dict) or data.get("code") != "Ok":
-            msg = data.get("message", data.get("code")) if isinstance(data, dict) else data
-            raise MatrixError(f"OSRM answered with an error: {msg} ({shown})")
+        sources = ";".join(str(pos[coords[i]]) for i in src)
+        destinations = ";".join(str(pos[coords[j]]) for j in dst)
+        url = (f"{self.base_url.rstrip('/')}/table/v1/{self.profile}/{path}"
+               f"?sources={sources}&destinations={destinations}&annotations=duration,distance")
+        data = _get_json(url, self.timeout_s, "table")
+        shown = _shown(url)
         durations = data.get("durations")
         distances = data.get("distances")
-        if durations is None or len(durations) != len(src) or any(len(row) != len(dst) for row in durations):
+        if not _is_table(durations, len(src), len(dst)):
             raise MatrixError(f"OSRM answer has no durations table of {len(src)} x {len(dst)} ({shown})")
-        if distances is None:
-            distances = [[None] * len(dst) for _ in src]
-        for a, row_d, row_m in zip(src, durations, distances):
-            for b, d, m in zip(dst, row_d, row_m):
-                self._cache[(a, b)] = (
-                    math.inf if d is None else float(d),
-                    math.inf if (m is None and d is None) else (0.0 if m is None else float(m)),
-                )
+        if distances is not None and not _is_table(distances, len(src), len(dst)):
+            raise MatrixError(f"OSRM answer has no distances table of {len(src)} x {len(dst)} ({shown})")
+        d = np.array([[math.inf if x is None else float(x) for x in row] for row in durations], dtype=float)
+        if distances is None:       # an old server without distance annotations: durations only
+            m = np.where(np.isinf(d), math.inf, 0.0)
+        else:
+            m = np.array([[math.inf if x is None else float(x) for x in row] for row in distances], dtype=float)
+        return d.reshape(len(src), len(dst)), m.reshape(len(src), len(dst))
+
+
+def _shown(url: str) -> str:
+    return url if len(url) < 200 else url[:200] + "..."
+
+
+def _is_table(rows: object, n_src: int, n_dst: int) -> bool:
+    return isinstance(rows, list) and len(rows) == n_src and all(isinstance(r, list) and len(r) == n_dst for r in rows)
+
+
+def _get_json(url: str, timeout_s: float, service: str) -> dict:
+    """GET ``url`` from an OSRM server: its JSON answer when ``code`` is ``Ok``, else :class:`MatrixError`."""
+    shown = _shown(url)
+    try:
+        with urllib.request.urlopen(url, timeout=timeout_s) as resp:
+            body = resp.read()
+    except urllib.error.HTTPError as exc:
+        detail = exc.read()[:200].decode("utf-8", "replace")
+        raise MatrixError(f"OSRM {service} request failed with HTTP {exc.code}: {detail} ({shown})") from None
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise MatrixError(f"OSRM {service} request failed: {reason} ({shown})") from None
+    try:
+        data = json.loads(body)
+    except ValueError:
+        raise MatrixError(f"OSRM answered with invalid JSON ({shown})") from None
+    if not isinstance(data, dict) or data.get("code") != "Ok":
+        msg = data.get("message", data.get("code")) if isinstance(data, dict) else data
+        raise MatrixError(f"OSRM answered with an error: {msg} ({shown})")
+    return data

@@ -15,6 +15,7 @@ from routing import (
     HaversineProvider, Location, MatrixError, OsrmProvider, PrecomputedMatrix, Problem, ProblemError, Request,
     SolveParams, StopSpec, TimeWindow, Vehicle, solve, validate,
 )
+from routing.matrix import OSRM_CACHE
 
 
 def test_haversine_amsterdam_to_rotterdam():
@@ -91,6 +92,7 @@ class _Osrm(BaseHTTPRequestHandler):
 def osrm():
     _Osrm.mode = "ok"
     _Osrm.calls = []
+    OSRM_CACHE.clear()
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Osrm)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -106,7 +108,7 @@ def _points(n):
 
 def test_osrm_batches_and_assembles_the_matrix(osrm):
     url, handler = osrm
-    provider = OsrmProvider(url, batch_size=3)
+    provider = OsrmProvider(url, max_table_size=3)
     m = provider.matrix(_points(7))
     assert len(handler.calls) == 9  # 3 x 3 blocks of at most 3 x 3
     assert max(max(c) for c in handler.calls) == 3
@@ -115,12 +117,36 @@ def test_osrm_batches_and_assembles_the_matrix(osrm):
     assert (np.diag(m.duration_s) == 0).all()
 
 
-def test_osrm_results_are_cached(osrm):
+def test_osrm_results_are_cached_across_providers_of_one_server(osrm):
+    """A list of places seen before, or a part of it, asks the server nothing (a new provider, as each plan makes)."""
     url, handler = osrm
-    provider = OsrmProvider(url, batch_size=10)
-    provider.matrix(_points(4))
-    provider.matrix(_points(4)[:3])
+    first = OsrmProvider(url, max_table_size=10).matrix(_points(4))
+    again = OsrmProvider(url, max_table_size=10).matrix(_points(4))
+    part = OsrmProvider(url, max_table_size=10).matrix(_points(4)[1:3])
     assert len(handler.calls) == 1
+    assert (again.duration_s == first.duration_s).all()
+    assert part.duration_s[0, 1] == first.duration_s[1, 2]
+
+
+def test_osrm_a_moved_place_fetches_only_its_row_and_column(osrm):
+    """A re-plan where one request moved: the other pairs come from the cache, only the new place is asked."""
+    url, handler = osrm
+    points = _points(6)
+    OsrmProvider(url).matrix(points)
+    handler.calls.clear()
+    moved = points[:5] + [Location(52.5, 4.5)]
+    m = OsrmProvider(url).matrix(moved)
+    assert sorted(handler.calls) == [(1, 6), (5, 1)]       # its row to all; the others' column to it
+    assert m.duration_s[5, 0] == pytest.approx((0.5 + 0.5) * 100_000)
+    assert m.duration_s[0, 5] == pytest.approx((0.5 + 0.5) * 100_000)
+    assert m.duration_s[1, 2] == pytest.approx((0.001 + 0.002) * 100_000)
+
+
+def test_osrm_requests_stay_within_the_servers_table_size(osrm):
+    url, handler = osrm
+    OsrmProvider(url, max_table_size=4, parallel=3).matrix(_points(10))
+    assert len(handler.calls) == 9
+    assert all(s <= 4 and d <= 4 for s, d in handler.calls)
 
 
 @pytest.mark.parametrize("mode, match", [
