@@ -201,6 +201,7 @@ class _TableCache:
 
 
 OSRM_CACHE = _TableCache()
+MAX_URL_PLACES = 400        # 800 coordinates of about 21 characters: some 17 kB of URL
 
 
 @dataclass(frozen=True)
@@ -272,7 +273,9 @@ class OsrmProvider:
 
     def _blocks(self, src: list[int], dst: list[int]) -> list[tuple[list[int], list[int]]]:
         """``src`` x ``dst`` cut into requests of at most ``max_table_size`` sources and destinations."""
-        step = self.max_table_size
+        # The coordinates travel in the URL: osrm-routed refuses headers over about 25 kB by default,
+        # so a block stays under MAX_URL_PLACES sources (and destinations) whatever the table size.
+        step = min(self.max_table_size, MAX_URL_PLACES)
         return [(src[i:i + step], dst[j:j + step])
                 for i in range(0, len(src), step) for j in range(0, len(dst), step)]
 
