@@ -6,6 +6,7 @@ import json
 import signal
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import click
@@ -182,7 +183,70 @@ def plan_command(day, as_json: bool, time_limit: float, workers: int, determinis
         click.echo(f"  not served: claim {drop['claim_id']}: {drop['message']}")
 
 
+osrm_cli = AppGroup("osrm", help="A local OSRM road server: prepare an OpenStreetMap extract, serve it.")
+_PBF = click.option("--pbf", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                    help="An OpenStreetMap extract (.osm.pbf) of the coalition's region.")
+_MONACO = click.option("--monaco", is_flag=True, help="Monaco's small test extract instead (fetched through pip).")
+
+
+def _extract(pbf: Path | None, monaco: bool) -> Path:
+    """The prepared ``.osrm`` of the extract asked for; ClickException when none or it fails."""
+    from coalition import osrm
+
+    if (pbf is None) == (not monaco):
+        raise click.UsageError("Give --pbf FILE (your region's extract) or --monaco.")
+    try:
+        source = osrm.monaco_pbf() if monaco else pbf
+        if not source.is_file():
+            raise click.BadParameter(f"no such file: {source}", param_hint="--pbf")
+        click.echo(f"Preparing {source} (MLD: extract, partition, customize; cached by the file's hash)...")
+        return osrm.prepare(source)
+    except osrm.OsrmSetupError as error:
+        raise click.ClickException(str(error)) from None
+
+
+@osrm_cli.command("prepare")
+@_PBF
+@_MONACO
+def osrm_prepare_command(pbf: Path | None, monaco: bool) -> None:
+    """Prepare an extract for `flask osrm serve` (the official OSRM binaries, fetched once through pip)."""
+    click.echo(f"Prepared: {_extract(pbf, monaco)}")
+
+
+@osrm_cli.command("serve")
+@_PBF
+@_MONACO
+@click.option("--port", default=5001, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--max-table-size", default=100, show_default=True, type=click.IntRange(1, 100_000),
+              help="The most sources (and destinations) one table request may ask for; set ROUTING_OSRM_TABLE_SIZE alike.")
+def osrm_serve_command(pbf: Path | None, monaco: bool, port: int, max_table_size: int) -> None:
+    """Run osrm-routed (MLD) on 127.0.0.1:PORT in the foreground until stopped (Ctrl-C)."""
+    import subprocess
+
+    from coalition import osrm
+
+    args = osrm.serve_args(_extract(pbf, monaco), port, max_table_size)
+    click.echo(f"Serving roads on http://127.0.0.1:{port}: plan with ROUTING_OSRM_URL=http://127.0.0.1:{port}"
+               + (f" ROUTING_OSRM_TABLE_SIZE={max_table_size}" if max_table_size != 100 else ""))
+    server = subprocess.Popen(args)
+
+    def stop(_signum, _frame):
+        raise KeyboardInterrupt
+    # Stopped by a process manager (SIGTERM): the server goes down with the command, never left running alone.
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        code = server.wait()
+    except KeyboardInterrupt:
+        server.terminate()
+        code = server.wait()
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    if code not in (0, -15):
+        raise click.ClickException(f"osrm-routed stopped with exit code {code}")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(demo_cli)
     app.cli.add_command(marketplace_cli)
     app.cli.add_command(routes_cli)
+    app.cli.add_command(osrm_cli)
