@@ -103,6 +103,11 @@ class Config:
         self.DIRECTORY_STALE_DAYS = _int("DIRECTORY_STALE_DAYS", 90)
         self.DIGEST_HOUR = _int("DIGEST_HOUR", 7)
         self.ACTION_REMINDER_REPEAT_DAYS = _int("ACTION_REMINDER_REPEAT_DAYS", 7)
+        # Road travel times: an OSRM server's base URL (empty: straight-line estimates), the server's
+        # --max-table-size (each matrix request stays within it) and how long to wait for an answer.
+        self.ROUTING_OSRM_URL = os.environ.get("ROUTING_OSRM_URL") or None
+        self.ROUTING_OSRM_TABLE_SIZE = _int("ROUTING_OSRM_TABLE_SIZE", 100)
+        self.ROUTING_OSRM_TIMEOUT_S = _int("ROUTING_OSRM_TIMEOUT_S", 10)
         self.WTF_CSRF_ENABLED = True
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 
@@ -117,6 +122,7 @@ class TestConfig(Config):
         self.SQLALCHEMY_DATABASE_URI = database_url
         self.SQLALCHEMY_ENGINE_OPTIONS = {}
         self.REDIS_URL = None
+        self.ROUTING_OSRM_URL = None
         self.MAIL_SERVER = None
         self.ARGON2_TIME_COST = 1
         self.ARGON2_MEMORY_COST_KIB = 8

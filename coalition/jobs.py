@@ -164,7 +164,7 @@ def plan_job(plan_id: int, num_workers: int | None = None) -> dict:
     """
     from coalition.blueprints.planning.present import plan_summary
     from coalition.extensions import db
-    from coalition.services.planning import run
+    from coalition.services.planning import run, travel
 
     with _app_context() as app:
         session = db.session()
@@ -172,7 +172,8 @@ def plan_job(plan_id: int, num_workers: int | None = None) -> dict:
         num_workers = num_workers or int(app.config.get("PLANNING_WORKERS", 2))
         try:
             plan = run.run_plan(session, plan_id, tz, dt.datetime.now(dt.timezone.utc), num_workers=num_workers,
-                                before_solving=lambda: commit(session, keep_loaded=True), zone_solver=solve_zones)
+                                before_solving=lambda: commit(session, keep_loaded=True), zone_solver=solve_zones,
+                                osrm=travel.osrm_provider(app.config))
             commit(session)
             return plan_summary(plan)
         except Exception as error:

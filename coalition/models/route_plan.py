@@ -41,6 +41,9 @@ class RoutePlan(db.Model):
     params: Mapped[dict] = mapped_column(JSON, default=dict)        # time limit, objective ...
     figures: Mapped[dict] = mapped_column(JSON, default=dict)       # kg moved, km, volunteer hours, share served
     solution: Mapped[dict | None] = mapped_column(JSON)             # routing.Solution.to_dict(), for re-optimization
+    # Where the travel times came from: "osrm" (roads), "straight_line" (no road server configured) or
+    # "straight_line_fallback" (configured but unreachable): the pages and the CLI say which.
+    travel: Mapped[str] = mapped_column(String(30), default="straight_line", server_default="straight_line")
     based_on_id: Mapped[int | None] = mapped_column(ForeignKey("route_plans.id", ondelete="SET NULL"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

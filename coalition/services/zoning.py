@@ -39,7 +39,7 @@ def split(problem: routing.Problem, zones: int) -> list[routing.Problem]:
     fleet = decompose.share_fleet(counts, ((starts[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2))
     return [routing.Problem(requests=tuple(r for r, label in zip(requests, labels) if label == z),
                             vehicles=tuple(vehicles[v] for v in fleet[z]), depots=problem.depots,
-                            objective=problem.objective)
+                            objective=problem.objective, matrix=problem.matrix)
             for z in range(len(centres)) if counts[z]]
 
 
@@ -51,7 +51,8 @@ def same_zones(problem: routing.Problem, zones: list[routing.Problem]) -> list[r
     vehicles = {v.id: v for v in problem.vehicles}
     return [routing.Problem(requests=tuple(requests[r.id] for r in zone.requests if r.id in requests),
                             vehicles=tuple(vehicles[v.id] for v in zone.vehicles if v.id in vehicles),
-                            depots=problem.depots, objective=problem.objective) for zone in zones]
+                            depots=problem.depots, objective=problem.objective, matrix=problem.matrix)
+            for zone in zones]
 
 
 def restrict(solution: routing.Solution, problem: routing.Problem) -> routing.Solution:

@@ -18,6 +18,7 @@ def plan_summary(plan: RoutePlan) -> dict:
         "kg_moved": figures.get("kg_moved", 0.0), "share_served": figures.get("share_served", 0.0),
         "volunteer_hours": figures.get("volunteer_hours", 0.0), "valid": figures.get("valid", False),
         "zones": figures.get("zones", 1), "message": plan.message,
+        "travel": plan.travel, "travel_error": figures.get("travel_error"),
     }
 
 

@@ -23,6 +23,7 @@ from coalition.models.route_plan import PlanStatus, RoutePlan, Stop
 from coalition.models.shift import DriverShift
 from coalition.services import audit, food_safety, readiness, zoning
 from coalition.services.planning import queries, translate
+from coalition.services.planning import travel as travel_times
 from coalition.services.planning.translate import Built
 
 log = logging.getLogger(__name__)
@@ -171,7 +172,7 @@ def _resolve(parts: _Parts, problem: routing.Problem, params: routing.SolveParam
 def run_plan(session: Session, plan_id: int, tz: dt.tzinfo, now: dt.datetime, num_workers: int = 1,
              before_solving: Callable[[], None] | None = None,
              zone_solver: Callable[[list[routing.Problem], routing.SolveParams], list[routing.Solution]] | None = None,
-             ) -> RoutePlan:
+             osrm: routing.OsrmProvider | None = None) -> RoutePlan:
     """The job's body: build the problem from the database, solve, check food safety, save the rows.
 
     Flushes, never commits (the job commits). ``before_solving`` (the job passes
@@ -185,10 +186,14 @@ def run_plan(session: Session, plan_id: int, tz: dt.tzinfo, now: dt.datetime, nu
     params)`` (the job passes :func:`coalition.jobs.solve_zones`: parallel RQ jobs
     with REDIS_URL) and merged; a re-plan, a pinned request or a warm start is solved whole.
     A food-safety re-solve of a zoned day solves again only the zones holding the requests concerned.
+    ``osrm`` (:func:`coalition.services.planning.travel.osrm_provider`): plan on road times from that server,
+    or on straight lines, saying so, when it cannot be reached.
     """
     day = _load(session, plan_id, tz, now)
     started = time.monotonic()
     built = day.build(session, tz)
+    day.travel = travel_times.choose(built.problem, osrm)
+    built.problem = travel_times.with_travel(built.problem, day.travel)
     params = _solve_params(day, built, num_workers)
     solving = _Solving(before_solving, zone_solver)
     parts = _solve(built.problem, params, _zones(day, built, params), solving)
@@ -213,13 +218,16 @@ class _Day:
     done_times: dict[tuple[str, str], float] = field(default_factory=dict)
     now_s: float | None = None
     finish_only: dict[int, set[int]] = field(default_factory=dict)
+    travel: travel_times.Travel = field(default_factory=travel_times.Travel)   # road times or straight lines, chosen once
 
     def build(self, session: Session, tz: dt.tzinfo, claims: list[Claim] | None = None,
               strict_ride: set[str] = frozenset()) -> Built:
         """The day's problem (of ``claims`` when given), ``strict_ride`` held to their strictest ride limit."""
-        return translate.build_problem(session, self.claims if claims is None else claims, self.shifts,
-                                       self.plan.local_date, tz, self.policy, now_s=self.now_s, pins=self.pins,
-                                       strict_ride=strict_ride, finish_only=self.finish_only, done=self.done)
+        built = translate.build_problem(session, self.claims if claims is None else claims, self.shifts,
+                                        self.plan.local_date, tz, self.policy, now_s=self.now_s, pins=self.pins,
+                                        strict_ride=strict_ride, finish_only=self.finish_only, done=self.done)
+        built.problem = travel_times.with_travel(built.problem, self.travel)
+        return built
 
 
 def _load(session: Session, plan_id: int, tz: dt.tzinfo, now: dt.datetime) -> _Day:
@@ -365,8 +373,11 @@ def _save(session: Session, day: _Day, built: Built, solution: routing.Solution,
                                                          "violations": [str(v) for v in violations[:5]]}
     plan.solution = solution.to_dict()
     plan.status, plan.progress_pct, plan.solved_at = PlanStatus.READY, 100, now
+    plan.travel = day.travel.kind
+    if day.travel.error:
+        plan.figures = plan.figures | {"travel_error": day.travel.error[:500]}
     plan.message = (f"Planned in {elapsed:.1f} s: {plan.figures['served']} of {plan.figures['requests']} requests "
-                    f"on {plan.figures['vehicles_used']} routes.")
+                    f"on {plan.figures['vehicles_used']} routes. {travel_times.words(day.travel.kind, day.travel.error)}")
     _say_who_was_not_planned(session, plan, built, day.done)
     session.flush()
 
