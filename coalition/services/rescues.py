@@ -44,6 +44,7 @@ from coalition.services import audit, notifications, places, readiness
 from coalition.services.notifications import Page
 from coalition.services.distance import haversine_km
 from coalition.services.driving import acting_for
+from coalition.services.planning import travel
 
 RESCUE_ZONE = "rescue"
 OPEN_CLAIMS = (ClaimStatus.CLAIMED, ClaimStatus.SCHEDULED)
@@ -160,16 +161,33 @@ def list_taken_rescues(session: Session, driver: User) -> list[RoutePlan]:
     return list(session.scalars(query))
 
 
+def _straight_leg(here, there) -> tuple[float, float]:
+    """Seconds and metres from ``here`` to ``there`` in a straight line at SPEED_KMH (0 when either has no place)."""
+    if here.latitude is None or there.latitude is None:
+        return 0.0, 0.0
+    km = haversine_km(here.latitude, here.longitude, there.latitude, there.longitude)
+    return km / SPEED_KMH * 3600, km * 1000
+
+
+def _road_legs(places: list, osrm: travel.RoadServer | None) -> tuple[travel.Travel, list | None]:
+    """The rescue's legs on the roads (None: straight lines, also when a place is not on the map)."""
+    if osrm is None or any(p.latitude is None or p.longitude is None for p in places):
+        return travel.Travel(), None
+    return travel.road_legs([(p.latitude, p.longitude) for p in places], osrm)
+
+
 def _driver_organization(actor: User):
     memberships = [m for m in actor.active_memberships() if m.role is Role.DRIVER]
     backbone = [m for m in memberships if m.organization.kind is OrganizationKind.BACKBONE]
     return (backbone or memberships)[0].organization
 
 
-def take_rescue(session: Session, actor: User, rescue_id: int, tz: dt.tzinfo, now: dt.datetime) -> Route:
+def take_rescue(session: Session, actor: User, rescue_id: int, tz: dt.tzinfo, now: dt.datetime,
+                osrm: travel.RoadServer | None = None) -> Route:
     """"I'll do it": the driver gets a one-off shift and the rescue's route (pickup first, then drop-offs by window).
 
-    Arrival times are estimated from straight-line distance at SPEED_KMH.
+    Arrival times are road times from the ``osrm`` road server (:func:`travel.osrm_provider`) when it answers,
+    else estimated from straight-line distance at SPEED_KMH; the plan records which (``travel``).
     Raises PermissionDenied (not a driver, or not ready: services/readiness.py) and Conflict (already taken,
     or its food has gone).
     """
@@ -206,15 +224,17 @@ def take_rescue(session: Session, actor: User, rescue_id: int, tz: dt.tzinfo, no
                                 latitude=donor.latitude or 0.0, longitude=donor.longitude or 0.0, arrival_at=pickup_at,
                                 service_start_at=pickup_at, departure_at=leave, load_after_g=total, safe_until=safe))
     here, at, load, distance_m = donor, leave, total, 0
-    for position, claim in enumerate(sorted(found, key=lambda c: (c.delivery_start, c.id)), start=len(found)):
+    order = sorted(found, key=lambda c: (c.delivery_start, c.id))
+    choice, legs = _road_legs([donor] + [c.recipient for c in order], osrm)
+    plan.travel = choice.kind
+    for position, claim in enumerate(order, start=len(found)):
         there = claim.recipient
-        km = haversine_km(here.latitude or 0, here.longitude or 0, there.latitude or 0, there.longitude or 0) \
-            if here.latitude is not None and there.latitude is not None else 0.0
-        arrive = at + dt.timedelta(hours=km / SPEED_KMH)
+        seconds, metres = legs[position - len(found)] if legs else _straight_leg(here, there)
+        arrive = at + dt.timedelta(seconds=seconds)
         start = max(arrive, claim.delivery_start)
         at = start + dt.timedelta(minutes=SERVICE_MIN)
         load -= claim.quantity_g
-        distance_m += round(km * 1000)
+        distance_m += round(metres)
         route.stops.append(Stop(position=position, kind=StopKind.DELIVERY, claim=claim, organization=there,
                                 latitude=there.latitude or 0.0, longitude=there.longitude or 0.0, arrival_at=arrive,
                                 service_start_at=start, departure_at=at, load_after_g=load))

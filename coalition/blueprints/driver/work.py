@@ -13,6 +13,7 @@ from coalition.ids import parse_id
 from coalition.models.base import utcnow
 from coalition.permissions import requires
 from coalition.services import driving, rescues
+from coalition.services.planning import travel
 
 
 @bp.route("/shifts")
@@ -64,8 +65,9 @@ def cover(shift_id: int):
 @bp.route("/rescues/<int:rescue_id>/take", methods=["POST"])
 @requires(permissions.is_driver)
 def take_rescue(rescue_id: int):
+    osrm = travel.osrm_provider(current_app.config)
     with transaction.write(flash_error=True) as outcome:
-        rescues.take_rescue(db.session, current_user, rescue_id, local_zone(), utcnow())
+        rescues.take_rescue(db.session, current_user, rescue_id, local_zone(), utcnow(), osrm=osrm)
     return _after(outcome, "It's yours: the rescue is on your route page.", "driver.shifts")
 
 

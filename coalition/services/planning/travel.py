@@ -21,6 +21,7 @@ OSRM = "osrm"
 STRAIGHT_LINE = "straight_line"
 FALLBACK = "straight_line_fallback"
 KINDS = (OSRM, STRAIGHT_LINE, FALLBACK)
+RoadServer = routing.OsrmProvider   # for the services that pass one on without importing routing themselves
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,30 @@ def with_travel(problem: routing.Problem, travel: Travel) -> routing.Problem:
         return problem
     return routing.Problem(requests=problem.requests, vehicles=problem.vehicles, depots=problem.depots,
                            matrix=travel.provider, objective=problem.objective)
+
+
+def road_legs(points: list[tuple[float, float]], provider: routing.OsrmProvider | None
+              ) -> tuple[Travel, list[tuple[float, float]] | None]:
+    """Seconds and metres of each leg between consecutive ``points`` (lat, lon degrees) on the roads.
+
+    Returns the choice and, when the road server answered for every leg, the legs; otherwise the legs are None
+    and the caller estimates them itself (a fallback when ``provider`` was given, with the error in words).
+    """
+    if provider is None:
+        return Travel(), None
+    places = [routing.Location(lat, lon) for lat, lon in points]
+    unique = list(dict.fromkeys(places))
+    try:
+        matrix = provider.matrix(unique)
+    except (routing.MatrixError, routing.ProblemError) as error:
+        log.warning("road server unavailable, estimating on straight lines: %s", error)
+        return Travel(FALLBACK, None, str(error)), None
+    row = {place: i for i, place in enumerate(unique)}
+    legs = [(float(matrix.duration_s[row[a], row[b]]), float(matrix.distance_m[row[a], row[b]]))
+            for a, b in zip(places, places[1:])]
+    if any(seconds == float("inf") for seconds, _ in legs):
+        return Travel(FALLBACK, None, "the road server found no road between two of the places"), None
+    return Travel(OSRM, provider), legs
 
 
 def words(kind: str, error: str = "") -> str:

@@ -184,3 +184,39 @@ def test_the_road_server_is_asked_once_for_the_whole_day_before_solving(monkeypa
     assert travel.choose(problem, None) == travel.Travel(travel.STRAIGHT_LINE)
     assert travel.osrm_provider({"ROUTING_OSRM_URL": ""}) is None
     assert travel.osrm_provider({"ROUTING_OSRM_URL": "http://x:5000", "ROUTING_OSRM_TABLE_SIZE": 50}).max_table_size == 50
+
+
+def _offer_rescue(session, now):
+    from coalition.services import rescues
+
+    claim = driving.make_claim(session, now, kg=8)
+    return claim, rescues.offer_rescue(session, driving.user(session, "coordinator@example.org"), [claim.id], "",
+                                       driving.local_today(now), now)
+
+
+@pytest.mark.osrm
+def test_a_rescue_taken_with_a_road_server_is_timed_on_the_roads(session, now, osrm_url):
+    from coalition.services import rescues
+
+    OSRM_CACHE.clear()
+    claim, rescue = _offer_rescue(session, now)
+    donor, recipient = claim.line.donation.donor, claim.recipient
+    (donor.latitude, donor.longitude), (recipient.latitude, recipient.longitude) = MONACO[0], MONACO[5]
+    route = rescues.take_rescue(session, driving.user(session, "driver@example.org"), rescue.id, driving.ZONE, now,
+                                osrm=routing.OsrmProvider(osrm_url))
+    leg = _osrm_route(osrm_url, routing.Location(*MONACO[0]), routing.Location(*MONACO[5]))
+    assert rescue.travel == "osrm"
+    assert route.distance_m == pytest.approx(leg["distance"], abs=1)
+    pickup, delivery = route.stops
+    assert (delivery.arrival_at - pickup.departure_at).total_seconds() == pytest.approx(leg["duration"], abs=1)
+
+
+def test_a_rescue_taken_while_the_road_server_is_down_is_estimated_and_says_so(session, now):
+    from coalition.services import rescues
+
+    claim, rescue = _offer_rescue(session, now)
+    down = routing.OsrmProvider(f"http://127.0.0.1:{free_port()}", timeout_s=1)
+    route = rescues.take_rescue(session, driving.user(session, "driver@example.org"), rescue.id, driving.ZONE, now,
+                                osrm=down)
+    assert rescue.travel == "straight_line_fallback" and route.distance_m > 0
+    assert rescue.status is PlanStatus.PUBLISHED
