@@ -6,7 +6,7 @@ PORT   ?= 5000
 export FLASK_APP := wsgi
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test install install-test browser-deps lint-imports bench-routing wheel-check clean
+.PHONY: run test install install-test browser-deps osrm-deps lint-imports bench-routing wheel-check clean
 
 # Re-install only when the package's definition or the compiled search's sources change
 # (pip install builds the extension module routing._ruin_recreate).
@@ -39,10 +39,15 @@ browser-deps:
 	  echo "Installing Chromium and poppler-utils (PDF checks) from Debian's packages for the tests"; \
 	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium chromium-driver poppler-utils >/dev/null; }
 
+# The osrm tests' road server: OSRM's binaries and Monaco's extract through pip, prepared once (kept in
+# $${OSRM_CACHE_DIR:-~/.cache/feeding-our-city/osrm}, outside the repository).
+osrm-deps: install
+	$(BIN)/flask osrm prepare --monaco
+
 lint-imports: install-test
 	$(BIN)/lint-imports
 
-test: install-test browser-deps lint-imports
+test: install-test browser-deps osrm-deps lint-imports
 	$(BIN)/python -m pytest
 
 bench-routing: install
