@@ -301,6 +301,9 @@ class OsrmProvider:
             m = np.where(np.isinf(d), math.inf, 0.0)
         else:
             m = np.array([[math.inf if x is None else float(x) for x in row] for row in distances], dtype=float)
+        # Two places snapped to the same point of a road can come back a metre or so below zero (OSRM's
+        # offsets along an edge are rounded): that is no distance at all.
+        d, m = np.maximum(d, 0.0), np.maximum(m, 0.0)
         return d.reshape(len(src), len(dst)), m.reshape(len(src), len(dst))
 
 
