@@ -220,3 +220,14 @@ def test_a_rescue_taken_while_the_road_server_is_down_is_estimated_and_says_so(s
                                 osrm=down)
     assert rescue.travel == "straight_line_fallback" and route.distance_m > 0
     assert rescue.status is PlanStatus.PUBLISHED
+
+
+def test_zones_and_their_re_solves_keep_the_plans_road_server():
+    """A zoned day's zones (and the same zones cut again for a food-safety re-solve) plan on the same travel."""
+    from coalition.services import zoning
+
+    provider = routing.OsrmProvider("http://127.0.0.1:9")
+    problem = _monaco_day(provider)
+    zones = zoning.split(problem, 2)
+    assert len(zones) == 2 and all(zone.matrix is provider for zone in zones)
+    assert all(zone.matrix is provider for zone in zoning.same_zones(problem, zones))
