@@ -1,7 +1,7 @@
 """route plans record where their travel times came from: OSRM roads or straight-line estimates
 
-Revision ID: 0007_osrm_travel
-Revises: 0006_communication
+Revision ID: 0008_osrm_travel
+Revises: 0007_notification_endpoints
 Create Date: 2026-12-07 11:20:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0007_osrm_travel'
-down_revision = '0006_communication'
+revision = '0008_osrm_travel'
+down_revision = '0007_notification_endpoints'
 branch_labels = None
 depends_on = None
 
