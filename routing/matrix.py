@@ -201,7 +201,7 @@ class _TableCache:
 
 
 OSRM_CACHE = _TableCache()
-MAX_URL_PLACES = 400        # 800 coordinates of about 21 characters: some 17 kB of URL
+MAX_URL_PLACES = 800        # coordinates in one request, about 21 characters each: some 17 kB of URL
 
 
 @dataclass(frozen=True)
@@ -272,12 +272,18 @@ class OsrmProvider:
         return _Table(coords, {c: i for i, c in enumerate(coords)}, dur, dist, time.monotonic())
 
     def _blocks(self, src: list[int], dst: list[int]) -> list[tuple[list[int], list[int]]]:
-        """``src`` x ``dst`` cut into requests of at most ``max_table_size`` sources and destinations."""
-        # The coordinates travel in the URL: osrm-routed refuses headers over about 25 kB by default,
-        # so a block stays under MAX_URL_PLACES sources (and destinations) whatever the table size.
-        step = min(self.max_table_size, MAX_URL_PLACES)
-        return [(src[i:i + step], dst[j:j + step])
-                for i in range(0, len(src), step) for j in range(0, len(dst), step)]
+        """``src`` x ``dst`` cut into requests of at most ``max_table_size`` sources and destinations.
+
+        The coordinates travel in the URL and osrm-routed refuses headers over about 25 kB by default, so
+        the blocks are made smaller until none names more than MAX_URL_PLACES places, whatever the table size.
+        """
+        step = self.max_table_size
+        while True:
+            blocks = [(src[i:i + step], dst[j:j + step])
+                      for i in range(0, len(src), step) for j in range(0, len(dst), step)]
+            if step == 1 or all(len(set(a) | set(b)) <= MAX_URL_PLACES for a, b in blocks):
+                return blocks
+            step = max(1, step // 2)
 
     def _fetch(self, coords: tuple[Coord, ...], src: list[int], dst: list[int]) -> tuple[np.ndarray, np.ndarray]:
         """One ``/table`` request: seconds and metres from ``coords[src]`` to ``coords[dst]`` (``inf``: no route)."""
@@ -286,8 +292,9 @@ class OsrmProvider:
         path = ";".join(f"{lon:.6f},{lat:.6f}" for lon, lat in unique)
         sources = ";".join(str(pos[coords[i]]) for i in src)
         destinations = ";".join(str(pos[coords[j]]) for j in dst)
+        # skip_waypoints: the snapped places and their hints would be most of the answer, and unused.
         url = (f"{self.base_url.rstrip('/')}/table/v1/{self.profile}/{path}"
-               f"?sources={sources}&destinations={destinations}&annotations=duration,distance")
+               f"?sources={sources}&destinations={destinations}&annotations=duration,distance&skip_waypoints=true")
         data = _get_json(url, self.timeout_s, "table")
         shown = _shown(url)
         durations = data.get("durations")

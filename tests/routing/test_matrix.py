@@ -185,3 +185,17 @@ def test_osrm_a_hair_below_zero_is_no_distance(osrm):
     handler.mode = "negative"
     m = OsrmProvider(url).matrix(_points(2))
     assert m.duration_s[0, 1] == 0 and m.distance_m[0, 1] == 0
+
+
+def test_osrm_a_large_table_size_still_keeps_each_url_within_the_servers_header_limit(osrm, monkeypatch):
+    """A server allowing 1,000 x 1,000 gets one request for a square of 6 here (MAX_URL_PLACES lowered to 6),
+    and blocks of at most 6 places for anything larger."""
+    import routing.matrix
+
+    url, handler = osrm
+    monkeypatch.setattr(routing.matrix, "MAX_URL_PLACES", 6)
+    OsrmProvider(url, max_table_size=1000).matrix(_points(6))
+    assert handler.calls == [(6, 6)]
+    handler.calls.clear()
+    OsrmProvider(url, max_table_size=1000).matrix(_points(13))
+    assert handler.calls and all(s + d <= 12 for s, d in handler.calls)
