@@ -217,7 +217,7 @@ def osrm_prepare_command(pbf: Path | None, monaco: bool) -> None:
 @_PBF
 @_MONACO
 @click.option("--port", default=5001, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--max-table-size", default=100, show_default=True, type=click.IntRange(1, 100_000),
+@click.option("--max-table-size", default=1000, show_default=True, type=click.IntRange(1, 100_000),
               help="The most sources (and destinations) one table request may ask for; set ROUTING_OSRM_TABLE_SIZE alike.")
 def osrm_serve_command(pbf: Path | None, monaco: bool, port: int, max_table_size: int) -> None:
     """Run osrm-routed (MLD) on 127.0.0.1:PORT in the foreground until stopped (Ctrl-C)."""
@@ -227,7 +227,7 @@ def osrm_serve_command(pbf: Path | None, monaco: bool, port: int, max_table_size
 
     args = osrm.serve_args(_extract(pbf, monaco), port, max_table_size)
     click.echo(f"Serving roads on http://127.0.0.1:{port}: plan with ROUTING_OSRM_URL=http://127.0.0.1:{port}"
-               + (f" ROUTING_OSRM_TABLE_SIZE={max_table_size}" if max_table_size != 100 else ""))
+               + f" ROUTING_OSRM_TABLE_SIZE={max_table_size}")
     server = subprocess.Popen(args)
 
     def stop(_signum, _frame):
