@@ -1,7 +1,7 @@
 """route plans record where their travel times came from: OSRM roads or straight-line estimates
 
-Revision ID: 0008_osrm_travel
-Revises: 0007_notification_endpoints
+Revision ID: 0009_osrm_travel
+Revises: 0008_confidential_locations
 Create Date: 2026-12-07 11:20:00
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0008_osrm_travel'
-down_revision = '0007_notification_endpoints'
+revision = '0009_osrm_travel'
+down_revision = '0008_confidential_locations'
 branch_labels = None
 depends_on = None
 
