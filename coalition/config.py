@@ -23,6 +23,11 @@ def _int(name: str, default: int) -> int:
     return int(value) if value not in (None, "") else default
 
 
+def _float(name: str, default: float) -> float:
+    value = os.environ.get(name)
+    return float(value) if value not in (None, "") else default
+
+
 def load_or_create_secret_key(instance_path: Path) -> str:
     """Return SECRET_KEY from the environment, or from ``instance/secret_key``.
 
@@ -67,6 +72,18 @@ class Config:
         self.MAP_TILE_ATTRIBUTION = os.environ.get(
             "MAP_TILE_ATTRIBUTION", "&copy; OpenStreetMap contributors"
         )
+        # Geocoding: without GEOCODER_URL no geocoder is asked (no public server by default); places are
+        # given by pin or coordinates. GEOCODER_MIN_DELAY_S spaces requests (the public Nominatim asks for 1 s).
+        self.GEOCODER = (os.environ.get("GEOCODER") or "nominatim").strip().lower()
+        if self.GEOCODER not in ("nominatim", "photon", "pelias"):
+            raise ValueError(f"GEOCODER must be nominatim, photon or pelias, not {self.GEOCODER!r}")
+        self.GEOCODER_URL = os.environ.get("GEOCODER_URL") or None
+        # Names the coalition to the geocoder's operator (default: "<COALITION_NAME> food-rescue coalition").
+        self.GEOCODER_USER_AGENT = os.environ.get("GEOCODER_USER_AGENT") or None
+        self.GEOCODER_TIMEOUT_S = _float("GEOCODER_TIMEOUT_S", 5.0)
+        self.GEOCODER_MIN_DELAY_S = _float("GEOCODER_MIN_DELAY_S", 1.0)
+        # A place farther than this from every partner is saved only once the person confirms it.
+        self.SERVICE_AREA_KM = _float("SERVICE_AREA_KM", 50.0)
         # Mail: when MAIL_SERVER is empty, messages are logged and links are
         # shown to the admin who sent them.
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
@@ -124,6 +141,11 @@ class TestConfig(Config):
         self.REDIS_URL = None
         self.ROUTING_OSRM_URL = None
         self.MAIL_SERVER = None
+        # Tests never reach a real geocoder: the stand-in fixture sets GEOCODER_URL itself.
+        self.GEOCODER = "nominatim"
+        self.GEOCODER_URL = None
+        self.GEOCODER_MIN_DELAY_S = 0.0
+        self.GEOCODER_TIMEOUT_S = 1.0
         self.ARGON2_TIME_COST = 1
         self.ARGON2_MEMORY_COST_KIB = 8
         self.UPLOAD_FOLDER = str(instance_path / "uploads")

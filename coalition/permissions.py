@@ -170,6 +170,11 @@ def can_create_organization(user: User | None) -> bool:
     return is_coalition_admin(user)
 
 
+def can_find_places(user: User | None) -> bool:
+    """Anyone who enters a place (a partner's site, a driver's start or end) may look addresses up."""
+    return _signed_in(user) and bool(user.active_memberships())
+
+
 def can_deactivate_membership(user: User | None, membership: Membership) -> bool:
     return can_manage_people(user, membership.organization) and membership.user_id != user.id
 

@@ -39,3 +39,6 @@ def register_blueprints(app: Flask) -> None:
     from coalition.blueprints import driver  # dispatch: the driver app, rescues, cover, the calendar feed
 
     app.register_blueprint(driver.bp)
+    from coalition.blueprints import places  # addresses found on the map
+
+    app.register_blueprint(places.bp)

@@ -12,6 +12,7 @@ from coalition.models.donation import (
     RecurringSchedule,
 )
 from coalition.models.food import KG, FoodCategory, StorageClass, grams, kg
+from coalition.models.geocode import GeocodeResult  # noqa: F401  (registers the geocoder cache)
 from coalition.models.invitation import Invitation
 from coalition.models.measurement import (  # noqa: F401  (registers the measurement tables)
     CoalitionSettings, DeliveryRecord, Goal, IndicatorValue, Neighborhood, PartnerReport, Trajectory,

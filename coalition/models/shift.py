@@ -41,10 +41,13 @@ class _ShiftPlace:
     """Start and end places shared by shifts and weekly patterns."""
 
     start_kind: Mapped[PlaceKind] = mapped_column(enum_column(PlaceKind, "place_kind"), default=PlaceKind.ANYWHERE)
+    # The street address of a home place, as the driver typed it (its point is start_latitude/longitude).
+    start_address: Mapped[str] = mapped_column(String(300), default="", server_default="")
     start_latitude: Mapped[float | None]
     start_longitude: Mapped[float | None]
     start_organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"))
     end_kind: Mapped[PlaceKind] = mapped_column(enum_column(PlaceKind, "place_kind"), default=PlaceKind.ANYWHERE)
+    end_address: Mapped[str] = mapped_column(String(300), default="", server_default="")
     end_latitude: Mapped[float | None]
     end_longitude: Mapped[float | None]
     end_organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id", ondelete="SET NULL"))

@@ -34,6 +34,7 @@ class Place:
     latitude: float | None = None
     longitude: float | None = None
     organization_id: int | None = None
+    address: str = ""  # a home's street address, kept beside its point
 
 
 @dataclass
@@ -112,9 +113,15 @@ def _validated(session: Session, data: ShiftInput, now: dt.datetime, tz: dt.tzin
         errors["until"] = "The end date has passed."
     start = _place(session, data.start, "start", errors)
     end = _place(session, data.end, "end", errors)
+    addresses = {}
+    for prefix, place, parsed in (("start", data.start, start), ("end", data.end, end)):
+        addresses[f"{prefix}_address"] = (place.address or "").strip() if parsed[0] is PlaceKind.HOME else ""
+        if len(addresses[f"{prefix}_address"]) > 300:
+            errors[f"{prefix}_address"] = "At most 300 characters."
     if errors:
         raise ValidationError("Please correct the highlighted fields.", errors)
-    return {"start": start, "end": end, "capacity_g": grams(cap), "cold_chain": chain, "max_stops": data.max_stops}
+    return {"start": start, "end": end, "capacity_g": grams(cap), "cold_chain": chain, "max_stops": data.max_stops,
+            **addresses}
 
 
 def _apply_places(row, values: dict) -> None:
@@ -122,6 +129,7 @@ def _apply_places(row, values: dict) -> None:
         values["start"][0], values["start"][1], values["start"][2], values["start"][3].id if values["start"][3] else None)
     (row.end_kind, row.end_latitude, row.end_longitude, row.end_organization_id) = (
         values["end"][0], values["end"][1], values["end"][2], values["end"][3].id if values["end"][3] else None)
+    row.start_address, row.end_address = values["start_address"], values["end_address"]
     row.capacity_g, row.cold_chain, row.max_stops = values["capacity_g"], values["cold_chain"], values["max_stops"]
 
 
@@ -218,6 +226,7 @@ def generate_shifts(session: Session, now: dt.datetime, tz: dt.tzinfo, patterns:
             shift = DriverShift(driver_id=pattern.driver_id, organization_id=pattern.organization_id, local_date=day,
                                 start_at=start_at, end_at=end_at, pattern_id=pattern.id, created_at=now,
                                 start_kind=pattern.start_kind, start_latitude=pattern.start_latitude,
+                                start_address=pattern.start_address, end_address=pattern.end_address,
                                 start_longitude=pattern.start_longitude,
                                 start_organization_id=pattern.start_organization_id, end_kind=pattern.end_kind,
                                 end_latitude=pattern.end_latitude, end_longitude=pattern.end_longitude,

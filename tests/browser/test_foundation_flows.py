@@ -69,6 +69,7 @@ def test_coalition_admin_invites_an_organization_whose_admin_accepts_once(new_co
     admin.get_by_label("Kind", exact=True).select_option(label="Shelter")
     admin.get_by_label("Name", exact=True).fill(org_name)
     admin.get_by_label("Street address", exact=True).fill("4410 SE Division St, Portland, OR 97206")
+    admin.locator("summary", has_text="Coordinates").click()  # typed coordinates sit in a collapsed section
     admin.get_by_label("Latitude", exact=True).fill("45.5048")
     admin.get_by_label("Longitude", exact=True).fill("-122.6166")
     admin.get_by_label("Phone", exact=True).fill("503-555-0199")

@@ -16,6 +16,9 @@ class OrganizationForm(FlaskForm):
     address = StringField("Street address", validators=[Optional(), Length(max=300)])
     latitude = FloatField("Latitude", validators=[Optional(), NumberRange(-90, 90, "Between -90 and 90.")])
     longitude = FloatField("Longitude", validators=[Optional(), NumberRange(-180, 180, "Between -180 and 180.")])
+    # A place chosen among several the geocoder found ("lat,lon"), and the confirmation of a far-away point.
+    match = StringField(validators=[Optional(), Length(max=60)])
+    far_confirmed = BooleanField("Yes, the place is there, outside the usual area")
     phone = StringField("Phone", validators=[Optional(), Length(max=40)])
     confidential = BooleanField("Keep our location confidential")
     public_alias = StringField("Name shown to other partners (optional)", validators=[Optional(), Length(max=200)])
@@ -43,3 +46,4 @@ class NewOrganizationForm(OrganizationForm):
 class InviteForm(FlaskForm):
     email = EmailField("E-mail", validators=[InputRequired("Enter their e-mail."), Length(max=254)])
     role = SelectField("Role", choices=choices_of(Role), validators=[InputRequired()])
+

@@ -13,7 +13,7 @@ from coalition.extensions import db
 from coalition.models import WEEKDAYS, Invitation, Organization, OrganizationKind, Role, User
 from coalition.models.base import utcnow
 from coalition.permissions import authorize, login_required, requires
-from coalition.services import accounts, organizations
+from coalition.services import accounts, geocoding, organizations
 from coalition.services.mail import MailSettings, send_mail
 
 
@@ -32,6 +32,37 @@ def _details_from(form: OrganizationForm) -> organizations.OrganizationDetails:
         confidential=bool(form.confidential.data),
         public_alias=(form.public_alias.data or "").strip(),
     )
+
+
+def _parse_match(text: str | None) -> tuple[float | None, float | None]:
+    """The place the person chose among the geocoder's ("lat,lon"), or (None, None)."""
+    try:
+        latitude, longitude = (float(part) for part in (text or "").split(","))
+    except ValueError:
+        return None, None
+    return latitude, longitude
+
+
+def _place(form: OrganizationForm, organization_id: int | None, matches: list) -> tuple[float | None, float | None]:
+    """The point to save: the pin or typed coordinates, a chosen match, else the address geocoded.
+
+    When the address names several places they are added to ``matches`` for the page to offer.
+    """
+    latitude, longitude = form.latitude.data, form.longitude.data
+    if latitude is None and longitude is None:
+        latitude, longitude = _parse_match(form.match.data)
+    place = geocoding.PlaceInput((form.address.data or "").strip(), latitude, longitude, bool(form.far_confirmed.data))
+    try:
+        return geocoding.resolve_place(db.session, geocoding.GeocoderSettings.from_config(current_app.config), place,
+                                       organization_id)
+    except geocoding.AmbiguousAddress as error:
+        matches.extend(error.matches)
+        raise
+
+
+def _form_page(form: OrganizationForm, organization: Organization | None, matches=(), status: int = 200):
+    return render_template("organizations/form.html", form=form, organization=organization, matches=matches,
+                           center=geocoding.network_center(db.session)), status
 
 
 def _send_invitation(invitation: Invitation, token: str, inviter: User) -> None:
@@ -62,13 +93,15 @@ def index():
 @requires(permissions.can_create_organization)
 def create():
     form = NewOrganizationForm()
-    status = 200
+    status, matches = 200, []
     if form.validate_on_submit():
         with transaction.write(form) as outcome:
-            _email, details = run_checks(
+            _email, details, point = run_checks(
                 lambda: accounts.clean_email(form.admin_email.data, field="admin_email"),
                 lambda: _details_from(form),
+                lambda: _place(form, None, matches),
             )
+            details.latitude, details.longitude = point
             organization = organizations.create_organization(db.session, current_user, details)
             invitation, token = accounts.invite(
                 db.session, current_user, organization, form.admin_email.data, Role.ADMIN,
@@ -80,7 +113,7 @@ def create():
             return redirect(url_for("organizations.detail", organization_id=organization.id))
     elif form.is_submitted():
         status = 422
-    return render_template("organizations/form.html", form=form, organization=None), status
+    return _form_page(form, None, matches, status)
 
 
 def _load(organization_id: int) -> Organization:
@@ -108,17 +141,19 @@ def edit(organization_id: int):
         form.kind.data = organization.kind.value
         for day in WEEKDAYS:
             form[f"hours_{day}"].data = organizations.format_hours(organization.hours, day)
-    status = 200
+    status, matches = 200, []
     if form.validate_on_submit():
         with transaction.write(form) as outcome:
-            organizations.update_organization(db.session, current_user, organization, _details_from(form))
+            details, point = run_checks(lambda: _details_from(form), lambda: _place(form, organization.id, matches))
+            details.latitude, details.longitude = point
+            organizations.update_organization(db.session, current_user, organization, details)
         status = outcome.status
         if not outcome.failed:
             flash("Saved.", "success")
             return redirect(url_for("organizations.detail", organization_id=organization.id))
     elif form.is_submitted():
         status = 422
-    return render_template("organizations/form.html", form=form, organization=organization), status
+    return _form_page(form, organization, matches, status)
 
 
 @bp.route("/<int:organization_id>/active", methods=["POST"])

@@ -1,7 +1,7 @@
 """Shift pages: thin views over services/shifts.py."""
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 from sqlalchemy import select
 from wtforms.fields.choices import SelectChoice
@@ -11,13 +11,13 @@ from coalition.blueprints import transaction
 from coalition.blueprints.local_time import local_zone
 from coalition.blueprints.shifts import bp
 from coalition.blueprints.shifts.forms import ButtonForm, PatternForm, ShiftForm
-from coalition.errors import ValidationError
+from coalition.errors import RuleError, ValidationError
 from coalition.extensions import db
 from coalition.ids import parse_id
 from coalition.models import Organization, User
 from coalition.models.base import utcnow
 from coalition.permissions import requires
-from coalition.services import shifts
+from coalition.services import geocoding, shifts
 
 
 def _choices(form: ShiftForm) -> list:
@@ -43,7 +43,8 @@ def _page(shift_form: ShiftForm | None = None, pattern_form: PatternForm | None 
     now = utcnow()
     return render_template("shifts/index.html", shift_form=shift_form, pattern_form=pattern_form,
                            shifts=shifts.list_shifts(db.session, current_user, now),
-                           patterns=shifts.list_patterns(db.session, current_user), button=ButtonForm()), status
+                           patterns=shifts.list_patterns(db.session, current_user), button=ButtonForm(),
+                           center=geocoding.network_center(db.session)), status
 
 
 def _input(form: ShiftForm) -> tuple[User, Organization, shifts.ShiftInput]:
@@ -57,8 +58,11 @@ def _input(form: ShiftForm) -> tuple[User, Organization, shifts.ShiftInput]:
 
     def place(prefix: str) -> shifts.Place:
         org_text = form[f"{prefix}_organization_id"].data or ""
-        return shifts.Place(form[f"{prefix}_kind"].data or "anywhere", form[f"{prefix}_latitude"].data,
-                            form[f"{prefix}_longitude"].data, parse_id(org_text))
+        kind, address = form[f"{prefix}_kind"].data or "anywhere", (form[f"{prefix}_address"].data or "").strip()
+        latitude, longitude = form[f"{prefix}_latitude"].data, form[f"{prefix}_longitude"].data
+        if kind == "home":
+            latitude, longitude = _home_point(prefix, address, latitude, longitude)
+        return shifts.Place(kind, latitude, longitude, parse_id(org_text), address)
 
     data = shifts.ShiftInput(
         local_date=form.local_date.data, start_time=form.start_time.data, end_time=form.end_time.data,
@@ -67,6 +71,21 @@ def _input(form: ShiftForm) -> tuple[User, Organization, shifts.ShiftInput]:
         weekdays=list(getattr(form, "weekdays", None).data or []) if hasattr(form, "weekdays") else [],
         until=form.until.data if hasattr(form, "until") else None)
     return driver, organization, data
+
+
+def _home_point(prefix: str, address: str, latitude, longitude) -> tuple[float | None, float | None]:
+    """A home's point: the pin or typed coordinates, else its address geocoded. A driver's home may lie outside
+    the partners' area, so it is not asked to be confirmed. Errors are named for this place's fields."""
+    settings = geocoding.GeocoderSettings.from_config(current_app.config)
+    try:
+        return geocoding.resolve_place(db.session, settings,
+                                       geocoding.PlaceInput(address, latitude, longitude, far_confirmed=True))
+    except geocoding.AmbiguousAddress as error:
+        message = f"{error.message} ({'; '.join(m.label for m in error.matches)})"
+        raise ValidationError(message, {f"{prefix}_address": message}) from None
+    except RuleError as error:
+        error.fields = {f"{prefix}_{name}": message for name, message in error.fields.items()}
+        raise
 
 
 @bp.route("/")
