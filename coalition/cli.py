@@ -250,3 +250,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(marketplace_cli)
     app.cli.add_command(routes_cli)
     app.cli.add_command(osrm_cli)
+    from coalition.cli_partners import partners_cli
+
+    app.cli.add_command(partners_cli)

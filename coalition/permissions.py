@@ -175,6 +175,11 @@ def can_find_places(user: User | None) -> bool:
     return _signed_in(user) and bool(user.active_memberships())
 
 
+def can_import_partners(user: User | None) -> bool:
+    """Onboarding a network from a spreadsheet creates organizations: the coalition admins' right."""
+    return is_coalition_admin(user)
+
+
 def can_deactivate_membership(user: User | None, membership: Membership) -> bool:
     return can_manage_people(user, membership.organization) and membership.user_id != user.id
 

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("organizations", __name__, url_prefix="/organizations")
 
-from coalition.blueprints.organizations import views  # noqa: E402,F401
+from coalition.blueprints.organizations import imports, views  # noqa: E402,F401

@@ -1,7 +1,8 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, FloatField, IntegerField, SelectField, StringField
+from flask_wtf.file import FileField
+from wtforms import BooleanField, EmailField, FloatField, HiddenField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from coalition.blueprints.forms import choices_of
@@ -47,3 +48,9 @@ class InviteForm(FlaskForm):
     email = EmailField("E-mail", validators=[InputRequired("Enter their e-mail."), Length(max=254)])
     role = SelectField("Role", choices=choices_of(Role), validators=[InputRequired()])
 
+
+class PartnerImportForm(FlaskForm):
+    """Upload a spreadsheet to preview; the preview's "Import" button sends the same text back as ``csv_text``."""
+
+    file = FileField("Spreadsheet (CSV, UTF-8)")
+    csv_text = HiddenField()

@@ -1,0 +1,80 @@
+"""``flask partners import FILE.csv``: onboard a network of partners from a spreadsheet, all or nothing."""
+from __future__ import annotations
+
+import click
+from flask import current_app, url_for
+from flask.cli import AppGroup
+
+from coalition.errors import DomainError
+from coalition.extensions import db
+from coalition.models.base import utcnow
+from coalition.services import geocoding, partner_import
+from coalition.services.mail import MailSettings, send_mail
+
+partners_cli = AppGroup("partners", help="Onboard partner organizations.")
+
+
+def _invitation_messages(invitations) -> list[tuple[str, str, str, str]]:
+    """(e-mail, subject, body, link) of each invitation, made before the commit expires what they read."""
+    config = current_app.config
+    messages = []
+    # No request here: links take their host from BASE_URL, as the periodic job's e-mails do.
+    with current_app.test_request_context(base_url=config["BASE_URL"]):
+        for invitation, token in invitations:
+            link = url_for("auth.accept_invitation", token=token, _external=True)
+            subject, body = partner_import.invitation_message(invitation, link, config["INVITATION_MAX_AGE_S"],
+                                                              config["COALITION_NAME"])
+            messages.append((invitation.email, subject, body, link))
+    return messages
+
+
+def _send(messages) -> None:
+    settings = MailSettings.from_config(current_app.config)
+    for email, subject, body, link in messages:
+        if send_mail(settings, email, subject, body):
+            click.echo(f"invitation e-mailed to {email}")
+        else:
+            click.echo(f"e-mail is not set up: send {email} this link yourself: {link}")
+
+
+def _describe(row: partner_import.RowResult) -> str:
+    if row.action == "fail":
+        return f"line {row.line}: FAILED {row.name or '(no name)'}: {' '.join(row.problems)}"
+    notes = f" ({' '.join(row.warnings)})" if row.warnings else ""
+    return f"line {row.line}: {row.action} {row.name}{notes}"
+
+
+@partners_cli.command("import")
+@click.argument("file", type=click.File("rb"))
+@click.option("--as", "email", default=None, help="Import as this coalition admin (default: the first one).")
+@click.option("--dry-run", is_flag=True, help="Show what would happen and write nothing.")
+@click.pass_context
+def import_command(ctx, file, email: str | None, dry_run: bool) -> None:
+    """Create or update partners from FILE (CSV; see README for the columns). Nothing is written when any
+    row fails; the last line is "imported N, updated M, failed K"."""
+    config = current_app.config
+    settings = geocoding.GeocoderSettings.from_config(config)
+    try:
+        actor = partner_import.default_importer(db.session, email)
+        preview = partner_import.preview_import(db.session, settings, partner_import.decode(file.read()))
+        db.session.commit()  # the geocoder's answers stay cached even when the rows fail
+        for problem in preview.file_problems:
+            click.echo(f"file: {problem}")
+        for row in preview.rows:
+            click.echo(_describe(row))
+        if not preview.ok:
+            click.echo(f"imported 0, updated 0, failed {preview.failed}")
+            ctx.exit(1)
+        if dry_run:
+            click.echo(f"would import {preview.count('create')}, update {preview.count('update')}, failed 0")
+            return
+        result = partner_import.apply_import(db.session, actor, preview, utcnow(), config["INVITATION_MAX_AGE_S"])
+        messages = _invitation_messages(result.invitations)
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        click.echo(f"error: {error.message}", err=True)
+        click.echo("imported 0, updated 0, failed 0")
+        ctx.exit(1)
+    _send(messages)
+    click.echo(f"imported {result.imported}, updated {result.updated}, failed 0")
