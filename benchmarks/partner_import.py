@@ -91,14 +91,16 @@ def warm_database(folder: Path, csv_path: Path, geocoder_url: str) -> Path:
     return database
 
 
-def timed_import(app, csv_path: Path) -> tuple[float, str]:
+def timed_import(app, csv_path: Path) -> tuple[float, float, str]:
+    """Wall and CPU seconds of one ``flask partners import``, and its last line. CPU time is reported too
+    because on a shared machine the wall time mostly measures the other processes."""
     runner = app.test_cli_runner()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     result = runner.invoke(args=["partners", "import", str(csv_path)])
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     last = result.output.strip().splitlines()[-1]
     assert result.exit_code == 0, result.output[-2000:]
-    return elapsed, last
+    return elapsed, cpu, last
 
 
 def main() -> None:
@@ -119,22 +121,25 @@ def main() -> None:
     finally:
         server.shutdown()
         server.server_close()
-    first, again = [], []
+    first, again, first_cpu, again_cpu = [], [], [], []
     for run in range(args.runs):
         database = folder / f"run{run}.db"
         shutil.copyfile(warm, database)
         app = make_app(database, folder)  # GEOCODER_URL unset: every address must come from the cache
         with app.app_context():
-            elapsed, last = timed_import(app, csv_path)
+            elapsed, cpu, last = timed_import(app, csv_path)
             first.append(elapsed)
-            print(f"run {run + 1}: new partners {elapsed:.2f} s ({last})", end="; ")
-            elapsed, last = timed_import(app, csv_path)
+            first_cpu.append(cpu)
+            print(f"run {run + 1}: new partners {elapsed:.2f} s, CPU {cpu:.2f} s ({last})", end="; ")
+            elapsed, cpu, last = timed_import(app, csv_path)
             again.append(elapsed)
-            print(f"same file again {elapsed:.2f} s ({last})")
+            again_cpu.append(cpu)
+            print(f"same file again {elapsed:.2f} s, CPU {cpu:.2f} s ({last})")
             db.session.remove()
             db.engine.dispose()
-    print(f"median of {args.runs} runs, {args.rows} rows from the cache: import {statistics.median(first):.2f} s, "
-          f"re-import {statistics.median(again):.2f} s (target: under 10 s)")
+    print(f"median of {args.runs} runs, {args.rows} rows from the cache: import {statistics.median(first):.2f} s "
+          f"(CPU {statistics.median(first_cpu):.2f} s), re-import {statistics.median(again):.2f} s "
+          f"(CPU {statistics.median(again_cpu):.2f} s); target: under 10 s")
     shutil.rmtree(folder, ignore_errors=True)
 
 
