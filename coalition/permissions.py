@@ -549,6 +549,36 @@ def can_contribute_to_project(user: User | None, project) -> bool:
     return can_view_project(user, project)
 
 
+# --- funding: grants, spending and funder reports -------------------------------------
+
+def can_manage_funding(user: User | None) -> bool:
+    """The backbone records grants and pledges, edits them and records spending."""
+    return is_backbone_staff(user)
+
+
+def funding_organizations(user: User | None) -> list[Organization]:
+    """The organizations this user acts for that fund at least one grant (the city agency, a partner funder)."""
+    return [o for o in acting_organizations(user) if o.grants_funded]
+
+
+def can_view_funding(user: User | None) -> bool:
+    """Every partner's people see the coalition's funding totals; who funds what is for the backbone and funders."""
+    return is_backbone_staff(user) or bool(acting_organizations(user))
+
+
+def can_view_grant(user: User | None, grant) -> bool:
+    """A grant's details and spending: the backbone, and the people of the organization that funds it."""
+    if is_backbone_staff(user):
+        return True
+    funder = grant.funder_organization
+    return funder is not None and can_act_for(user, funder)
+
+
+def can_view_funder_reports(user: User | None) -> bool:
+    """Funder reports: the backbone (every grant) and funders (the grants they fund)."""
+    return is_backbone_staff(user) or bool(funding_organizations(user))
+
+
 def authorize(allowed: bool, message: str = "You do not have permission to do that.") -> None:
     """Raise PermissionDenied unless ``allowed``; views call it after loading the object."""
     if not allowed:

@@ -42,3 +42,6 @@ def register_blueprints(app: Flask) -> None:
     from coalition.blueprints import places  # addresses found on the map
 
     app.register_blueprint(places.bp)
+    from coalition.blueprints import funding  # the funding ledger: grants, spending, funder reports
+
+    app.register_blueprint(funding.bp)

@@ -41,6 +41,7 @@ from coalition.models.sign_in import SignInFailure
 from coalition.models.feedback import DeliveryRating, PickupIssue, PickupProblem  # noqa: F401  (coordination: feedback)
 from coalition.models.readiness import DriverProfile  # noqa: F401  (coordination: volunteer readiness)
 from coalition.models.receipts import FairMarketValue  # noqa: F401  (coordination: donor receipts)
+from coalition.models.funding import FundingPurpose, Grant, GrantSpending, GrantStatus  # noqa: F401  (funding ledger)
 from coalition.models.user import Membership, Role, User, normalize_email
 
 __all__ = [

@@ -12,6 +12,7 @@ from coalition.extensions import db
 from coalition.models.base import UTCDateTime, enum_column, utcnow
 
 if TYPE_CHECKING:
+    from coalition.models.funding import Grant
     from coalition.models.user import Membership
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -84,6 +85,7 @@ class Organization(db.Model):
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="organization", cascade="all, delete-orphan"
     )
+    grants_funded: Mapped[list[Grant]] = relationship(back_populates="funder_organization")
 
     @property
     def has_location(self) -> bool:

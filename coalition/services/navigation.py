@@ -91,6 +91,7 @@ LINKS: tuple[Link, ...] = (
     Link("notifications.index", P.is_signed_in, "Notifications", place=MENU),
     Link("donations.index", P.can_post_any_donation, "Donate", place=MENU),
     Link("measurement.mine", P.can_view_any_partner_dashboard, "Progress", place=MENU),
+    Link("funding.index", P.can_view_funding, "Funding", place=MENU),
 
     # --- each membership's card on the home page, in its order -----------------------------------
     Link("organizations.edit", P.can_edit_organization, "Complete your profile",
@@ -152,6 +153,10 @@ LINKS: tuple[Link, ...] = (
          "Expiries in the next 30 days, drivers not ready, mentor pairings."),
     Link("feedback.repeated", P.can_view_repeated_problems, "Repeated problems",
          "Donors and sites with two or more problems in 30 days."),
+    Link("funding.index", P.can_manage_funding, "Grants and spending",
+         "Record grants and pledges, spending against them, and funder reports."),
+    Link("funding.report", P.can_view_funder_reports, "Funder report",
+         "Money received and spent by purpose, food delivered, cost per meal.", unless="funding.index"),
     Link("organizations.detail", P.can_view_organization, "Your organization", "{kind} · {address}",
          per_organization=True, organization_arg=ORG),
 )

@@ -29,6 +29,9 @@ OPEN_BEYOND_THE_TABLE = {
     # any donor's receipts from the recovery report (on its home page), not from its own card.
     "needs.create": {"backbone", "coordinator"},
     "reports.receipts_index": {"backbone", "coordinator"},
+    # A partner's home page points to the funder report only while it funds a grant: the route walk's
+    # city agency funds one, this walk's does not.
+    "funding.report": {"city"},
 }
 
 
