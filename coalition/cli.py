@@ -52,6 +52,7 @@ def load_command(if_empty: bool) -> None:
     with committed():
         summary = demo.load_demo(db.session)
         measurement_demo.load_demo_measurement(db.session, utcnow())  # neighborhoods, goal, deliveries: DEMO DATA
+        demo.load_demo_funding(db.session, utcnow())  # two grants with spending: DEMO DATA
     click.echo(f"Demo loaded: {summary.organizations_created} organizations and {summary.users_created} people added.")
     _load_day()
 

@@ -27,6 +27,7 @@ from coalition.models import (
     DonationKind,
     DonationStatus,
     FoodCategory,
+    Grant,
     Membership,
     Need,
     Organization,
@@ -36,7 +37,7 @@ from coalition.models import (
     User,
     grams,
 )
-from coalition.services import claims, donations, passwords, readiness, recurring
+from coalition.services import claims, donations, funding, passwords, readiness, recurring
 from coalition.services.matching import default_delivery_window
 
 DEMO_PASSWORD = "feedingourcity"
@@ -141,6 +142,45 @@ def load_demo(session: Session) -> DemoSummary:
     readiness.load_demo_profiles(session, [existing[email] for email, _n, _o, role in people if role is Role.DRIVER],
                                  dt.datetime.now(dt.timezone.utc).date())
     return DemoSummary(created_orgs, created_users)
+
+
+# Two demo grants (invented): the city agency's fuel reimbursement and an outside foundation's cold-chain grant,
+# each as (title, funder partner or None, outside funder, amount, purpose, supports, activity, spending as (days
+# ago, amount, purpose, note)). Periods and spending dates are relative to today, so a funder report of the last
+# twelve months shows both.
+DEMO_GRANTS = (
+    ("Volunteer fuel reimbursement", "City Office of Community Food Security", "", "24000.00", "fuel", "kg_rescued",
+     "Driver mileage on rescue routes",
+     ((90, "1840.25", "fuel", "Mileage of volunteer drivers, one month"),
+      (60, "2105.60", "fuel", "Mileage of volunteer drivers, one month"),
+      (30, "1977.15", "fuel", "Mileage of volunteer drivers, one month"))),
+    ("Walk-in coolers for pantries", None, "Willamette Community Foundation (demo)", "40000.00", "cold_chain",
+     "kg_distributed", "Cold storage at food banks and shelters",
+     ((75, "18500.00", "cold_chain", "Walk-in cooler, Eastside Community Food Bank"),
+      (20, "2400.00", "staff_time", "Installation and food-safety training"))),
+)
+
+
+def load_demo_funding(session: Session, now: dt.datetime) -> int:
+    """Add the demo grants and their spending when missing (matched by title); returns how many were added."""
+    backbone = session.scalar(select(User).where(User.email == "backbone@example.org"))
+    existing = set(session.scalars(select(Grant.title)))
+    today = now.date()
+    added = 0
+    for title, partner, outside, amount, purpose, supports, activity, spending in DEMO_GRANTS:
+        if title in existing:
+            continue
+        funder = session.scalar(select(Organization).where(Organization.name == partner)) if partner else None
+        grant = funding.create_grant(session, backbone, funding.GrantInput(
+            title=title, funder_organization_id=funder.id if funder else None, funder_name=outside, amount=amount,
+            currency="USD", period_start=today - dt.timedelta(days=120), period_end=today + dt.timedelta(days=245),
+            purpose=purpose, status="received", received_on=today - dt.timedelta(days=110), supports=supports,
+            activity=activity), now)
+        for days_ago, spent, spent_for, note in spending:
+            funding.record_spending(session, backbone, grant, today - dt.timedelta(days=days_ago), spent, "USD",
+                                    spent_for, note, now)
+        added += 1
+    return added
 
 
 def clear_all_data(session: Session) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from coalition.errors import NotFound, PermissionDenied, ValidationError
 from coalition.models import FundingPurpose, Grant, GrantSpending, PartnerReport
-from coalition.services import deliveries, funding, funding_reports
+from coalition.services import deliveries, demo, funding, funding_reports
 from tests.fixtures.coordination import at, deliver
 
 TZ = ZoneInfo("America/Los_Angeles")
@@ -247,3 +247,16 @@ def test_a_bad_report_period_is_named(start, end, field):
     with pytest.raises(ValidationError) as raised:
         funding_reports.parse_period(start, end, dt.date(2021, 6, 1))
     assert field in raised.value.fields
+
+
+# --- the demo -----------------------------------------------------------------------------------------------
+
+def test_flask_demo_load_adds_two_grants_with_spending_once(app, session, user):
+    for _ in range(2):
+        result = app.test_cli_runner().invoke(args=["demo", "load"])
+        assert result.exit_code == 0, result.output
+    grants = list(session.scalars(select(Grant).order_by(Grant.id)))
+    assert len(grants) == 2 and all(g.spending and g.spent_minor < g.amount_minor for g in grants)
+    assert {g.funder for g in grants} == {CITY, "Willamette Community Foundation (demo)"}
+    assert [g.title for g in funding.list_grants(session, user("city@example.org"))] == ["Volunteer fuel reimbursement"]
+    assert demo.load_demo_funding(session, dt.datetime.now(dt.timezone.utc)) == 0
