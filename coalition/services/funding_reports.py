@@ -211,8 +211,8 @@ def report_csv(report: FunderReport) -> str:
         for kind in ("received", "pledged", "spent"):
             writer.writerow([f"{kind}_total", "All purposes", section.currency,
                              plain_amount(section.total(kind), section.currency)])
-        writer.writerow(["cost_per_meal", "", section.currency, section.cost_per_meal or "n/a"])
-        writer.writerow(["cost_per_kg_rescued", "", section.currency, section.cost_per_kg_rescued or "n/a"])
+        for item, cost in (("cost_per_meal", section.cost_per_meal), ("cost_per_kg_rescued", section.cost_per_kg_rescued)):
+            writer.writerow([item, "", section.currency, "n/a" if cost is None else cost])
     for row in report.grants:
         currency = row.grant.currency
         writer.writerow(["grant", f"{row.grant.title} ({row.grant.funder})", currency,
