@@ -54,8 +54,9 @@ class Grant(db.Model):
     __table_args__ = (
         CheckConstraint("amount_minor > 0", name="amount_positive"),
         CheckConstraint("period_end >= period_start", name="period_ordered"),
-        # Exactly one funder: a partner organization or an outside funder's name.
-        CheckConstraint("(funder_organization_id IS NULL) <> (funder_name IS NULL)", name="one_funder"),
+        # A funder: a partner organization or an outside funder's name (the services allow only one of them;
+        # when both are set the organization is the funder).
+        CheckConstraint("funder_organization_id IS NOT NULL OR funder_name IS NOT NULL", name="has_funder"),
         CheckConstraint("status <> 'received' OR received_on IS NOT NULL", name="received_has_date"),
     )
 

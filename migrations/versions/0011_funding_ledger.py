@@ -39,7 +39,7 @@ def upgrade():
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.CheckConstraint('amount_minor > 0', name=op.f('ck_grants_amount_positive')),
     sa.CheckConstraint('period_end >= period_start', name=op.f('ck_grants_period_ordered')),
-    sa.CheckConstraint('(funder_organization_id IS NULL) <> (funder_name IS NULL)', name=op.f('ck_grants_one_funder')),
+    sa.CheckConstraint('funder_organization_id IS NOT NULL OR funder_name IS NOT NULL', name=op.f('ck_grants_has_funder')),
     sa.CheckConstraint("status <> 'received' OR received_on IS NOT NULL", name=op.f('ck_grants_received_has_date')),
     sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_grants_created_by_id_users'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['funder_organization_id'], ['organizations.id'], name=op.f('fk_grants_funder_organization_id_organizations'), ondelete='RESTRICT'),

@@ -44,6 +44,7 @@ MACHINE_COLUMNS = {
     ("notifications", "link"), ("plan_drops", "reason"), ("plan_drops", "message"), ("route_plans", "zone"),
     ("route_plans", "job_id"), ("route_plans", "message"), ("recurring_schedules", "pickup_time"),
     ("shift_patterns", "start_time"), ("shift_patterns", "end_time"), ("announcements", "audience_value"),
+    ("grants", "currency"), ("grants", "supports"), ("grant_spending", "currency"),
 }
 # Files, JSON and feeds: the browser downloads them or shows them as text, never as a page.
 NOT_PAGES = (".csv", ".pdf", ".ics", ".json", ".geojson", "/photo", "/sw.js")
