@@ -363,6 +363,23 @@ def can_view_any_partner_dashboard(user: User | None) -> bool:
     return bool(measurement_partners(user)) or is_backbone_staff(user)
 
 
+def can_view_coalition_progress(user: User | None) -> bool:
+    """Shared measurement: every member of every partner organization (the city agency and drivers too)
+    sees the coalition's aggregate progress toward the common goal, and the neighborhood briefs."""
+    return _signed_in(user) and bool(user.active_memberships())
+
+
+def can_view_own_part(user: User | None, organization: Organization) -> bool:
+    """An organization's own part of the progress is for its members, and for the backbone."""
+    return _signed_in(user) and (bool(user.roles_in(organization.id)) or is_backbone_staff(user))
+
+
+def can_download_all_briefs(user: User | None) -> bool:
+    """Every neighborhood's brief at once is for policy work: the city agency's people and the backbone."""
+    return is_backbone_staff(user) or (_signed_in(user) and any(
+        m.organization.kind is OrganizationKind.GOVERNMENT and m.role in ACTING_ROLES for m in user.active_memberships()))
+
+
 def can_submit_partner_report(user: User | None, organization: Organization) -> bool:
     """Food banks and shelters report the people they served; the backbone may enter or correct it for them."""
     return organization.kind.is_recipient and (can_act_for(user, organization) or is_backbone_staff(user))

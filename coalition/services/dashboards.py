@@ -87,7 +87,7 @@ def build_dashboard(session: Session, filters: indicators.Filters, partner: Orga
         people=indicators.people_served(session, start_day, end_day),
         progress=indicators.goal_progress(session),
         city_rates=[(v.period_start.year, v.value, v.source) for v in indicators.city_series(session)],
-        months=_fill_months(indicators.breakdown(session, coalition, "month", settings), coalition, settings),
+        months=fill_months(indicators.breakdown(session, coalition, "month", settings), coalition, settings),
         by=by,
         neighborhoods=geo.neighborhood_stats(session, filters.start, filters.end, settings.kg_per_meal),
     )
@@ -95,12 +95,12 @@ def build_dashboard(session: Session, filters: indicators.Filters, partner: Orga
         own = indicators.Filters(filters.start, filters.end, partner.id)
         dashboard.partner = partner
         dashboard.by, dashboard.partner_totals = indicators.scan(session, own, ("category", "storage"), settings)
-        dashboard.partner_months = _fill_months(indicators.breakdown(session, own, "month", settings), own, settings)
+        dashboard.partner_months = fill_months(indicators.breakdown(session, own, "month", settings), own, settings)
         dashboard.partner_people = indicators.people_served(session, start_day, end_day, partner.id)
     return dashboard
 
 
-def _fill_months(rows: list[indicators.Row], filters: indicators.Filters,
+def fill_months(rows: list[indicators.Row], filters: indicators.Filters,
                  settings: CoalitionSettings) -> list[indicators.Row]:
     """Every month of the period, with zero rows where nothing was delivered (charts need the gaps)."""
     by_key = {r.key: r for r in rows}

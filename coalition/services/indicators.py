@@ -313,11 +313,16 @@ def totals(session: Session, filters: Filters, settings: CoalitionSettings | Non
     )
 
 
-def _month_key(dialect: str):
+def month_key(dialect: str):
     if dialect == "sqlite":
         return func.strftime("%Y-%m", DeliveryRecord.delivered_at)
     # date_trunc is cheaper than to_char over a million rows; the key is formatted in Python.
     return func.date_trunc("month", func.timezone("UTC", DeliveryRecord.delivered_at))
+
+
+def month_label(value) -> str:
+    """YYYY-MM of a :func:`month_key` value (a string on SQLite, a datetime from PostgreSQL's date_trunc)."""
+    return value.strftime("%Y-%m") if isinstance(value, dt.datetime) else str(value)
 
 
 def _year_key(dialect: str):
@@ -345,7 +350,7 @@ def breakdown(session: Session, filters: Filters, by: str, settings: CoalitionSe
     measures = (func.count(DeliveryRecord.id), func.sum(DeliveryRecord.picked_up_g), func.sum(DeliveryRecord.quantity_g))
     labels: dict = {}
     if by == "month":
-        key = _month_key(dialect)
+        key = month_key(dialect)
         query = select(key, *measures)
     elif by == "year":
         key = _year_key(dialect)

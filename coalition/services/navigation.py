@@ -90,7 +90,7 @@ LINKS: tuple[Link, ...] = (
     Link("communication.inbox", P.can_use_inbox, "Inbox", place=MENU, unless="communication.announcements"),
     Link("notifications.index", P.is_signed_in, "Notifications", place=MENU),
     Link("donations.index", P.can_post_any_donation, "Donate", place=MENU),
-    Link("measurement.mine", P.can_view_any_partner_dashboard, "Progress", place=MENU),
+    Link("measurement.mine", P.can_view_coalition_progress, "Progress", place=MENU),
     Link("funding.index", P.can_view_funding, "Funding", place=MENU),
 
     # --- each membership's card on the home page, in its order -----------------------------------
@@ -123,6 +123,9 @@ LINKS: tuple[Link, ...] = (
          "Turn a day's claims and drivers' shifts into routes, review them on a map, publish."),
     Link("measurement.dashboard", P.can_manage_measurement, "Progress toward the goal",
          "Kg, meals, people served and neighborhoods against the common goal."),
+    Link("measurement.progress_page", P.can_view_own_part, "Shared progress",
+         "The coalition's goal and where it stands, and {organization}'s part of it.",
+         per_organization=True, organization_arg="organization_id", unless="measurement.dashboard"),
     Link("measurement.reports", P.can_report_for_any, "Report people served",
          "Last month's visits, individuals and households: one short form.", unless="measurement.dashboard"),
     Link("driver.index", P.is_driver, "Today's route",

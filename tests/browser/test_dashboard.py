@@ -47,10 +47,34 @@ def test_the_backbone_dashboard_draws_its_charts_and_map_on_a_phone(page, screen
 
 
 def test_a_food_bank_sees_its_part_beside_the_coalitions(new_context, screenshot, demo_measurement):
+    """The menu's Progress leads to the shared page; from its part, to the food bank's own breakdowns."""
     page = new_context({"width": 1280, "height": 900}).new_page()
     sign_in(page, "foodbank@example.org")
-    page.get_by_role("link", name="Progress").click()
+    page.get_by_role("link", name="Progress", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Our shared progress")
+    expect(page.get_by_role("heading", name="Your part: Columbia Regional Food Bank")).to_be_visible()
+    page.get_by_role("link", name="Your figures by food category and storage").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Columbia Regional Food Bank: our part")
     assert page.locator("svg#chart-months rect.bar.compare").count() == 12  # the coalition, beside its own bars
     expect(page.get_by_text("coalition-wide")).to_be_visible()
     screenshot(page, "measurement-partner-1280")
+
+
+@pytest.mark.parametrize(("email", "organization", "shot"), [
+    ("grocer@example.org", "Hawthorne Green Grocer", "progress-grocer-390"),
+    ("city@example.org", "City Office of Community Food Security", "progress-city-390"),
+])
+def test_a_grocer_and_the_city_see_the_goal_and_their_part_on_a_phone(page, screenshot, demo_measurement, email,
+                                                                      organization, shot):
+    """At 390x844: the goal with its trajectory chart, the coalition's figures, the map, and "your part"."""
+    sign_in(page, email)
+    page.goto("/measurement/")  # the backbone's address sends every other partner to the shared page
+    expect(page.get_by_role("heading", level=1)).to_have_text("Our shared progress")
+    expect(page.get_by_role("heading", name="The goal")).to_be_visible()
+    expect(page.get_by_text("Food insecurity down 30.0%")).to_be_visible()
+    assert page.locator("svg#chart-goal polyline.trajectory").count() == 1
+    expect(page.get_by_role("heading", name=f"Your part: {organization}")).to_be_visible()
+    expect(page.locator("#your-part .tile").first).to_contain_text("coalition-wide")
+    expect(page.locator("#measurement-map svg path.leaflet-interactive")).to_have_count(12)
+    assert_fits_width(page)
+    screenshot(page, shot)

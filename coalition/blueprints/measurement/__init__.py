@@ -9,4 +9,4 @@ from flask import Blueprint
 bp = Blueprint("measurement", __name__, url_prefix="/measurement", cli_group="measurement")
 api_bp = Blueprint("measurement_api", __name__, url_prefix="/api/v1")
 
-from coalition.blueprints.measurement import api, cli, views  # noqa: E402,F401
+from coalition.blueprints.measurement import api, cli, progress, views  # noqa: E402,F401

@@ -71,8 +71,11 @@ def _render(template: str, dashboard: dashboards.Dashboard, mode: str, **extra):
 
 
 @bp.route("/")
-@requires(permissions.can_manage_measurement)
+@requires(permissions.can_view_coalition_progress)
 def dashboard():
+    """The backbone's dashboard; every other partner's people are sent to the shared progress page."""
+    if not permissions.can_manage_measurement(current_user):
+        return redirect(url_for("measurement.progress_page", **request.args))
     filters = _filters()
     board = dashboards.build_dashboard(db.session, filters)
     missing_period = _last_month()
@@ -81,13 +84,12 @@ def dashboard():
 
 
 @bp.route("/mine")
-@requires(permissions.can_view_any_partner_dashboard)
+@requires(permissions.can_view_coalition_progress)
 def mine():
-    """A partner's way in: its own dashboard (the backbone goes to the coalition's)."""
-    partners = permissions.measurement_partners(current_user)
-    if not partners:
+    """The menu's way in: the shared progress page with the person's part (the backbone goes to its dashboard)."""
+    if permissions.can_manage_measurement(current_user):
         return redirect(url_for("measurement.dashboard"))
-    return redirect(url_for("measurement.partner", organization_id=partners[0].id))
+    return redirect(url_for("measurement.progress_page"))
 
 
 def _load_partner(organization_id: int) -> Organization:

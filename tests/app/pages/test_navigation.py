@@ -32,6 +32,9 @@ OPEN_BEYOND_THE_TABLE = {
     # A partner's home page points to the funder report only while it funds a grant: the route walk's
     # city agency funds one, this walk's does not.
     "funding.report": {"city"},
+    # Other members who open the backbone's dashboard address are sent on to the shared progress
+    # page, which their menu and home page show.
+    "measurement.dashboard": {"grocer", "grocer_staff", "farmer", "foodbank", "shelter", "city", "driver"},
 }
 
 
