@@ -8,14 +8,17 @@ several repeats:
 * the spatial join of every delivery point to the neighborhoods (geopandas.sjoin);
 * each query of the backbone dashboard (totals, monthly series, breakdowns,
   neighborhood stats) for the last 12 months and for all years, and the whole
-  ``build_dashboard`` call.
+  ``build_dashboard`` call;
+* the pages every partner opens, rendered through the app as a signed-in grocer: the shared
+  progress page with its "your part", one neighborhood brief as HTML and as PDF.
 
-Targets (issue 6): dashboard queries < 1 s median on PostgreSQL, < 2 s on SQLite;
+Targets: dashboard queries < 1 s median on PostgreSQL, < 2 s on SQLite; the
+partner progress page < 1 s on PostgreSQL, < 2 s on SQLite; a brief PDF < 1 s;
 the spatial join of 1,000,000 points to 200 polygons < 10 s.
 
 It also times a funder report for the last year (the demo grants with their spending, every
-delivery of the year, built and rendered to PDF and CSV): target < 2 s. ``--funder-report-only``
-skips the dashboard queries.
+delivery of the year, built and rendered to PDF and CSV): target < 2 s. ``--funder-report-only`` or
+``--pages-only`` skip the dashboard queries (the funder report and the partner pages are timed either way).
 
 Usage::
 
@@ -138,8 +141,32 @@ def _time_funder_report(session, now: dt.datetime, timezone: str, repeats: int) 
           f"({'meets' if median < 2.0 else 'MISSES'} the 2 s target)")
 
 
+def _time_pages(app, session, repeats: int, dialect: str) -> None:
+    """Median time of the partner pages, rendered whole through the app as the demo grocer."""
+    from sqlalchemy import select
+
+    from coalition.models import Neighborhood
+    from tests.fixtures.web import ROLE_EMAILS, sign_in
+
+    client = app.test_client()
+    assert sign_in(client, ROLE_EMAILS["grocer"]).status_code == 302, "the demo grocer cannot sign in"
+    neighborhood = session.scalar(select(Neighborhood.id).order_by(Neighborhood.id))
+    pages = [("shared progress page with the grocer's part", "/measurement/progress", 1.0 if dialect == "postgresql" else 2.0),
+             ("one neighborhood brief (HTML)", f"/measurement/neighborhoods/{neighborhood}/brief", 1.0),
+             ("one neighborhood brief (PDF)", f"/measurement/neighborhoods/{neighborhood}/brief.pdf", 1.0)]
+    print(f"\nPartner pages, rendered whole, median of {repeats}:")
+    for label, address, target in pages:
+        def fetch(address=address):
+            response = client.get(address)
+            assert response.status_code == 200, f"{address}: {response.status_code}"
+
+        fetch()
+        median = _median_s(fetch, repeats)
+        print(f"  {label:<56} {median * 1000:8.0f} ms  [target < {target:g} s: {'meets' if median < target else 'MISSES'}]")
+
+
 def run(database: str | None, rows: int, years: int, neighborhoods: int, repeats: int, seed: int,
-        funder_report_only: bool = False) -> None:
+        funder_report_only: bool = False, pages_only: bool = False) -> None:
     import flask_migrate
 
     from coalition import create_app
@@ -225,7 +252,8 @@ def run(database: str | None, rows: int, years: int, neighborhoods: int, repeats
               f"  [target < 10 s]")
 
         _time_funder_report(session, now, app.config["COALITION_TIMEZONE"], repeats)
-        if funder_report_only:
+        _time_pages(app, session, repeats, dialect)
+        if funder_report_only or pages_only:
             db.engine.dispose()
             return
         settings = indicators.get_settings(session)
@@ -275,8 +303,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--seed", type=int, default=6)
     parser.add_argument("--funder-report-only", action="store_true", help="time the funder report, not the dashboard")
+    parser.add_argument("--pages-only", action="store_true", help="time the partner pages, not each dashboard query")
     args = parser.parse_args(argv)
-    run(args.database, args.rows, args.years, args.neighborhoods, args.repeats, args.seed, args.funder_report_only)
+    run(args.database, args.rows, args.years, args.neighborhoods, args.repeats, args.seed, args.funder_report_only,
+        args.pages_only)
 
 
 if __name__ == "__main__":
