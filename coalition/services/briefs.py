@@ -82,24 +82,33 @@ def _months_before(start: dt.datetime, end: dt.datetime) -> dt.datetime:
     return start.replace(year=total // 12, month=total % 12 + 1)
 
 
-def build_briefs(session: Session, filters: indicators.Filters) -> list[Brief]:
-    """Every neighborhood's brief for the months [filters.start, filters.end), most underserved first."""
+def _in_place(query, neighborhood_id: int | None):
+    if neighborhood_id is None:
+        return query.where(DeliveryRecord.neighborhood_id.is_not(None))
+    return query.where(DeliveryRecord.neighborhood_id == neighborhood_id)
+
+
+def build_briefs(session: Session, filters: indicators.Filters, neighborhood_id: int | None = None) -> list[Brief]:
+    """The briefs for the months [filters.start, filters.end), most underserved first: every
+    neighborhood's, or only ``neighborhood_id``'s (its rank still compares it with all of them)."""
     settings = indicators.get_settings(session)
     stats = geo.neighborhood_stats(session, filters.start, filters.end, settings.kg_per_meal)
+    ranked = sum(1 for s in stats if s.rank is not None)
+    if neighborhood_id is not None:
+        stats = [s for s in stats if s.id == neighborhood_id]
     if not stats:
         return []
     before = _months_before(filters.start, filters.end)
-    previous = dict(session.execute(select(DeliveryRecord.neighborhood_id, func.sum(DeliveryRecord.quantity_g)).where(
-        DeliveryRecord.neighborhood_id.is_not(None), DeliveryRecord.delivered_at >= before,
-        DeliveryRecord.delivered_at < filters.start).group_by(DeliveryRecord.neighborhood_id)).all())
+    previous = dict(session.execute(_in_place(select(DeliveryRecord.neighborhood_id, func.sum(DeliveryRecord.quantity_g)).where(
+        DeliveryRecord.delivered_at >= before, DeliveryRecord.delivered_at < filters.start), neighborhood_id)
+        .group_by(DeliveryRecord.neighborhood_id)).all())
     rates: dict[int, list[RatePoint]] = {}
     for value in session.scalars(select(IndicatorValue).where(
             IndicatorValue.indicator == FOOD_INSECURITY, IndicatorValue.neighborhood_id.is_not(None))
             .order_by(IndicatorValue.period_start)):
         rates.setdefault(value.neighborhood_id, []).append(
             RatePoint(value.period_start.year, value.value, value.source))
-    partners = _serving_partners(session, filters)
-    ranked = sum(1 for s in stats if s.rank is not None)
+    partners = _serving_partners(session, filters, neighborhood_id)
     return [Brief(s, ranked, rates.get(s.id, []), int(previous.get(s.id) or 0) / 1000, partners.get(s.id, []),
                   filters.start, filters.end, settings.kg_per_meal) for s in stats]
 
@@ -107,17 +116,18 @@ def build_briefs(session: Session, filters: indicators.Filters) -> list[Brief]:
 def get_brief(session: Session, neighborhood_id: int, filters: indicators.Filters) -> Brief:
     """One neighborhood's brief; raises NotFound for an unknown id."""
     geo.get_neighborhood(session, neighborhood_id)
-    for brief in build_briefs(session, filters):
-        if brief.stats.id == neighborhood_id:
-            return brief
-    raise NotFound("There is no such neighborhood.")
+    found = build_briefs(session, filters, neighborhood_id)
+    if not found:
+        raise NotFound("There is no such neighborhood.")
+    return found[0]
 
 
-def _serving_partners(session: Session, filters: indicators.Filters) -> dict[int, list[ServingPartner]]:
-    """Per neighborhood: the recipients of the period's deliveries placed there, by name."""
-    rows = session.execute(select(DeliveryRecord.neighborhood_id, DeliveryRecord.recipient_id).where(
-        DeliveryRecord.neighborhood_id.is_not(None), DeliveryRecord.delivered_at >= filters.start,
-        DeliveryRecord.delivered_at < filters.end).group_by(DeliveryRecord.neighborhood_id, DeliveryRecord.recipient_id))
+def _serving_partners(session: Session, filters: indicators.Filters,
+                      neighborhood_id: int | None) -> dict[int, list[ServingPartner]]:
+    """Per neighborhood (or only ``neighborhood_id``): the recipients of the period's deliveries placed there, by name."""
+    rows = session.execute(_in_place(select(DeliveryRecord.neighborhood_id, DeliveryRecord.recipient_id).where(
+        DeliveryRecord.delivered_at >= filters.start, DeliveryRecord.delivered_at < filters.end), neighborhood_id)
+        .group_by(DeliveryRecord.neighborhood_id, DeliveryRecord.recipient_id))
     organizations = {o.id: o for o in session.scalars(select(Organization))}
     result: dict[int, list[ServingPartner]] = {}
     for neighborhood_id, recipient_id in rows:
