@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from coalition.errors import NotFound
 from coalition.models import DeliveryRecord, IndicatorValue, Organization
 from coalition.models.measurement import FOOD_INSECURITY
-from coalition.services import geo, indicators, pdf
+from coalition.services import geo, indicators, pdf, places
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,6 +36,7 @@ class ServingPartner:
     """A food bank or shelter whose deliveries in the period were placed in the neighborhood.
 
     Named with its kind only: how much each partner received is its own figure, not the brief's.
+    A confidential site goes by its public name (its neighbourhood is all a brief says of its place).
     """
 
     name: str
@@ -132,7 +133,7 @@ def _serving_partners(session: Session, filters: indicators.Filters,
     result: dict[int, list[ServingPartner]] = {}
     for neighborhood_id, recipient_id in rows:
         organization = organizations[recipient_id]
-        result.setdefault(neighborhood_id, []).append(ServingPartner(organization.name, organization.kind.label))
+        result.setdefault(neighborhood_id, []).append(ServingPartner(places.public_name(organization), organization.kind.label))
     for partners in result.values():
         partners.sort(key=lambda p: p.name)
     return result

@@ -69,6 +69,10 @@ SURFACES = [
     ("compliance CSV", lambda s: f"/reports/compliance/{s['month']}.csv", {"address"}, {"backbone"}, None),
     ("compliance PDF", lambda s: f"/reports/compliance/{s['month']}.pdf", {"address"}, {"backbone"}, _pdf_text),
     ("donation receipt PDF", lambda s: f"/reports/receipts/{s['donor']}.pdf", set(), {"partner", "backbone"}, _pdf_text),
+    ("shared progress page and map", lambda s: "/measurement/progress", set(), set(ROLES), None),
+    ("neighbourhood brief", lambda s: f"/measurement/neighborhoods/{s['neighborhood']}/brief", set(), set(ROLES), None),
+    ("neighbourhood brief PDF", lambda s: f"/measurement/neighborhoods/{s['neighborhood']}/brief.pdf", set(), set(ROLES),
+     _pdf_text),
 ]
 
 
@@ -104,6 +108,7 @@ def _scene(session, org, user, now, role: str) -> dict:
                                donor=org("Hawthorne Green Grocer"), recipient=shelter, claim=claim)
     session.commit()
     return {"shelter": shelter.id, "claim": claim.id, "need": need.id, "plan": route.plan_id, "role": role,
+            "neighborhood": geo.neighborhood_id_at(session, shelter.latitude, shelter.longitude),
             "donor": org("Hawthorne Green Grocer").id, "month": now.astimezone(ZONE).strftime("%Y-%m"),
             "feeds": {r: rescues.calendar_token(user(e)) for r, e in ROLES.items()}}
 

@@ -86,3 +86,14 @@ def test_the_zip_holds_one_pdf_per_neighborhood_in_rank_order(session, small_his
     names = archive.namelist()
     assert len(names) == 2 and "north-square" in names[0] and "west-square" in names[1]
     assert "Neighborhood brief: West Square" in _pdf_text(archive.read(names[1]), tmp_path, "west.pdf")
+
+
+def test_a_confidential_shelter_serving_a_neighborhood_goes_by_its_public_name(session, org, small_history, tmp_path):
+    shelter = org("Old Town Night Shelter")
+    shelter.confidential, shelter.public_alias = True, "Westside safe place"
+    session.commit()
+    west = briefs.build_briefs(session, small_history)[1]
+    assert [p.name for p in west.partners] == ["Westside safe place"]
+    assert west.stats.nearest_site == "Westside safe place" and west.stats.distance_km == round(west.stats.distance_km)
+    text = _pdf_text(briefs.render_brief_pdf(west, "Feeding Our City", NOW), tmp_path)
+    assert "Westside safe place" in text and "Old Town Night Shelter" not in text
