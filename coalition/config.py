@@ -125,6 +125,11 @@ class Config:
         self.ROUTING_OSRM_URL = os.environ.get("ROUTING_OSRM_URL") or None
         self.ROUTING_OSRM_TABLE_SIZE = _int("ROUTING_OSRM_TABLE_SIZE", 100)
         self.ROUTING_OSRM_TIMEOUT_S = _int("ROUTING_OSRM_TIMEOUT_S", 10)
+        # Temperatures are stored in °C; drivers type and pages show them in this unit ("C" or "F").
+        unit = os.environ.get("TEMPERATURE_UNIT", "C").strip().upper()
+        if unit not in ("C", "F"):
+            raise ValueError(f"TEMPERATURE_UNIT must be C or F, not {unit!r}.")
+        self.TEMPERATURE_UNIT = unit
         self.WTF_CSRF_ENABLED = True
         self.WTF_CSRF_TIME_LIMIT = None  # the token lives as long as the session
 

@@ -2,6 +2,7 @@
 from coalition.models.api_token import ApiToken
 from coalition.models.audit import AuditEvent
 from coalition.models.claim import ACTIVE_CLAIM_STATUSES, Claim, ClaimStatus
+from coalition.models.cold_chain import ColdChainSetting, TemperatureReading  # noqa: F401  (cold chain)
 from coalition.models.donation import (
     Donation,
     DonationDecline,

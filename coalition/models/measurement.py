@@ -57,6 +57,9 @@ class DeliveryRecord(db.Model):
     driver_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     volunteer_minutes: Mapped[int | None]
     distance_m: Mapped[int | None]
+    # delivered, or food lost to the cold chain: refused at pickup or discarded at the door (never distributed).
+    outcome: Mapped[str] = mapped_column(String(20), default="delivered", server_default="delivered", index=True)
+    loss_reason: Mapped[str] = mapped_column(String(40), default="", server_default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     donor: Mapped[Organization] = relationship(foreign_keys=[donor_id])

@@ -105,7 +105,8 @@ def monthly_report(session: Session, actor: User, month: dt.date, tz: dt.tzinfo)
         raise PermissionDenied("Only the backbone produces the coalition's recovery reports.")
     begin, until = local_bounds(month, _next_month(month) - dt.timedelta(days=1), tz)
     records = session.scalars(
-        select(DeliveryRecord).where(DeliveryRecord.delivered_at >= begin, DeliveryRecord.delivered_at < until)
+        select(DeliveryRecord).where(DeliveryRecord.delivered_at >= begin, DeliveryRecord.delivered_at < until,
+                                     DeliveryRecord.outcome == "delivered")
         .options(selectinload(DeliveryRecord.donor), selectinload(DeliveryRecord.recipient)))
     pairs: dict[tuple[int, int], PairRow] = {}
     for record in records:

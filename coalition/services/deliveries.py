@@ -37,12 +37,16 @@ def record_delivery(
     volunteer_minutes: int | None = None,
     distance_m: int | None = None,
     actor: User | None = None,
+    outcome: str = "delivered",
+    loss_reason: str = "",
 ) -> DeliveryRecord:
     """Record food delivered to a recipient and place it in its neighborhood.
 
     ``kg`` is the delivered weight (> 0); ``picked_up_kg`` what was collected
     from the donor (defaults to ``kg``, never less). The location defaults to
-    the recipient's site. Raises ValidationError naming each bad field.
+    the recipient's site. ``outcome`` is "delivered", or food lost to the cold
+    chain ("refused", "discarded") with its ``loss_reason``: such a record is
+    never counted as distributed. Raises ValidationError naming each bad field.
     """
     errors: dict[str, str] = {}
     quantity_g, picked_up_g, category, storage = _food(errors, kg, picked_up_kg, category, storage)
@@ -68,13 +72,35 @@ def record_delivery(
         neighborhood_id=geo.neighborhood_id_at(session, latitude, longitude) if latitude is not None else None,
         posted_at=posted_at, picked_up_at=picked_up_at, route_id=route_id,
         driver_id=driver.id if driver is not None else None,
-        volunteer_minutes=volunteer_minutes, distance_m=distance_m,
+        volunteer_minutes=volunteer_minutes, distance_m=distance_m, outcome=outcome, loss_reason=loss_reason[:40],
     )
     session.add(record)
     session.flush()
     audit.record(session, actor, "delivery", record.id, "recorded", delivered_at, recipient.id,
-                 kg=quantity_g / 1000, donor_id=donor.id, claim_id=record.claim_id)
+                 kg=quantity_g / 1000, donor_id=donor.id, claim_id=record.claim_id, outcome=outcome)
     return record
+
+
+def record_cold_chain_loss(session: Session, actor: User | None, claim: Claim, kg: float, outcome: str,
+                           reason: str, now: dt.datetime, *, route_id: int | None = None,
+                           driver: User | None = None) -> DeliveryRecord:
+    """Record ``kg`` of the claim's food lost to the cold chain: "refused" at pickup or "discarded" on arrival.
+
+    It is the claim's one delivery record (replacing any), placed at the
+    recipient, with the ``reason`` (cold_chain.REASONS key). Never counted as
+    food distributed; counted as food lost to the cold chain.
+    """
+    if outcome not in ("refused", "discarded"):
+        raise ValueError(f"Not a cold-chain loss: {outcome!r}")
+    existing = session.scalar(select(DeliveryRecord).where(DeliveryRecord.claim_id == claim.id))
+    if existing is not None:
+        session.delete(existing)
+        session.flush()
+    line = claim.line
+    return record_delivery(
+        session, delivered_at=now, kg=kg, picked_up_kg=kg, category=line.category, storage=line.storage,
+        donor=line.donation.donor, recipient=claim.recipient, claim=claim, posted_at=line.donation.created_at,
+        picked_up_at=now, route_id=route_id, driver=driver, actor=actor, outcome=outcome, loss_reason=reason)
 
 
 def _grams(errors: dict[str, str], name: str, value) -> int | None:

@@ -167,7 +167,8 @@ def contributions(session: Session, organization_ids: list[int] | None = None) -
     """Grams delivered from each organization as donor and to it as recipient: ``{id: (donated_g, received_g)}``."""
     totals: dict[int, list[int]] = {}
     for column, index in ((DeliveryRecord.donor_id, 0), (DeliveryRecord.recipient_id, 1)):
-        query = select(column, func.sum(DeliveryRecord.quantity_g)).group_by(column)
+        query = select(column, func.sum(DeliveryRecord.quantity_g)).where(
+            DeliveryRecord.outcome == "delivered").group_by(column)
         if organization_ids is not None:
             query = query.where(column.in_(organization_ids))
         for organization_id, grams in session.execute(query):

@@ -39,15 +39,13 @@ from coalition.models import (
     User,
     grams,
 )
-from coalition.services import audit, claims, notifications
+from coalition.services import audit, claims, cold_chain, deliveries, notifications
 from coalition.services.notifications import Page
 
 ACTIONS = ("arrived", "picked_up", "delivered", "problem")
 ACTION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 COLD = (StorageClass.REFRIGERATED, StorageClass.FROZEN)
 FINISHED = (StopStatus.DONE, StopStatus.PROBLEM, StopStatus.SKIPPED)
-# Safe holding temperatures (FDA Food Code: cold food at 5 °C / 41 °F or below; frozen food stays frozen).
-SAFE_MAX_C = {StorageClass.REFRIGERATED: 5.0, StorageClass.FROZEN: -12.0}
 PROBLEM_LABELS = {
     ProblemKind.NOT_READY: "Not ready",
     ProblemKind.NOTHING_TO_COLLECT: "Nothing to collect",
@@ -281,40 +279,86 @@ def _arrive(session, actor, stop: Stop, payload, performed_at, now) -> None:
     stop.status = StopStatus.ARRIVED
 
 
+def _reading(payload: dict) -> tuple[int, str]:
+    """The thermometer's reading (tenths of °C) and the unit it was typed in: ``temperature`` in
+    ``temperature_unit`` (the coalition's, set by the page), or an older phone's ``temperature_c``."""
+    unit = payload.get("temperature_unit") if payload.get("temperature_unit") in cold_chain.UNITS else "C"
+    if payload.get("temperature") in (None, "") and payload.get("temperature_c") not in (None, ""):
+        return cold_chain.parse_reading(payload.get("temperature_c"), "C"), unit
+    return cold_chain.parse_reading(payload.get("temperature"), unit), unit
+
+
 def _pick_up(session, actor, stop: Stop, payload, performed_at, now) -> None:
     _open(stop)
     if stop.kind is not StopKind.PICKUP:
         raise Conflict("This is a delivery stop: record a delivery.")
     claim = stop.claim
     errors: dict[str, str] = {}
-    kg = temperature = None
+    kg = reading = None
+    unit = "C"
     try:
         kg = _kg(payload)
     except ValidationError as error:
         errors.update(error.fields)
     storage = claim.line.storage
     if storage in COLD:
-        value = payload.get("temperature_c")
         try:
-            temperature = float(value) if value not in (None, "") and not isinstance(value, bool) else None
-        except (TypeError, ValueError):
-            temperature = None
-        if temperature is None or not math.isfinite(temperature) or not -40 <= temperature <= 40:
-            errors["temperature_c"] = "Check the food's temperature (°C) before taking it."
+            reading, unit = _reading(payload)
+        except ValidationError as error:
+            errors.update(error.fields)
     if errors:
         raise ValidationError("Please correct the highlighted fields.", errors)
+    if reading is not None:
+        limits = cold_chain.load_limits(session)
+        outcome, reason = cold_chain.pickup_outcome(limits, storage, reading, payload.get("refuse_reason"), unit)
+        if outcome == "refused":
+            _refuse(session, actor, stop, kg, reading, limits.limit_dc(storage), reason, unit, payload, performed_at)
+            return
     _check_over(payload, kg, claim.quantity_g, "claimed")
-    stop.actual_g, stop.temperature_c = grams(kg), temperature
+    stop.actual_g = grams(kg)
+    stop.temperature_c = reading / 10 if reading is not None else None
     photo = payload.get("photo_filename")
     if isinstance(photo, str) and photo:
         stop.photo_filename = photo[:100]
-    note = str(payload.get("note") or "").strip()[:500]
-    if temperature is not None and temperature > SAFE_MAX_C[storage]:
-        note = (f"Temperature {temperature:g} °C is above the safe {SAFE_MAX_C[storage]:g} °C. " + note).strip()
-    stop.note = note
+    stop.note = str(payload.get("note") or "").strip()[:500]
     stop.arrived_at = stop.arrived_at or performed_at
     stop.completed_at, stop.status = performed_at, StopStatus.DONE
-    claims.record_movement(session, actor, claim, kg, None, note, performed_at)
+    claims.record_movement(session, actor, claim, kg, None, stop.note, performed_at)
+    if reading is not None:
+        cold_chain.record_reading(session, actor, claim, stop.id, "pickup", reading,
+                                  cold_chain.load_limits(session).limit_dc(storage), "within", "", performed_at)
+
+
+def _refuse(session, actor, stop: Stop, kg: float, reading: int, limit: int, reason: str, unit: str,
+            payload, performed_at) -> None:
+    """The driver refuses a cold line at the door: nothing is picked up, the kg are food lost to the cold
+    chain, the recipient and the backbone are told at once, and the line's drop-off leaves the route."""
+    claim = stop.claim
+    label = cold_chain.REASONS[reason]
+    text = f"Refused at pickup: {label.lower()} ({cold_chain.format_dc(reading, unit)}, limit {cold_chain.format_dc(limit, unit)})"
+    note = str(payload.get("note") or "").strip()
+    stop.actual_g, stop.temperature_c = grams(kg), reading / 10
+    stop.problem_kind, stop.note = ProblemKind.REFUSED, f"{text}. {note}".strip()[:500]
+    stop.arrived_at = stop.arrived_at or performed_at
+    stop.completed_at, stop.status = performed_at, StopStatus.PROBLEM
+    claims.record_movement(session, actor, claim, 0, None, text, performed_at)
+    deliveries.record_cold_chain_loss(session, actor, claim, kg, "refused", reason, performed_at,
+                                      route_id=stop.route_id, driver=actor)
+    cold_chain.record_reading(session, actor, claim, stop.id, "pickup", reading, limit, "refused", reason, performed_at)
+    _drop_deliveries(stop, text, performed_at)
+    title = f"Not coming: {kg:g} kg {claim.line.description} refused at {stop.organization.name}"
+    notifications.notify_organization(session, claim.recipient, NotificationKind.CANCELLED, title,
+                                      f"{text}. Your claim will not be delivered; the driver's route goes on without it.",
+                                      Page("claims.detail", {"claim_id": claim.id}), performed_at)
+    _tell_backbone(session, title, f"{actor.display_name}: {text}.", performed_at)
+
+
+def _drop_deliveries(stop: Stop, reason: str, performed_at) -> None:
+    """Nothing is on board for this pickup's claim: its drop-offs on this route cannot happen either."""
+    for other in stop.route.stops:
+        if other.claim_id == stop.claim_id and other.kind is StopKind.DELIVERY and other.status not in FINISHED:
+            other.status, other.problem_kind = StopStatus.PROBLEM, ProblemKind.NOTHING_TO_COLLECT
+            other.note, other.completed_at = f"Not picked up ({reason}).", performed_at
 
 
 def _deliver(session, actor, stop: Stop, payload, performed_at, now) -> None:
@@ -334,12 +378,26 @@ def _deliver(session, actor, stop: Stop, payload, performed_at, now) -> None:
     receiver = str(payload.get("receiver_name") or "").strip()
     if not receiver:
         errors["receiver_name"] = "Who received the food?"
+    reading, unit = None, "C"
+    if claim.line.storage in COLD:
+        try:
+            reading, unit = _reading(payload)
+        except ValidationError as error:
+            errors.update(error.fields)
     if errors:
         raise ValidationError("Please correct the highlighted fields.", errors)
     if claim.picked_up_g is not None:
         _check_over(payload, kg, claim.picked_up_g, "picked up")
     else:
         _check_over(payload, kg, claim.quantity_g, "claimed")
+    if reading is not None:
+        limits = cold_chain.load_limits(session)
+        limit = limits.limit_dc(claim.line.storage)
+        outcome = cold_chain.delivery_outcome(limits, claim.line.storage, reading, payload.get("cold_decision"), unit)
+        stop.temperature_c = reading / 10
+        if outcome == "discarded":
+            _discard(session, actor, stop, kg, reading, limit, receiver, unit, payload, performed_at)
+            return
     stop.actual_g, stop.receiver_name = grams(kg), receiver[:120]
     stop.note = str(payload.get("note") or "").strip()[:500]
     stop.arrived_at = stop.arrived_at or performed_at
@@ -348,6 +406,29 @@ def _deliver(session, actor, stop: Stop, payload, performed_at, now) -> None:
     picked = None if claim.picked_up_g is not None else kg
     claims.record_movement(session, actor, claim, picked, kg, stop.note, performed_at,
                            route_id=stop.route_id, driver=actor)
+    if reading is not None:
+        cold_chain.record_reading(session, actor, claim, stop.id, "delivery", reading, limit, outcome, "", performed_at)
+
+
+def _discard(session, actor, stop: Stop, kg: float, reading: int, limit: int, receiver: str, unit: str,
+             payload, performed_at) -> None:
+    """Recipient and driver discard a line that arrived too warm: nothing is distributed, the kg are food
+    lost to the cold chain, and the backbone is told."""
+    claim = stop.claim
+    reason = payload.get("refuse_reason") if payload.get("refuse_reason") in cold_chain.REASONS else "too_warm"
+    text = (f"Discarded on arrival: {cold_chain.REASONS[reason].lower()} ({cold_chain.format_dc(reading, unit)}, "
+            f"limit {cold_chain.format_dc(limit, unit)})")
+    stop.actual_g, stop.receiver_name = 0, receiver[:120]
+    stop.note = f"{text}. {str(payload.get('note') or '').strip()}".strip()[:500]
+    stop.arrived_at = stop.arrived_at or performed_at
+    stop.completed_at, stop.status = performed_at, StopStatus.DONE
+    picked = None if claim.picked_up_g is not None else kg
+    claims.record_movement(session, actor, claim, picked, 0, text, performed_at, route_id=stop.route_id, driver=actor)
+    deliveries.record_cold_chain_loss(session, actor, claim, kg, "discarded", reason, performed_at,
+                                      route_id=stop.route_id, driver=actor)
+    cold_chain.record_reading(session, actor, claim, stop.id, "delivery", reading, limit, "discarded", reason, performed_at)
+    _tell_backbone(session, f"Discarded at {stop.organization.name}: {kg:g} kg {claim.line.description}",
+                   f"{actor.display_name}, received by {receiver}: {text}.", performed_at)
 
 
 def _problem(session, actor, stop: Stop, payload, performed_at, now) -> None:
@@ -368,11 +449,7 @@ def _problem(session, actor, stop: Stop, payload, performed_at, now) -> None:
     if stop.kind is StopKind.PICKUP and kind in NOTHING_MOVES and claim.status in (ClaimStatus.CLAIMED, ClaimStatus.SCHEDULED):
         claims.record_movement(session, actor, claim, 0, None, reason, performed_at)
     if stop.kind is StopKind.PICKUP:
-        # Nothing is on board for this claim: its drop-off on this route cannot happen either.
-        for other in stop.route.stops:
-            if other.claim_id == stop.claim_id and other.kind is StopKind.DELIVERY and other.status not in FINISHED:
-                other.status, other.problem_kind = StopStatus.PROBLEM, ProblemKind.NOTHING_TO_COLLECT
-                other.note, other.completed_at = f"Not picked up ({reason}).", performed_at
+        _drop_deliveries(stop, reason, performed_at)
 
 
 def _tell_backbone(session: Session, title: str, body: str, now: dt.datetime) -> None:
@@ -403,7 +480,9 @@ def _finish_route_if_done(session: Session, route: Route, performed_at: dt.datet
         return
     route.finished_at = performed_at
     session.flush()
-    records = list(session.scalars(select(DeliveryRecord).where(DeliveryRecord.route_id == route.id)
+    # Volunteer time and distance go onto the food that arrived, not food lost to the cold chain.
+    records = list(session.scalars(select(DeliveryRecord).where(DeliveryRecord.route_id == route.id,
+                                                                DeliveryRecord.outcome == "delivered")
                                    .order_by(DeliveryRecord.id)))
     if not records:
         return

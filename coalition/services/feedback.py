@@ -92,7 +92,7 @@ def list_deliveries_to_rate(session: Session, recipient: Organization, now: dt.d
                             days: int = RECENT_DAYS) -> list[tuple[DeliveryRecord, DeliveryRating | None]]:
     """The recipient's deliveries of the last ``days`` days, newest first, with their rating if any."""
     records = list(session.scalars(
-        select(DeliveryRecord).where(DeliveryRecord.recipient_id == recipient.id,
+        select(DeliveryRecord).where(DeliveryRecord.recipient_id == recipient.id, DeliveryRecord.outcome == "delivered",
                                      DeliveryRecord.delivered_at >= now - dt.timedelta(days=days),
                                      DeliveryRecord.delivered_at <= now + dt.timedelta(days=1))
         .options(selectinload(DeliveryRecord.donor)).order_by(DeliveryRecord.delivered_at.desc()).limit(50)))

@@ -12,6 +12,9 @@ backbone's settings page):
 
 A line's "safe until" is its pickup plus that time, and never past its use-by.
 The routing engine enforces the limit as each request's maximum ride time.
+
+The same page sets the temperature limits per storage class and the grace
+margin on arrival (services/cold_chain.py): one policy, stated in one place.
 """
 from __future__ import annotations
 
@@ -27,6 +30,7 @@ from coalition.models.route_plan import FoodSafetyRule
 from coalition.models.shift import ColdChain
 from coalition.models.food import StorageClass
 from coalition import permissions
+from coalition.services import cold_chain
 
 H = 60  # minutes per hour
 
@@ -112,3 +116,23 @@ def set_rules(session: Session, actor: User, values: dict[tuple[str, str], str])
             rule.max_minutes = minutes
     session.flush()
     return sum(1 for m in parsed.values() if m is not None)
+
+
+def set_policy(session: Session, actor: User, minutes: dict[tuple[str, str], str], temperatures: dict[str, str],
+               unit: str) -> int:
+    """Save the whole food-safety page: minutes on the road (:func:`set_rules`) and the temperature limits
+    typed in ``unit`` (``cold_chain.set_limits``). Nothing is saved unless both are valid; the
+    ValidationError names every bad field of both. Returns the number of minute overrides in force."""
+    errors: dict[str, str] = {}
+    count = 0
+    try:
+        count = set_rules(session, actor, minutes)
+    except ValidationError as error:
+        errors.update(error.fields)
+    try:
+        cold_chain.set_limits(session, actor, temperatures, unit)
+    except ValidationError as error:
+        errors.update(error.fields)
+    if errors:
+        raise ValidationError("Please correct the highlighted limits; nothing was saved.", errors)
+    return count

@@ -419,7 +419,7 @@ def neighborhood_stats(session: Session, start: dt.datetime | None, end: dt.date
     if not neighborhoods:
         return []
     query = select(DeliveryRecord.neighborhood_id, func.sum(DeliveryRecord.quantity_g)).where(
-        DeliveryRecord.neighborhood_id.is_not(None)).group_by(DeliveryRecord.neighborhood_id)
+        DeliveryRecord.neighborhood_id.is_not(None), DeliveryRecord.outcome == "delivered").group_by(DeliveryRecord.neighborhood_id)
     if start is not None:
         query = query.where(DeliveryRecord.delivered_at >= start)
     if end is not None:

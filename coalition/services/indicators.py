@@ -262,7 +262,12 @@ class Filters:
     organization_id: int | None = None
 
 
-def _where(query, filters: Filters):
+LOST_OUTCOMES = ("refused", "discarded")
+
+
+def _where(query, filters: Filters, lost: bool = False):
+    """``filters`` on delivery records: food delivered, or (``lost``) food lost to the cold chain, never both."""
+    query = query.where(DeliveryRecord.outcome.in_(LOST_OUTCOMES) if lost else DeliveryRecord.outcome == "delivered")
     if filters.start is not None:
         query = query.where(DeliveryRecord.delivered_at >= filters.start)
     if filters.end is not None:
@@ -283,6 +288,7 @@ class Totals:
     volunteer_hours: float | None
     driver_km: float | None
     hours_to_pickup: float | None
+    kg_lost_cold_chain: float = 0.0     # refused at pickup or discarded on arrival: never in kg distributed
 
 
 def _seconds_between(later, earlier, dialect: str):
@@ -304,12 +310,14 @@ def totals(session: Session, filters: Filters, settings: CoalitionSettings | Non
     ), filters)).one()
     count, rescued_g, distributed_g, minutes, metres, wait_s = row
     kg_distributed = int(distributed_g) / 1000
+    lost_g = session.scalar(_where(select(func.coalesce(func.sum(DeliveryRecord.quantity_g), 0)), filters, lost=True))
     return Totals(
         deliveries=int(count), kg_rescued=int(rescued_g) / 1000, kg_distributed=kg_distributed,
         meals=kg_distributed / settings.kg_per_meal, co2e_kg=kg_distributed * settings.co2e_per_kg,
         volunteer_hours=int(minutes) / 60 if minutes is not None else None,
         driver_km=int(metres) / 1000 if metres is not None else None,
         hours_to_pickup=float(wait_s) / 3600 if wait_s is not None else None,
+        kg_lost_cold_chain=int(lost_g or 0) / 1000,
     )
 
 
@@ -459,7 +467,9 @@ def scan(session: Session, filters: Filters, groupings: tuple[str, ...],
         meals=kg_distributed / settings.kg_per_meal, co2e_kg=kg_distributed * settings.co2e_per_kg,
         volunteer_hours=None if total(7) is None else total(7) / 60,
         driver_km=None if total(8) is None else total(8) / 1000,
-        hours_to_pickup=(total(9) / timed_count / 3600) if timed_count else None)
+        hours_to_pickup=(total(9) / timed_count / 3600) if timed_count else None,
+        kg_lost_cold_chain=int(session.scalar(_where(select(func.coalesce(func.sum(DeliveryRecord.quantity_g), 0)),
+                                                     filters, lost=True)) or 0) / 1000)
     return result, totals_
 
 
@@ -475,7 +485,8 @@ def share_rescued(session: Session, filters: Filters) -> float | None:
     delivered = (select(func.coalesce(func.sum(DeliveryRecord.quantity_g), 0))
                  .join(Claim, Claim.id == DeliveryRecord.claim_id)
                  .join(DonationLine, DonationLine.id == Claim.line_id)
-                 .join(Donation, Donation.id == DonationLine.donation_id))
+                 .join(Donation, Donation.id == DonationLine.donation_id)
+                 .where(DeliveryRecord.outcome == "delivered"))
     for query_name in ("posted", "delivered"):
         query = posted if query_name == "posted" else delivered
         if filters.start is not None:

@@ -173,7 +173,8 @@ def build_receipt(session: Session, actor: User, donor: Organization, start: dt.
     begin, until = local_bounds(start, end, tz)
     values = fair_market_values(session)
     records = session.scalars(
-        select(DeliveryRecord).where(DeliveryRecord.donor_id == donor.id, DeliveryRecord.delivered_at >= begin,
+        select(DeliveryRecord).where(DeliveryRecord.donor_id == donor.id, DeliveryRecord.outcome == "delivered",
+                                     DeliveryRecord.delivered_at >= begin,
                                      DeliveryRecord.delivered_at < until)
         .options(selectinload(DeliveryRecord.recipient)).order_by(DeliveryRecord.delivered_at, DeliveryRecord.id))
     # A receipt leaves the platform (to the donor's accountant, a tax office), so a confidential

@@ -77,7 +77,7 @@ def test_a_driver_completes_a_route_on_a_phone_including_a_stop_done_offline(liv
     pickup_milk.get_by_role("button", name="Picked up").click()
     expect(pickup_milk.get_by_text("Check the food's temperature")).to_be_visible()
     expect(pickup_milk.get_by_text(re.compile(r"Confirm 7 kg"))).to_be_visible()
-    pickup_milk.get_by_label("Temperature check (°C)").fill("3.5")
+    pickup_milk.get_by_label("Temperature (°C)").fill("3.5")
     pickup_milk.get_by_label("Yes, record this weight").check()
     pickup_milk.get_by_role("button", name="Picked up").click()
     expect(pickup_milk.locator(".queue-state")).to_have_text("· sent ✓")
@@ -107,6 +107,7 @@ def test_a_driver_completes_a_route_on_a_phone_including_a_stop_done_offline(liv
     # Stop 4, and the route is finished.
     deliver_milk = page.locator(f"#stop-{published_route['stops'][3]}")
     deliver_milk.get_by_label("Received by").fill("Sam")
+    deliver_milk.get_by_label("Temperature (°C)").fill("4")
     deliver_milk.get_by_role("button", name="Delivered").click()
     expect(deliver_milk.locator(".queue-state")).to_have_text("· sent ✓")
     page.reload()

@@ -19,7 +19,7 @@ from coalition.extensions import db
 from coalition.models import StopKind, StopStatus, StorageClass
 from coalition.models.base import utcnow
 from coalition.permissions import authorize, login_required, requires
-from coalition.services import driving, photos
+from coalition.services import cold_chain, driving, photos
 
 STATIC_JS = Path(__file__).resolve().parents[2] / "static" / "js"
 # The form's action names in URLs, and the service call behind each.
@@ -32,11 +32,14 @@ def new_action_id() -> str:
 
 
 def _route_page(errors: dict | None = None, status: int = 200):
+    unit, limits = current_app.config["TEMPERATURE_UNIT"], cold_chain.load_limits(db.session)
     today = utcnow().astimezone(local_zone()).date()
     routes = driving.list_driver_routes(db.session, current_user, today)
     return render_template(
         "driver/route.html", routes=routes, today=today, errors=errors or {}, new_action_id=new_action_id,
-        now=utcnow(), cold=COLD, StopKind=StopKind, finished=driving.FINISHED, StopStatus=StopStatus,
+        now=utcnow(), cold=COLD, StopKind=StopKind, unit=unit, limits=limits,
+        format_dc=cold_chain.format_dc, from_dc=cold_chain.from_dc, reasons=cold_chain.REASONS,
+        grace_in_unit=round(limits.delivery_grace_dc / 10 * (1.8 if unit == "F" else 1), 1), finished=driving.FINISHED, StopStatus=StopStatus,
         problem_labels=driving.PROBLEM_LABELS, safe_until_of=driving.safe_until_of,
         replanned={r.plan_id: driving.was_replanned(db.session, r.plan) for r in routes},
         tile_url=current_app.config["MAP_TILE_URL"], tile_attribution=current_app.config["MAP_TILE_ATTRIBUTION"],
@@ -60,7 +63,8 @@ def service_worker():
 
 
 def _payload_from_form(form) -> dict:
-    return {key: form.get(key) for key in ("kg", "temperature_c", "receiver_name", "problem_kind", "note")
+    return {key: form.get(key) for key in ("kg", "temperature", "temperature_c", "temperature_unit", "refuse_reason",
+                                           "cold_decision", "receiver_name", "problem_kind", "note")
             if form.get(key) not in (None, "")} | ({"confirm_over": True} if form.get("confirm_over") else {})
 
 
@@ -74,6 +78,8 @@ def _perform(action: str, stop_id, client_action_id, performed_at, payload: dict
     """Store the photo (if any) and run the action, not committed; the photo is dropped if the action fails
     or replays one already recorded."""
     stored = _store_photo(photo) if action == "picked_up" else None
+    # A reading is typed in the unit the page showed; a phone that did not say used the coalition's.
+    payload.setdefault("temperature_unit", current_app.config["TEMPERATURE_UNIT"])
     if stored:
         payload = {**payload, "photo_filename": stored}
     try:

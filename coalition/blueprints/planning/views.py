@@ -14,7 +14,7 @@ from coalition.blueprints.planning.forms import ActionForm, DayForm, MoveForm, P
 from coalition.extensions import db
 from coalition.models.base import utcnow
 from coalition.permissions import requires
-from coalition.services import food_safety
+from coalition.services import cold_chain, food_safety
 from coalition.services.planning import edits, queries, run
 
 
@@ -130,19 +130,26 @@ def replan():
     return redirect(url_for("planning.show", plan_id=new_id))
 
 
+TEMPERATURE_FIELDS = ("refrigerated_max", "frozen_max", "delivery_grace")
+
+
 @bp.route("/food-safety", methods=["GET", "POST"])
 @requires(permissions.can_manage_food_safety)
 def food_safety_rules():
+    """Minutes on the road per storage class and cold chain, and the temperature limits, in the coalition's unit."""
     form = ActionForm()
+    unit = current_app.config["TEMPERATURE_UNIT"]
     errors: dict[str, str] = {}
     posted: dict = {}
+    temperatures: dict = {}
     status = 200
     if request.method == "POST":
         if form.validate_on_submit():
             posted = {tuple(key.split("-", 1)): request.form.get(key, "") for key in
                       (f"{s}-{c}" for s, c in food_safety.DEFAULT_MINUTES)}
+            temperatures = {key: request.form.get(key, "") for key in TEMPERATURE_FIELDS}
             with transaction.write() as outcome:
-                count = food_safety.set_rules(db.session, current_user, posted)
+                count = food_safety.set_policy(db.session, current_user, posted, temperatures, unit)
             if outcome.failed:
                 form.form_errors.append(outcome.error.message)
                 errors, status = outcome.error.fields, outcome.status
@@ -152,6 +159,15 @@ def food_safety_rules():
         else:
             status = 422
             form.form_errors.append("The form expired; try again.")
+    limits, defaults = cold_chain.load_limits(db.session), cold_chain.Limits()
+    shown = {"refrigerated_max": cold_chain.from_dc(limits.refrigerated_max_dc, unit),
+             "frozen_max": cold_chain.from_dc(limits.frozen_max_dc, unit),
+             "delivery_grace": round(limits.delivery_grace_dc / 10 * (1.8 if unit == "F" else 1), 1)}
+    default_text = {"refrigerated_max": cold_chain.format_dc(defaults.refrigerated_max_dc, unit),
+                    "frozen_max": cold_chain.format_dc(defaults.frozen_max_dc, unit),
+                    "delivery_grace": cold_chain.format_dc(defaults.delivery_grace_dc, unit, delta=True)}
     return render_template("planning/food_safety.html", form=form, rules=food_safety.list_rules(db.session),
-                           defaults=food_safety.DEFAULT_MINUTES, errors=errors,
+                           defaults=food_safety.DEFAULT_MINUTES, errors=errors, unit=unit,
+                           temperatures={k: temperatures.get(k, f"{v:g}") for k, v in shown.items()},
+                           default_text=default_text,
                            posted={f"{k[0]}-{k[1]}": v for k, v in posted.items()}), status

@@ -119,13 +119,28 @@
     });
   }
 
+  function stateAfter(item) {
+    return item.action === "picked_up" && item.payload && item.payload.refuse_reason ? "problem" : STATE_AFTER[item.action];
+  }
+
+  // A refused line never comes on board: its drop-off leaves the route.
+  function dropDeliveries(card) {
+    if (card.dataset.kind !== "pickup") return;
+    document.querySelectorAll('.stop[data-kind="delivery"][data-claim-id="' + card.dataset.claimId + '"]').forEach(drop => {
+      if (drop.dataset.status === "pending" || drop.dataset.status === "arrived") setCardStatus(drop, "problem");
+    });
+  }
+
   // Optimistic view: what the phone knows that the (possibly cached) page does not show yet.
   function applyQueue() {
     loadQueue().forEach(item => {
       const card = cardOf(item.stop_id);
       if (!card) return;
       if (item.action === "picked_up" && item.state !== "failed") carryPickedUp(card, item.payload && item.payload.kg);
-      if (item.state === "queued") setCardStatus(card, STATE_AFTER[item.action]);
+      if (item.state === "queued") setCardStatus(card, stateAfter(item));
+      if (item.state !== "failed" && item.action === "picked_up" && item.payload && item.payload.refuse_reason) {
+        dropDeliveries(card);
+      }
       if (item.state === "sent" && item.result) setCardStatus(card, item.result.status);
       showQueueState(card, item);
     });
@@ -143,15 +158,41 @@
       if (kg > expected && !payload.confirm_over) {
         fields.confirm_over = "Confirm " + kg + " kg (more than the " + expected + " kg expected).";
       }
-      if (form.querySelector('[name="temperature_c"]') && !String(payload.temperature_c || "").trim()) {
-        fields.temperature_c = "Check the food's temperature (°C) before taking it.";
-      }
+      Object.assign(fields, checkReading(form, payload));
       if (form.querySelector('[name="receiver_name"]') && !String(payload.receiver_name || "").trim()) {
         fields.receiver_name = "Who received the food?";
       }
     }
     if (action === "problem" && !payload.problem_kind) fields.problem_kind = "Choose what went wrong.";
     return fields;
+  }
+
+  // The cold-chain rules, as the server applies them, so a warm reading asks its question offline too:
+  // above the limit a pickup is refused with a reason; on arrival it is accepted within the grace margin or discarded.
+  function checkReading(form, payload) {
+    const box = form.querySelector(".cold-reading");
+    if (!box) return {};
+    const unit = payload.temperature_unit || "";
+    const reading = parseFloat(String(payload.temperature || "").replace(",", ".").replace("−", "-"));
+    if (!isFinite(reading)) return {temperature: "Check the food's temperature: give the thermometer's reading in °" + unit + "."};
+    const limit = parseFloat(box.dataset.limit);
+    const grace = parseFloat(box.dataset.grace);
+    const warm = reading + " °" + unit;
+    if (form.dataset.action === "picked_up") {
+      if (reading > limit && !payload.refuse_reason) {
+        return {refuse_reason: "Too warm (" + warm + ", limit " + limit + " °" + unit + "): refuse it and choose a reason."};
+      }
+    } else if (reading > limit) {
+      const beyond = reading > limit + grace + 1e-9;
+      if (!payload.cold_decision) {
+        return {cold_decision: beyond ? "Discard it: it is beyond the grace margin."
+                                       : "Accept (within the " + grace + " °" + unit + " grace margin) or discard."};
+      }
+      if (beyond && payload.cold_decision === "accept") {
+        return {cold_decision: warm + " is more than " + grace + " °" + unit + " above the limit: the food must be discarded."};
+      }
+    }
+    return {};
   }
 
   function shrinkPhoto(file) {
@@ -172,7 +213,8 @@
     const card = form.closest(".stop");
     const data = new FormData(form);
     const payload = {};
-    ["kg", "temperature_c", "receiver_name", "problem_kind", "note"].forEach(key => {
+    ["kg", "temperature", "temperature_unit", "refuse_reason", "cold_decision", "receiver_name", "problem_kind",
+     "note"].forEach(key => {
       const value = data.get(key);
       if (value) payload[key] = String(value);
     });

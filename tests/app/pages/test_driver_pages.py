@@ -44,7 +44,7 @@ def test_the_driver_sees_todays_route_with_what_to_do_at_each_stop(login_as, rou
     pickup, delivery = route.stops
     assert f'id="stop-{pickup.id}"' in page and f'id="stop-{delivery.id}"' in page
     assert "1. Pick up at Hawthorne Green Grocer" in page and "2. Deliver to Columbia Regional Food Bank" in page
-    assert "10 kg Crate of yogurt" in page and "Temperature check" in page
+    assert "10 kg Crate of yogurt" in page and "Temperature (°C)" in page and 'inputmode="decimal"' in page
     # The countdown for refrigerated food, at its pickup and (food on board) at its drop-off.
     assert page.count("Cold food: safe until") == 2
     assert f"geo:{pickup.latitude},{pickup.longitude}" in page              # opens the phone's navigation app
@@ -64,8 +64,8 @@ def test_a_queued_delivery_sent_twice_is_recorded_once(login_as, session, route)
     pickup, delivery = route.stops
     assert send(client, pickup.id, "picked_up", {"kg": "10", "temperature_c": "3"}).status_code == 200
     action_id = uuid.uuid4().hex
-    first = send(client, delivery.id, "delivered", {"kg": "10", "receiver_name": "Ana"}, action_id)
-    again = send(client, delivery.id, "delivered", {"kg": "10", "receiver_name": "Ana"}, action_id)
+    first = send(client, delivery.id, "delivered", {"kg": "10", "receiver_name": "Ana", "temperature": "4"}, action_id)
+    again = send(client, delivery.id, "delivered", {"kg": "10", "receiver_name": "Ana", "temperature": "4"}, action_id)
     assert first.status_code == again.status_code == 200
     assert first.json["replayed"] is False and again.json["replayed"] is True and again.json["stop"] == first.json["stop"]
     assert first.json["stop"]["status"] == "done" and first.json["stop"]["route_finished"] is True
@@ -117,7 +117,7 @@ def test_the_html_form_submitted_twice_records_once_and_shows_errors_beside_fiel
     missing = client.post(f"/driver/stops/{pickup.id}/picked_up", data=data)
     assert missing.status_code == 422
     assert 'id="temperature-%d-error"' % pickup.id in missing.get_data(as_text=True)
-    data["temperature_c"] = "4"
+    data["temperature"] = "4"
     assert client.post(f"/driver/stops/{pickup.id}/picked_up", data=data).status_code == 302
     assert client.post(f"/driver/stops/{pickup.id}/picked_up", data=data).status_code == 302   # the double tap
     assert session.scalar(select(func.count()).select_from(AuditEvent).where(
@@ -148,7 +148,7 @@ def test_a_coordinator_corrects_a_delivered_weight_and_it_is_audited(login_as, c
     driver = login_as("driver")
     pickup, delivery = route.stops
     send(driver, pickup.id, "picked_up", {"kg": "10", "temperature_c": "2"})
-    send(driver, delivery.id, "delivered", {"kg": "10", "receiver_name": "Ana"})
+    send(driver, delivery.id, "delivered", {"kg": "10", "receiver_name": "Ana", "temperature": "4"})
     client.delete_cookie("session")
     login_as("coordinator")
     assert "Correct the weight" in client.get("/driver/board").get_data(as_text=True)
@@ -180,3 +180,31 @@ def test_a_replanned_route_says_so(login_as, session, now, route):
     session.add(RoutePlan(local_date=plan.local_date, zone=plan.zone, status=PlanStatus.SUPERSEDED))
     session.commit()
     assert "re-planned this route" in client.get("/driver/").get_data(as_text=True)
+
+
+def test_readings_queued_offline_are_recorded_once_when_the_phone_sends_them_again(login_as, session, route, app,
+                                                                                  monkeypatch):
+    """The phone typed °F (the coalition's unit); the queue sends the pickup and the delivery twice each."""
+    from coalition.models.cold_chain import TemperatureReading
+
+    monkeypatch.setitem(app.config, "TEMPERATURE_UNIT", "F")
+    client = login_as("driver")
+    pickup, delivery = route.stops
+    page = client.get("/driver/").get_data(as_text=True)
+    assert "Temperature (°F)" in page and 'name="temperature_unit" value="F"' in page
+    picked, dropped = uuid.uuid4().hex, uuid.uuid4().hex
+    for _ in range(2):
+        assert send(client, pickup.id, "picked_up", {"kg": "10", "temperature": "38"}, picked).status_code == 200
+        assert send(client, delivery.id, "delivered", {"kg": "10", "receiver_name": "Ana", "temperature": "42",
+                                                       "cold_decision": "accept"}, dropped).status_code == 200
+    readings = session.scalars(select(TemperatureReading).where(TemperatureReading.claim_id == pickup.claim_id)
+                               .order_by(TemperatureReading.id)).all()
+    assert [(r.stage, r.temperature_dc, r.outcome) for r in readings] == [
+        ("pickup", 33, "within"), ("delivery", 56, "accepted_in_grace")]          # 38 °F = 3.3 °C, 42 °F = 5.6 °C
+    assert delivery_records(session, pickup.claim_id) == 1
+
+
+def test_a_warm_pickup_without_a_reason_answers_409_beside_the_reason_field(login_as, route):
+    client = login_as("driver")
+    answer = send(client, route.stops[0].id, "picked_up", {"kg": "10", "temperature": "7"})
+    assert answer.status_code == 409 and "refuse_reason" in answer.get_json()["fields"]

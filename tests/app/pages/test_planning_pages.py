@@ -47,6 +47,23 @@ def test_the_food_safety_page_saves_an_override_and_shows_errors_beside_fields(s
     assert food_safety.load_policy(session).max_ride_s("refrigerated", "insulated") == 3 * 3600
 
 
+def test_the_food_safety_page_sets_temperature_limits_in_the_coalitions_unit(session, app, login_as, post_form,
+                                                                           monkeypatch):
+    from coalition.services import cold_chain
+
+    monkeypatch.setitem(app.config, "TEMPERATURE_UNIT", "F")
+    client = login_as("coordinator")
+    page = client.get("/planning/food-safety").get_data(as_text=True)
+    assert "Refrigerated food: at most (°F)" in page and 'value="41"' in page and "Default: 0 °F" not in page
+    bad = post_form("/planning/food-safety", {"refrigerated_max": "80", "ambient-none": "x"}, "/planning/food-safety")
+    text = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and 'id="refrigerated_max-error"' in text and 'id="ambient-none-error"' in text
+    assert cold_chain.load_limits(session) == cold_chain.Limits()          # nothing half-saved
+    good = post_form("/planning/food-safety", {"refrigerated_max": "40", "delivery_grace": "1.8"}, "/planning/food-safety")
+    assert good.status_code == 302
+    assert cold_chain.load_limits(session) == cold_chain.Limits(44, -180, 10)
+
+
 def test_the_planning_page_queries_do_not_grow_with_the_number_of_requests(
         app, session, client, login_as, make_donation, user, org, now, day):
     """Issue 5 target (pages fast while a solve runs): the day's preview loads claims, donors, recipients and
