@@ -12,11 +12,12 @@ from coalition.blueprints.claims.forms import ReassignForm, ReleaseForm, Schedul
 from coalition.blueprints.local_time import to_utc
 from coalition.blueprints.supply.common import chosen_recipient, recipient_choices
 from coalition.errors import NotFound
+from coalition.blueprints.cold_chain_context import cold_chain_context
 from coalition.extensions import db
 from coalition.models import Claim, ClaimStatus
 from coalition.models.base import utcnow
 from coalition.permissions import authorize, login_required, requires
-from coalition.services import audit, claims
+from coalition.services import audit, claims, cold_chain_records
 
 # Claims still on their way (shown first); the others are history.
 IN_PROGRESS = (ClaimStatus.CLAIMED, ClaimStatus.SCHEDULED, ClaimStatus.PICKED_UP)
@@ -67,6 +68,7 @@ def _detail_page(claim: Claim, release: ReleaseForm | None = None, schedule: Sch
         can_reassign=permissions.can_reassign_claims(current_user),
         open_claim=claim.status in (ClaimStatus.CLAIMED, ClaimStatus.SCHEDULED),
         release=release or ReleaseForm(formdata=None), schedule=schedule, reassign=reassign, undo_error=undo_error,
+        cold_records=cold_chain_records.claim_records(db.session, [claim]), cc=cold_chain_context(),
     ), status
 
 

@@ -23,12 +23,13 @@ from coalition.blueprints.donations.forms import (
 from coalition.blueprints.local_time import local_zone, to_utc
 from coalition.blueprints import transaction
 from coalition.errors import NotFound, PermissionDenied, ValidationError
+from coalition.blueprints.cold_chain_context import cold_chain_context
 from coalition.extensions import db
 from coalition.ids import parse_id
 from coalition.models import Donation, DonationKind, FoodCategory, Organization, OrganizationKind
 from coalition.models.base import utcnow
 from coalition.permissions import authorize, login_required, requires
-from coalition.services import audit, donations, organizations, photos, recurring
+from coalition.services import audit, cold_chain_records, donations, organizations, photos, recurring
 from wtforms.fields.choices import SelectChoice
 
 PHOTO_KEY = "donation_photo"      # the photo uploaded on screen 2, waiting for "Post"
@@ -345,6 +346,7 @@ def _detail_page(donation: Donation, repost_form: RepostForm | None = None, canc
         repost_form=repost_form, cancel_form=cancel_form or CancelForm(formdata=None), button_form=ButtonForm(),
         time_left=time_left, produce=donation.kind is DonationKind.PRODUCE,
         can_repost=permissions.can_post_donation(current_user, donation.donor),
+        cold_records=cold_chain_records.claim_records(db.session, claims), cc=cold_chain_context(),
     ), status
 
 

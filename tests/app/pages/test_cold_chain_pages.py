@@ -1,0 +1,43 @@
+"""The cold-chain record on the claim and donation pages: the donor, the recipient and the backbone see
+every reading, who took it, the time out of refrigeration and the outcome; others do not."""
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+import pytest
+
+from coalition.services import driving
+from tests.fixtures import driving as f
+
+
+@pytest.fixture
+def checked(session, now):
+    """A refrigerated claim picked up at 3.5 °C and delivered 50 minutes later at 5.8 °C, accepted in grace."""
+    claim = f.make_claim(session, now, kg=10, storage="refrigerated", category="dairy", description="Crate of kefir")
+    route = f.make_route(session, now, claims=[claim])
+    driver = f.user(session, "driver@example.org")
+    pickup, delivery = route.stops
+    driving.pick_up(session, driver, pickup.id, uuid.uuid4().hex, now, {"kg": 10, "temperature": "3.5"}, now)
+    later = now + dt.timedelta(minutes=50)
+    driving.deliver(session, driver, delivery.id, uuid.uuid4().hex, later,
+                    {"kg": 10, "receiver_name": "Ana", "temperature": "5.8", "cold_decision": "accept"}, later)
+    session.commit()
+    return {"claim": claim.id, "donation": claim.line.donation_id, "driver": driver.display_name}
+
+
+@pytest.mark.parametrize("role", ["grocer", "foodbank", "coordinator"])
+def test_donor_recipient_and_backbone_see_the_cold_chain_record(login_as, checked, role):
+    client = login_as(role)
+    for url in (f"/claims/{checked['claim']}", f"/donations/{checked['donation']}"):
+        page = client.get(url).get_data(as_text=True)
+        assert f'id="cold-chain-claim-{checked["claim"]}"' in page, url
+        assert "3.5 °C" in page and "5.8 °C" in page and "5 °C" in page
+        assert "Accepted within the grace margin" in page and "out of refrigeration 50 min" in page
+        assert f"<td>{checked['driver']}</td>" in page          # who took the readings
+
+
+def test_another_recipient_does_not_see_the_claims_record(login_as, checked):
+    client = login_as("shelter")
+    assert client.get(f"/claims/{checked['claim']}").status_code == 404
+    assert f'id="cold-chain-claim-{checked["claim"]}"' not in client.get(f"/donations/{checked['donation']}").get_data(as_text=True)
