@@ -449,6 +449,12 @@ def can_view_any_receipts(user: User | None) -> bool:
     return bool(receipt_organizations(user)) or is_backbone_staff(user)
 
 
+def can_view_cold_chain_report(user: User | None, organization: Organization) -> bool:
+    """A donor's or recipient's monthly cold-chain report is its own people's; the backbone sees every partner's."""
+    return (organization.kind.is_donor or organization.kind.is_recipient) and (
+        can_act_for(user, organization) or is_backbone_staff(user))
+
+
 def can_view_compliance_reports(user: User | None) -> bool:
     """The monthly per-donor and per-recipient weight report (SB 1383 layout) and the $/kg estimates."""
     return is_backbone_staff(user)

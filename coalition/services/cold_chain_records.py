@@ -5,8 +5,10 @@ delivery records of food delivered or lost (services/cold_chain.py writes both).
 """
 from __future__ import annotations
 
+import csv
 import dataclasses
 import datetime as dt
+import io
 from collections import Counter
 
 from sqlalchemy import select
@@ -113,3 +115,54 @@ def summarize(session: Session, begin: dt.datetime, until: dt.datetime, *, donor
             summary.within += 1
     summary.reasons = dict(reasons.most_common())
     return summary, records
+
+
+def summary_lines(summary: Summary) -> list[str]:
+    """The summary in sentences, for receipts and reports (PDF and pages)."""
+    lines = [f"{summary.lines_checked} cold lines checked: {summary.within} within limits, "
+             f"{summary.refused} refused at pickup, {summary.discarded} discarded on arrival."]
+    if summary.reasons:
+        lines.append("Reasons: " + ", ".join(f"{label.lower()} ({count})" for label, count in summary.reasons.items())
+                     + f"; {summary.kg_lost:,.1f} kg lost to the cold chain.")
+    return lines
+
+
+def monthly_csv(records: list[ClaimRecord], month: dt.date, organization_name: str, unit: str, tz: dt.tzinfo) -> str:
+    """The month's cold-chain report of one donor or recipient: one row per reading (a line with none: one row).
+
+    Written through the csv module: a partner's text that starts like a formula is
+    prefixed with an apostrophe so a spreadsheet shows it as text.
+    """
+    from coalition.services.cold_chain import format_dc
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(["month", "organization", "claim_id", "food", "storage", "donor", "recipient", "stage",
+                     "taken_at_local", "taken_by", f"reading_{unit}", f"limit_{unit}", "outcome", "reason",
+                     "minutes_out_of_refrigeration"])
+    for record in records:
+        claim = record.claim
+        base = [month.strftime("%Y-%m"), organization_name, claim.id, claim.line.description,
+                StorageClass(claim.line.storage).value, claim.line.donation.donor.name, claim.recipient.name]
+        minutes = "" if record.out_of_refrigeration_s is None else record.out_of_refrigeration_s // 60
+        for reading in record.readings:
+            writer.writerow([_cell(v) for v in base + [
+                reading.stage, reading.taken_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                reading.taken_by.display_name if reading.taken_by else "",
+                format_dc(reading.temperature_dc, unit).split(" ")[0], format_dc(reading.limit_dc, unit).split(" ")[0],
+                reading.outcome, REASONS.get(reading.reason, ""), minutes]])
+    return buffer.getvalue()
+
+
+def _cell(value):
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(value):
+        return "'" + value
+    return value
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True

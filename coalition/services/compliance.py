@@ -25,6 +25,7 @@ from coalition import permissions
 from coalition.errors import NotFound, PermissionDenied
 from coalition.models import DeliveryRecord, FoodCategory, Organization, User
 from coalition.models.food import KG
+from coalition.services import cold_chain_records
 from coalition.services.places import Place
 from coalition.services.receipts import local_bounds
 
@@ -60,6 +61,7 @@ class PairRow:
 class ComplianceReport:
     month: dt.date                      # the first day of the month
     rows: list[PairRow]
+    cold_chain: cold_chain_records.Summary = field(default_factory=cold_chain_records.Summary)
 
     @property
     def label(self) -> str:
@@ -94,7 +96,8 @@ def parse_month(text: str) -> dt.date:
     return dt.date(int(match.group(1)), int(match.group(2)), 1)
 
 
-def _next_month(month: dt.date) -> dt.date:
+def next_month(month: dt.date) -> dt.date:
+    """The first day of the month after ``month``."""
     return (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
 
 
@@ -103,7 +106,7 @@ def monthly_report(session: Session, actor: User, month: dt.date, tz: dt.tzinfo)
     unless the actor is the backbone."""
     if not permissions.can_view_compliance_reports(actor):
         raise PermissionDenied("Only the backbone produces the coalition's recovery reports.")
-    begin, until = local_bounds(month, _next_month(month) - dt.timedelta(days=1), tz)
+    begin, until = local_bounds(month, next_month(month) - dt.timedelta(days=1), tz)
     records = session.scalars(
         select(DeliveryRecord).where(DeliveryRecord.delivered_at >= begin, DeliveryRecord.delivered_at < until,
                                      DeliveryRecord.outcome == "delivered")
@@ -116,7 +119,8 @@ def monthly_report(session: Session, actor: User, month: dt.date, tz: dt.tzinfo)
         row.grams += record.quantity_g
         row.deliveries += 1
         row.categories.add(record.category)
-    return ComplianceReport(month, list(pairs.values()))
+    summary, _ = cold_chain_records.summarize(session, begin, until)
+    return ComplianceReport(month, list(pairs.values()), summary)
 
 
 def _shown_address(site: Place) -> str:
@@ -170,5 +174,8 @@ def report_pdf(report: ComplianceReport, coalition_name: str, generated_at: dt.d
                     f"{place(r.donor).name}\n{_shown_address(place(r.donor))} {r.donor.phone}".strip(), r.food_types,
                     f"{r.pounds:,.1f}", f"{r.kg:,.1f}"] for r in report.by_recovery_organization],
                   widths=(24, 36, 22, 9, 9), numeric=(3, 4))
+    doc.subheading("Cold chain")
+    for line in cold_chain_records.summary_lines(report.cold_chain):
+        doc.text(line)
     return doc.output()
 

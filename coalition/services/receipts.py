@@ -21,7 +21,7 @@ from coalition.errors import PermissionDenied, ValidationError
 from coalition.models import DeliveryRecord, FoodCategory, Organization, User
 from coalition.models.food import KG
 from coalition.models.receipts import FairMarketValue
-from coalition.services import audit, places
+from coalition.services import audit, cold_chain_records, places
 
 # Estimated fair-market value in US dollars per kg of donated food, by category. ESTIMATES for a
 # receipt that a donor's accountant reviews, roughly US wholesale-to-retail prices of surplus food
@@ -60,6 +60,7 @@ class Receipt:
     end: dt.date
     lines: list[ReceiptLine] = field(default_factory=list)
     values: dict[FoodCategory, float] = field(default_factory=dict)
+    cold_chain: cold_chain_records.Summary | None = None    # the donor's cold lines checked in the period
 
     @property
     def total_kg(self) -> float:
@@ -182,7 +183,8 @@ def build_receipt(session: Session, actor: User, donor: Organization, start: dt.
     lines = [ReceiptLine(r.delivered_at.astimezone(tz).date(), places.public_place(session, r.recipient).name,
                          r.category, r.quantity_g / KG,
                          values[r.category]) for r in records]
-    return Receipt(donor, start, end, lines, values)
+    summary, _ = cold_chain_records.summarize(session, begin, until, donor_id=donor.id)
+    return Receipt(donor, start, end, lines, values, summary)
 
 
 def receipt_filename(receipt: Receipt) -> str:
@@ -218,6 +220,10 @@ def render_receipt_pdf(receipt: Receipt, coalition_name: str, generated_at: dt.d
                   [[c.label, f"{kg_:,.1f}", f"{usd:,.2f}"] for c, kg_, usd in receipt.by_category()],
                   widths=(50, 25, 25), numeric=(1, 2))
     doc.subheading(f"Total: {receipt.total_kg:,.1f} kg, estimated value ${receipt.total_value_usd:,.2f}")
+    if receipt.cold_chain is not None and receipt.cold_chain.lines_checked:
+        doc.subheading("Cold chain")
+        for text in cold_chain_records.summary_lines(receipt.cold_chain):
+            doc.text(text)
     doc.note(f"{len(receipt.lines)} deliveries. Estimated fair-market values use the coalition's $/kg per category "
              "(estimates, not an appraisal): "
              + ", ".join(f"{c.label} ${v:,.2f}" for c, v in receipt.values.items()) + ". "

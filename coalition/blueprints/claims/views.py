@@ -9,7 +9,7 @@ from coalition import permissions
 from coalition.blueprints import transaction
 from coalition.blueprints.claims import bp
 from coalition.blueprints.claims.forms import ReassignForm, ReleaseForm, ScheduleForm
-from coalition.blueprints.local_time import to_utc
+from coalition.blueprints.local_time import local_zone, to_utc
 from coalition.blueprints.supply.common import chosen_recipient, recipient_choices
 from coalition.errors import NotFound
 from coalition.blueprints.cold_chain_context import cold_chain_context
@@ -61,6 +61,7 @@ def _detail_page(claim: Claim, release: ReleaseForm | None = None, schedule: Sch
         schedule.delivery_start.data, schedule.delivery_end.data = claim.delivery_start, claim.delivery_end
     reassign = reassign or ReassignForm(formdata=None)
     reassign.recipient_id.choices = [c for c in recipient_choices(blank="Choose…") if c.value != str(claim.recipient_id)]
+    cold_records = cold_chain_records.claim_records(db.session, [claim])
     return render_template(
         "claims/detail.html", claim=claim, line=claim.line, donation=claim.line.donation,
         events=audit.list_events(db.session, "claim", claim.id), undo_until=_undo_until(claim),
@@ -68,8 +69,17 @@ def _detail_page(claim: Claim, release: ReleaseForm | None = None, schedule: Sch
         can_reassign=permissions.can_reassign_claims(current_user),
         open_claim=claim.status in (ClaimStatus.CLAIMED, ClaimStatus.SCHEDULED),
         release=release or ReleaseForm(formdata=None), schedule=schedule, reassign=reassign, undo_error=undo_error,
-        cold_records=cold_chain_records.claim_records(db.session, [claim]), cc=cold_chain_context(),
+        cold_records=cold_records, cc=cold_chain_context(), cold_report_links=_cold_report_links(claim, cold_records),
     ), status
+
+
+def _cold_report_links(claim: Claim, records) -> list[tuple[str, str]]:
+    """The monthly cold-chain reports of the claim's donor and recipient (the month of its first reading)."""
+    if not records or not records[0].readings:
+        return []
+    month = records[0].readings[0].taken_at.astimezone(local_zone()).strftime("%Y-%m")
+    return [(o.name, url_for("reports.cold_chain_csv", organization_id=o.id, month=month))
+            for o in (claim.line.donation.donor, claim.recipient) if permissions.can_view_cold_chain_report(current_user, o)]
 
 
 @bp.route("/<int:claim_id>")

@@ -16,8 +16,8 @@ from coalition.errors import NotFound, RuleError
 from coalition.extensions import db
 from coalition.models import FoodCategory
 from coalition.models.base import utcnow
-from coalition.permissions import requires
-from coalition.services import compliance, organizations, receipts
+from coalition.permissions import login_required, requires
+from coalition.services import cold_chain_records, compliance, organizations, receipts
 
 
 def _today() -> dt.date:
@@ -74,7 +74,8 @@ def compliance_index():
     month_text = request.args.get("month") or _last_month()
     month = compliance.parse_month(month_text)
     report = compliance.monthly_report(db.session, current_user, month, local_zone())
-    return render_template("reports/compliance.html", report=report, month=month.strftime("%Y-%m"))
+    return render_template("reports/compliance.html", report=report, month=month.strftime("%Y-%m"),
+                           cold_chain_lines=cold_chain_records.summary_lines(report.cold_chain))
 
 
 @bp.route("/compliance/<month>.<any(csv, pdf):fmt>")
@@ -88,6 +89,24 @@ def compliance_download(month: str, fmt: str):
         return Response(compliance.report_csv(report, viewer_places()), mimetype="text/csv", headers=headers)
     return Response(compliance.report_pdf(report, current_app.config["COALITION_NAME"], utcnow(), viewer_places()),
                     mimetype="application/pdf", headers=headers)
+
+
+@bp.route("/cold-chain/<int:organization_id>/<month>.csv")
+@login_required
+def cold_chain_csv(organization_id: int, month: str):
+    """A donor's or recipient's cold-chain report for a local calendar month: every reading of its cold lines."""
+    organization = organizations.get_organization(db.session, organization_id)
+    if not permissions.can_view_cold_chain_report(current_user, organization):
+        raise NotFound("There is no such cold-chain report.")
+    first = compliance.parse_month(month)
+    begin, until = receipts.local_bounds(first, compliance.next_month(first) - dt.timedelta(days=1), local_zone())
+    side = {"donor_id": organization.id} if organization.kind.is_donor else {"recipient_id": organization.id}
+    _, records = cold_chain_records.summarize(db.session, begin, until, **side)
+    body = cold_chain_records.monthly_csv(records, first, organization.name, current_app.config["TEMPERATURE_UNIT"],
+                                          local_zone())
+    name = f"cold-chain-{organization.id}-{first.strftime('%Y-%m')}.csv"
+    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"',
+                                                        "Cache-Control": "private, no-store"})
 
 
 @bp.route("/values", methods=["GET", "POST"])

@@ -41,3 +41,43 @@ def test_another_recipient_does_not_see_the_claims_record(login_as, checked):
     client = login_as("shelter")
     assert client.get(f"/claims/{checked['claim']}").status_code == 404
     assert f'id="cold-chain-claim-{checked["claim"]}"' not in client.get(f"/donations/{checked['donation']}").get_data(as_text=True)
+
+
+def test_the_monthly_cold_chain_csv_lists_every_reading_for_the_partner_and_the_backbone(login_as, checked, now):
+    import csv
+    import io
+
+    from coalition.extensions import db
+
+    month = now.astimezone(f.ZONE).strftime("%Y-%m")
+    client = login_as("foodbank")
+    page = client.get(f"/claims/{checked['claim']}").get_data(as_text=True)
+    assert "/reports/cold-chain/" in page
+    with client.application.app_context():
+        recipient = f.org(db.session, "Columbia Regional Food Bank").id
+    answer = client.get(f"/reports/cold-chain/{recipient}/{month}.csv")
+    assert answer.status_code == 200 and answer.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(answer.get_data(as_text=True))))
+    mine = [r for r in rows if r["claim_id"] == str(checked["claim"])]
+    assert [(r["stage"], r["reading_C"], r["outcome"], r["minutes_out_of_refrigeration"]) for r in mine] == [
+        ("pickup", "3.5", "within", "50"), ("delivery", "5.8", "accepted_in_grace", "50")]
+
+
+@pytest.mark.parametrize(("role", "status"), [("coordinator", 200), ("shelter", 404), ("grocer", 404)])
+def test_only_the_partner_and_the_backbone_get_its_cold_chain_csv(login_as, checked, now, role, status):
+    from coalition.extensions import db
+
+    client = login_as(role)
+    with client.application.app_context():
+        recipient = f.org(db.session, "Columbia Regional Food Bank").id
+    month = now.astimezone(f.ZONE).strftime("%Y-%m")
+    assert client.get(f"/reports/cold-chain/{recipient}/{month}.csv").status_code == status
+
+
+def test_the_compliance_report_shows_the_cold_chain_summary(login_as, checked, now):
+    month = now.astimezone(f.ZONE).strftime("%Y-%m")
+    client = login_as("coordinator")
+    page = client.get(f"/reports/compliance?month={month}").get_data(as_text=True)
+    assert 'id="cold-chain-summary"' in page and "1 cold lines checked: 1 within limits" in page
+    pdf = client.get(f"/reports/compliance/{month}.pdf")
+    assert pdf.status_code == 200

@@ -117,9 +117,10 @@ def test_any_reason_refuses_a_cold_line_even_within_the_limit(session, now, driv
 
 def deliver(session, driver, route, now, reading, decision=None):
     pickup, delivery = route.stops
+    kg = pickup.claim.quantity_g / 1000
     if pickup.status is StopStatus.PENDING:
-        driving.pick_up(session, driver, pickup.id, aid(), now, {"kg": 12, "temperature": "3"}, now)
-    payload = {"kg": 12, "receiver_name": "Sam", "temperature": reading}
+        driving.pick_up(session, driver, pickup.id, aid(), now, {"kg": kg, "temperature": "3"}, now)
+    payload = {"kg": kg, "receiver_name": "Sam", "temperature": reading}
     if decision:
         payload["cold_decision"] = decision
     return driving.deliver(session, driver, delivery.id, aid(), now + dt.timedelta(hours=1), payload,
@@ -176,3 +177,30 @@ def test_a_replayed_reading_is_recorded_once(session, now, driver, cold_route):
     assert session.scalar(select(func.count()).select_from(DeliveryRecord)
                           .where(DeliveryRecord.claim_id == pickup.claim_id)) == 1
     assert session.scalar(select(func.count()).select_from(StopAction).where(StopAction.stop_id == pickup.id)) == 1
+
+
+def test_the_monthly_summary_counts_each_line_once_by_its_last_decision(session, now, driver):
+    """Three cold lines of the grocer: one within limits, one refused (packaging), one discarded (too warm)."""
+    from coalition.services import cold_chain_records
+
+    routes = [f.make_route(session, now, claims=[f.make_claim(session, now, kg=kg, storage="refrigerated",
+                                                              category="dairy", description=f"Line {kg}")])
+              for kg in (4, 5, 6)]
+    kept, refused, discarded = routes
+    deliver(session, driver, kept, now, "4")
+    driving.pick_up(session, driver, refused.stops[0].id, aid(), now,
+                    {"kg": 5, "temperature": "3", "refuse_reason": "packaging_damaged"}, now)
+    deliver(session, driver, discarded, now, "9", "discard")
+    donor_id = kept.stops[0].claim.line.donation.donor_id
+    summary, records = cold_chain_records.summarize(session, now - dt.timedelta(hours=1), now + dt.timedelta(hours=1),
+                                                    donor_id=donor_id)
+    assert (summary.lines_checked, summary.within, summary.refused, summary.discarded) == (3, 1, 1, 1)
+    assert summary.reasons == {"Packaging damaged": 1, "Too warm": 1} and summary.kg_lost == 11
+    assert [r.out_of_refrigeration_s for r in records] == [3600, None, 3600]
+    assert cold_chain_records.summary_lines(summary)[0] == (
+        "3 cold lines checked: 1 within limits, 1 refused at pickup, 1 discarded on arrival.")
+    # Another period, or another recipient, sees none of them.
+    assert cold_chain_records.summarize(session, now + dt.timedelta(hours=2), now + dt.timedelta(hours=3))[0].lines_checked == 0
+    other = f.org(session, "Old Town Night Shelter").id
+    assert cold_chain_records.summarize(session, now - dt.timedelta(hours=1), now + dt.timedelta(hours=1),
+                                        recipient_id=other)[0].lines_checked == 0
