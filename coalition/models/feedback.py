@@ -50,6 +50,8 @@ class PickupIssue(str, enum.Enum):
     POOR_PACKAGING = "poor_packaging"
     NO_ACCESS = "no_access"
     RUDE_OR_UNSAFE = "rude_or_unsafe"
+    NOBODY_THERE = "nobody_there"
+    WRONG_AMOUNT = "wrong_amount"
     OTHER = "other"
 
     @property
@@ -58,7 +60,8 @@ class PickupIssue(str, enum.Enum):
             "not_ready": "Food was not ready", "nothing_to_collect": "Nothing to collect",
             "unsafe_temperature": "Cold food was not cold", "spoiled": "Food was spoiled or past use-by",
             "poor_packaging": "Poor or leaking packaging", "no_access": "Could not get in",
-            "rude_or_unsafe": "Unwelcoming or unsafe site", "other": "Something else",
+            "rude_or_unsafe": "Unwelcoming or unsafe site", "nobody_there": "Nobody there",
+            "wrong_amount": "Wrong amount", "other": "Something else",
         }[self.value]
 
 

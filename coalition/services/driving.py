@@ -39,10 +39,10 @@ from coalition.models import (
     User,
     grams,
 )
-from coalition.services import audit, claims, cold_chain, deliveries, notifications
+from coalition.services import audit, claims, cold_chain, deliveries, feedback, notifications
 from coalition.services.notifications import Page
 
-ACTIONS = ("arrived", "picked_up", "delivered", "problem")
+ACTIONS = ("arrived", "picked_up", "delivered", "problem", "flag")
 ACTION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 COLD = (StorageClass.REFRIGERATED, StorageClass.FROZEN)
 FINISHED = (StopStatus.DONE, StopStatus.PROBLEM, StopStatus.SKIPPED)
@@ -144,7 +144,16 @@ def report_problem(session, actor, stop_id, client_action_id, performed_at, payl
     return _act(session, actor, stop_id, client_action_id, performed_at, payload, now, "problem", _problem)
 
 
-PERFORM = {"arrived": arrive, "picked_up": pick_up, "delivered": deliver, "problem": report_problem}
+def flag_pickup(session, actor, stop_id, client_action_id, performed_at, payload, now) -> ActionResult:
+    """"Problem with this pickup" (``payload``: issue, note): the same flag as the feedback pages, about the
+    donor; it leaves the stop as it is (the driver may still pick up, or report it undone) and tells the backbone."""
+    return _act(session, actor, stop_id, client_action_id, performed_at, payload, now, "flag", _flag)
+
+
+PERFORM = {"arrived": arrive, "picked_up": pick_up, "delivered": deliver, "problem": report_problem, "flag": flag_pickup}
+# The driver's choices on the route screen, as the feedback flag's issues.
+FLAG_CHOICES = {"nobody_there": "Nobody there", "not_ready": "Food not ready", "wrong_amount": "Wrong amount",
+                "rude_or_unsafe": "Unsafe", "other": "Other"}
 
 
 def perform(session, actor, action, stop_id, client_action_id, performed_at, payload, now) -> ActionResult:
@@ -450,6 +459,18 @@ def _problem(session, actor, stop: Stop, payload, performed_at, now) -> None:
         claims.record_movement(session, actor, claim, 0, None, reason, performed_at)
     if stop.kind is StopKind.PICKUP:
         _drop_deliveries(stop, reason, performed_at)
+
+
+def _flag(session, actor, stop: Stop, payload, performed_at, now) -> None:
+    if stop.kind is not StopKind.PICKUP:
+        raise Conflict("Flag a problem with a pickup from its pickup stop.")
+    issue = payload.get("issue")
+    if issue not in FLAG_CHOICES:
+        raise ValidationError("What went wrong?", {"issue": "Choose what went wrong."})
+    problem = feedback.flag_pickup_problem(session, actor, stop.claim_id, issue, str(payload.get("note") or ""),
+                                           performed_at)
+    _tell_backbone(session, f"Pickup problem at {stop.organization.name}: {FLAG_CHOICES[issue].lower()}",
+                   f"{actor.display_name}. {problem.note}".strip(), performed_at)
 
 
 def _tell_backbone(session: Session, title: str, body: str, now: dt.datetime) -> None:

@@ -27,6 +27,18 @@ def figures(live_app) -> indicators.Totals:
             db.session.remove()
 
 
+def flags(live_app, claim_id) -> int:
+    from sqlalchemy import func, select
+
+    from coalition.models import PickupProblem
+
+    with live_app.app_context():
+        try:
+            return db.session.scalar(select(func.count()).select_from(PickupProblem).where(PickupProblem.claim_id == claim_id))
+        finally:
+            db.session.remove()
+
+
 def test_a_warm_refrigerated_line_is_refused_at_pickup_the_recipient_is_told_and_it_counts_as_lost(
         live_app, new_context, screenshot):
     tag = uuid.uuid4().hex[:6]
@@ -37,6 +49,7 @@ def test_a_warm_refrigerated_line_is_refused_at_pickup_the_recipient_is_told_and
         route = f.make_route(db.session, now, claims=[claim])
         db.session.commit()
         pickup_id, delivery_id = (s.id for s in route.stops)
+        claim_id = claim.id
         db.session.remove()
     before = figures(live_app)
 
@@ -45,6 +58,17 @@ def test_a_warm_refrigerated_line_is_refused_at_pickup_the_recipient_is_told_and
     sign_in(page, "driver@example.org")
     page.goto("/driver/")
     pickup = page.locator(f"#stop-{pickup_id}")
+    # "Problem with this pickup" works with no connection, like every action, and is flagged once.
+    context.set_offline(True)
+    pickup.get_by_text("Problem with this pickup").click()
+    pickup.get_by_label(re.compile("What is wrong at")).select_option("not_ready")
+    pickup.get_by_role("button", name="Flag the problem").click()
+    expect(pickup.locator(".queue-state")).to_have_text(re.compile("saved on this phone"))
+    expect(pickup.locator(".stop-state")).to_have_text("pending")
+    context.set_offline(False)
+    expect(pickup.locator(".queue-state")).to_have_text("· sent ✓", timeout=20_000)
+    assert flags(live_app, claim_id) == 1
+
     expect(pickup.get_by_label("Temperature (°C)")).to_have_attribute("inputmode", "decimal")
     pickup.get_by_label("Temperature (°C)").fill("9")
     pickup.get_by_role("button", name="Picked up").click()

@@ -23,7 +23,7 @@ from coalition.services import cold_chain, driving, photos
 
 STATIC_JS = Path(__file__).resolve().parents[2] / "static" / "js"
 # The form's action names in URLs, and the service call behind each.
-STOP_ACTIONS = ("arrived", "picked_up", "delivered", "problem")
+STOP_ACTIONS = ("arrived", "picked_up", "delivered", "problem", "flag")
 COLD = (StorageClass.REFRIGERATED, StorageClass.FROZEN)
 
 
@@ -40,7 +40,7 @@ def _route_page(errors: dict | None = None, status: int = 200):
         now=utcnow(), cold=COLD, StopKind=StopKind, unit=unit, limits=limits,
         format_dc=cold_chain.format_dc, from_dc=cold_chain.from_dc, reasons=cold_chain.REASONS,
         grace_in_unit=round(limits.delivery_grace_dc / 10 * (1.8 if unit == "F" else 1), 1), finished=driving.FINISHED, StopStatus=StopStatus,
-        problem_labels=driving.PROBLEM_LABELS, safe_until_of=driving.safe_until_of,
+        problem_labels=driving.PROBLEM_LABELS, flag_choices=driving.FLAG_CHOICES, safe_until_of=driving.safe_until_of,
         replanned={r.plan_id: driving.was_replanned(db.session, r.plan) for r in routes},
         tile_url=current_app.config["MAP_TILE_URL"], tile_attribution=current_app.config["MAP_TILE_ATTRIBUTION"],
     ), status
@@ -64,7 +64,7 @@ def service_worker():
 
 def _payload_from_form(form) -> dict:
     return {key: form.get(key) for key in ("kg", "temperature", "temperature_c", "temperature_unit", "refuse_reason",
-                                           "cold_decision", "receiver_name", "problem_kind", "note")
+                                           "cold_decision", "receiver_name", "problem_kind", "issue", "note")
             if form.get(key) not in (None, "")} | ({"confirm_over": True} if form.get("confirm_over") else {})
 
 
@@ -93,7 +93,7 @@ def _perform(action: str, stop_id, client_action_id, performed_at, payload: dict
     return result
 
 
-@bp.route("/stops/<int:stop_id>/<any(arrived, picked_up, delivered, problem):action>", methods=["POST"])
+@bp.route("/stops/<int:stop_id>/<any(arrived, picked_up, delivered, problem, flag):action>", methods=["POST"])
 @requires(permissions.is_driver)
 def stop_action(stop_id: int, action: str):
     """The same actions as the offline queue, as plain HTML forms (a page without JavaScript still works).
@@ -110,7 +110,8 @@ def stop_action(stop_id: int, action: str):
         errors = {stop_id: {"action": action, "message": error.message, "fields": error.fields, "values": request.form}}
         return _route_page(errors, outcome.status)
     flash({"arrived": "Arrived.", "picked_up": "Pickup recorded.", "delivered": "Delivery recorded. Thank you!",
-           "problem": "Problem reported. The coordinators can see it."}[action], "success")
+           "problem": "Problem reported. The coordinators can see it.",
+           "flag": "Thank you: the problem with this pickup is flagged for the coordinators."}[action], "success")
     return redirect(url_for("driver.index") + f"#stop-{stop_id}")
 
 

@@ -120,6 +120,10 @@
   }
 
   function stateAfter(item) {
+    if (item.action === "flag") {    // a flag leaves the stop as it is
+      const card = cardOf(item.stop_id);
+      return card ? card.dataset.serverStatus || card.dataset.status : "pending";
+    }
     return item.action === "picked_up" && item.payload && item.payload.refuse_reason ? "problem" : STATE_AFTER[item.action];
   }
 
@@ -164,6 +168,8 @@
       }
     }
     if (action === "problem" && !payload.problem_kind) fields.problem_kind = "Choose what went wrong.";
+    if (action === "flag" && !payload.issue) fields.issue = "Choose what went wrong.";
+    if (action === "flag" && payload.issue === "other" && !payload.note) fields.note = "Describe the problem.";
     return fields;
   }
 
@@ -214,7 +220,7 @@
     const data = new FormData(form);
     const payload = {};
     ["kg", "temperature", "temperature_unit", "refuse_reason", "cold_decision", "receiver_name", "problem_kind",
-     "note"].forEach(key => {
+     "issue", "note"].forEach(key => {
       const value = data.get(key);
       if (value) payload[key] = String(value);
     });

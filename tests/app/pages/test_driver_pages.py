@@ -208,3 +208,22 @@ def test_a_warm_pickup_without_a_reason_answers_409_beside_the_reason_field(logi
     client = login_as("driver")
     answer = send(client, route.stops[0].id, "picked_up", {"kg": "10", "temperature": "7"})
     assert answer.status_code == 409 and "refuse_reason" in answer.get_json()["fields"]
+
+
+def test_problem_with_this_pickup_from_the_route_screen_flags_the_donor(login_as, session, route):
+    from coalition.models import PickupProblem
+
+    client = login_as("driver")
+    page = client.get("/driver/").get_data(as_text=True)
+    pickup = route.stops[0]
+    assert "Problem with this pickup" in page and 'value="nobody_there"' in page and 'value="wrong_amount"' in page
+    form = re.search(rf'action="/driver/stops/{pickup.id}/flag".*?name="client_action_id" value="(\w+)"', page, re.S)
+    data = {"csrf_token": csrf_token_from(page), "client_action_id": form.group(1), "issue": ""}
+    missing = client.post(f"/driver/stops/{pickup.id}/flag", data=data)
+    assert missing.status_code == 422 and "Choose what went wrong." in missing.get_data(as_text=True)
+    data["issue"] = "wrong_amount"
+    assert client.post(f"/driver/stops/{pickup.id}/flag", data=data).status_code == 302
+    assert send(client, pickup.id, "flag", {"issue": "not_ready"}).status_code == 200
+    issues = sorted(p.issue.value for p in session.scalars(select(PickupProblem).where(PickupProblem.claim_id == pickup.claim_id)))
+    assert issues == ["not_ready", "wrong_amount"]
+    assert session.get(Stop, pickup.id).status is StopStatus.PENDING

@@ -204,3 +204,22 @@ def test_the_monthly_summary_counts_each_line_once_by_its_last_decision(session,
     other = f.org(session, "Old Town Night Shelter").id
     assert cold_chain_records.summarize(session, now - dt.timedelta(hours=1), now + dt.timedelta(hours=1),
                                         recipient_id=other)[0].lines_checked == 0
+
+
+def test_problem_with_this_pickup_is_the_feedback_flag_recorded_once_and_the_stop_stays_open(session, now, driver):
+    from coalition.models import PickupIssue, PickupProblem
+
+    route = f.make_route(session, now)
+    pickup = route.stops[0]
+    action_id = aid()
+    for _ in range(2):     # the offline queue sends it again
+        driving.flag_pickup(session, driver, pickup.id, action_id, now, {"issue": "nobody_there", "note": "Rang twice"}, now)
+    [problem] = session.scalars(select(PickupProblem).where(PickupProblem.claim_id == pickup.claim_id)).all()
+    assert (problem.issue, problem.note, problem.stop_id, problem.reported_by_id) == (
+        PickupIssue.NOBODY_THERE, "Rang twice", pickup.id, driver.id)
+    assert pickup.status is StopStatus.PENDING
+    with pytest.raises(ValidationError) as refused:
+        driving.flag_pickup(session, driver, pickup.id, aid(), now, {"issue": "other"}, now)
+    assert "note" in refused.value.fields
+    with pytest.raises(ValidationError):
+        driving.flag_pickup(session, driver, pickup.id, aid(), now, {"issue": "late"}, now)
