@@ -152,6 +152,8 @@ LINKS: tuple[Link, ...] = (
          "Food-safety training, licence, insurance and vehicle: which routes you may take."),
     Link("reports.compliance_index", P.can_view_compliance_reports, "Recovery report and receipts",
          "Monthly pounds per donor and recipient (SB 1383 layout), CSV and PDF."),
+    Link("reports.cold_chain_patterns", P.can_view_compliance_reports, "Cold-chain patterns",
+         "Donors with repeated warm readings, drivers whose cold food arrives warm, time out of refrigeration."),
     Link("readiness.index", P.can_manage_readiness, "Driver readiness",
          "Expiries in the next 30 days, drivers not ready, mentor pairings."),
     Link("feedback.repeated", P.can_view_repeated_problems, "Repeated problems",

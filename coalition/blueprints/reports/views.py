@@ -18,6 +18,7 @@ from coalition.models import FoodCategory
 from coalition.models.base import utcnow
 from coalition.permissions import login_required, requires
 from coalition.services import cold_chain_records, compliance, organizations, receipts
+from coalition.services import cold_chain_patterns as cold_chain_patterns_service
 
 
 def _today() -> dt.date:
@@ -89,6 +90,15 @@ def compliance_download(month: str, fmt: str):
         return Response(compliance.report_csv(report, viewer_places()), mimetype="text/csv", headers=headers)
     return Response(compliance.report_pdf(report, current_app.config["COALITION_NAME"], utcnow(), viewer_places()),
                     mimetype="application/pdf", headers=headers)
+
+
+@bp.route("/cold-chain/patterns")
+@requires(permissions.can_view_compliance_reports)
+def cold_chain_patterns():
+    """Donors with repeated warm readings, drivers whose cold food often arrives warm, time out of refrigeration."""
+    patterns = cold_chain_patterns_service.cold_chain_patterns(db.session, current_user, utcnow())
+    return render_template("reports/cold_chain_patterns.html", patterns=patterns,
+                           repeated=cold_chain_patterns_service.REPEATED)
 
 
 @bp.route("/cold-chain/<int:organization_id>/<month>.csv")

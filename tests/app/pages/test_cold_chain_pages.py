@@ -81,3 +81,11 @@ def test_the_compliance_report_shows_the_cold_chain_summary(login_as, checked, n
     assert 'id="cold-chain-summary"' in page and "1 cold lines checked: 1 within limits" in page
     pdf = client.get(f"/reports/compliance/{month}.pdf")
     assert pdf.status_code == 200
+
+
+def test_the_backbone_opens_the_cold_chain_patterns_page_from_its_home(login_as, checked):
+    client = login_as("coordinator")
+    assert "/reports/cold-chain/patterns" in client.get("/").get_data(as_text=True)
+    page = client.get("/reports/cold-chain/patterns").get_data(as_text=True)
+    assert 'id="warm-donors"' in page and 'id="warm-drivers"' in page
+    assert "for 1 cold lines" in page and "<td>30-60 min</td><td class=\"num\">1</td>" in page   # 50 minutes

@@ -223,3 +223,27 @@ def test_problem_with_this_pickup_is_the_feedback_flag_recorded_once_and_the_sto
     assert "note" in refused.value.fields
     with pytest.raises(ValidationError):
         driving.flag_pickup(session, driver, pickup.id, aid(), now, {"issue": "late"}, now)
+
+
+def test_the_donors_receipt_shows_the_cold_chain_summary_and_excludes_refused_food(session, now, driver, tmp_path):
+    """One line delivered within limits (12 kg), one refused (5 kg): the receipt lists 12 kg and the summary."""
+    import subprocess
+
+    from coalition.services import receipts
+
+    deliver(session, driver, f.make_route(session, now, claims=[f.make_claim(
+        session, now, kg=12, storage="refrigerated", category="dairy", description="kefir")]), now, "4")
+    refused = f.make_route(session, now, claims=[f.make_claim(session, now, kg=5, storage="refrigerated",
+                                                              category="dairy", description="cream")])
+    driving.pick_up(session, driver, refused.stops[0].id, aid(), now,
+                    {"kg": 5, "temperature": "9", "refuse_reason": "too_warm"}, now)
+    day = now.astimezone(f.ZONE).date()
+    receipt = receipts.build_receipt(session, f.user(session, "grocer@example.org"), f.org(session, "Hawthorne Green Grocer"),
+                                     day - dt.timedelta(days=1), day + dt.timedelta(days=1), f.ZONE)
+    assert receipt.total_kg == 12
+    assert (receipt.cold_chain.lines_checked, receipt.cold_chain.within, receipt.cold_chain.refused) == (2, 1, 1)
+    path = tmp_path / "receipt.pdf"
+    path.write_bytes(receipts.render_receipt_pdf(receipt, "Feeding Our City", now))
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "2 cold lines checked: 1 within limits, 1 refused at pickup, 0 discarded on arrival." in text
+    assert "too warm (1)" in text
