@@ -10,11 +10,12 @@ import dataclasses
 import datetime as dt
 import io
 from collections import Counter
+from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from coalition.models import Claim, DeliveryRecord, Donation, DonationLine, StorageClass
+from coalition.models import Claim, DeliveryRecord, Donation, DonationLine, Organization, StorageClass
 from coalition.models.cold_chain import TemperatureReading
 from coalition.services.cold_chain import OUTCOME_LABELS, REASONS
 
@@ -127,8 +128,12 @@ def summary_lines(summary: Summary) -> list[str]:
     return lines
 
 
-def monthly_csv(records: list[ClaimRecord], month: dt.date, organization_name: str, unit: str, tz: dt.tzinfo) -> str:
-    """The month's cold-chain report of one donor or recipient: one row per reading (a line with none: one row).
+def monthly_csv(records: list[ClaimRecord], month: dt.date, organization_name: str, unit: str, tz: dt.tzinfo,
+                name_of: Callable[[Organization], str]) -> str:
+    """The month's cold-chain report of one donor or recipient: one row per reading.
+
+    ``name_of`` names a partner as the downloading person may see it (a confidential
+    recipient's public name to a donor).
 
     Written through the csv module: a partner's text that starts like a formula is
     prefixed with an apostrophe so a spreadsheet shows it as text.
@@ -143,7 +148,7 @@ def monthly_csv(records: list[ClaimRecord], month: dt.date, organization_name: s
     for record in records:
         claim = record.claim
         base = [month.strftime("%Y-%m"), organization_name, claim.id, claim.line.description,
-                StorageClass(claim.line.storage).value, claim.line.donation.donor.name, claim.recipient.name]
+                StorageClass(claim.line.storage).value, name_of(claim.line.donation.donor), name_of(claim.recipient)]
         minutes = "" if record.out_of_refrigeration_s is None else record.out_of_refrigeration_s // 60
         for reading in record.readings:
             writer.writerow([_cell(v) for v in base + [

@@ -112,8 +112,9 @@ def cold_chain_csv(organization_id: int, month: str):
     begin, until = receipts.local_bounds(first, compliance.next_month(first) - dt.timedelta(days=1), local_zone())
     side = {"donor_id": organization.id} if organization.kind.is_donor else {"recipient_id": organization.id}
     _, records = cold_chain_records.summarize(db.session, begin, until, **side)
-    body = cold_chain_records.monthly_csv(records, first, organization.name, current_app.config["TEMPERATURE_UNIT"],
-                                          local_zone())
+    body = cold_chain_records.monthly_csv(records, first, viewer_places()(organization).name,
+                                          current_app.config["TEMPERATURE_UNIT"], local_zone(),
+                                          lambda partner: viewer_places()(partner).name)
     name = f"cold-chain-{organization.id}-{first.strftime('%Y-%m')}.csv"
     return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"',
                                                         "Cache-Control": "private, no-store"})

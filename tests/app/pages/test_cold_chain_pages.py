@@ -89,3 +89,14 @@ def test_the_backbone_opens_the_cold_chain_patterns_page_from_its_home(login_as,
     page = client.get("/reports/cold-chain/patterns").get_data(as_text=True)
     assert 'id="warm-donors"' in page and 'id="warm-drivers"' in page
     assert "for 1 cold lines" in page and "<td>30-60 min</td><td class=\"num\">1</td>" in page   # 50 minutes
+
+
+def test_a_donor_sees_a_confidential_recipient_by_its_public_name_in_the_record(login_as, session, checked):
+    from coalition.models import Claim
+
+    recipient = session.get(Claim, checked["claim"]).recipient
+    recipient.confidential, recipient.public_alias = True, "Safe Harbor"
+    session.commit()
+    page = login_as("grocer").get(f"/donations/{checked['donation']}").get_data(as_text=True)
+    record = page[page.index(f'id="cold-chain-claim-{checked["claim"]}"'):]
+    assert "to Safe Harbor" in record and "Columbia Regional Food Bank" not in page
