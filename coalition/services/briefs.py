@@ -84,6 +84,8 @@ def _months_before(start: dt.datetime, end: dt.datetime) -> dt.datetime:
 
 
 def _in_place(query, neighborhood_id: int | None):
+    """Food delivered (never food lost to the cold chain) in one neighborhood, or in any."""
+    query = query.where(DeliveryRecord.outcome == "delivered")
     if neighborhood_id is None:
         return query.where(DeliveryRecord.neighborhood_id.is_not(None))
     return query.where(DeliveryRecord.neighborhood_id == neighborhood_id)

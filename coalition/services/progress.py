@@ -136,7 +136,7 @@ def organization_part(session: Session, filters: indicators.Filters, organizatio
     query = select(month, func.sum(case((is_donor, record.picked_up_g), else_=0)),
                    func.sum(case((is_recipient, record.quantity_g), else_=0)),
                    func.sum(case((by_driver, record.quantity_g), else_=0)) if by_driver is not None
-                   else func.sum(0)).where(mine, record.delivered_at >= filters.start,
+                   else func.sum(0)).where(mine, record.outcome == "delivered", record.delivered_at >= filters.start,
                                            record.delivered_at < filters.end).group_by(month)
     grams: dict[str, tuple[int, int, int]] = {}
     for key, donated, received, delivered in session.execute(query):

@@ -8,8 +8,10 @@ import subprocess
 import zipfile
 
 import pytest
+from sqlalchemy import select
 
 from coalition.errors import NotFound
+from coalition.models import DeliveryRecord
 from coalition.services import briefs, progress
 
 UTC = dt.timezone.utc
@@ -97,3 +99,23 @@ def test_a_confidential_shelter_serving_a_neighborhood_goes_by_its_public_name(s
     assert west.stats.nearest_site == "Westside safe place" and west.stats.distance_km == round(west.stats.distance_km)
     text = _pdf_text(briefs.render_brief_pdf(west, "Feeding Our City", NOW), tmp_path)
     assert "Westside safe place" in text and "Old Town Night Shelter" not in text
+
+
+def test_food_lost_to_the_cold_chain_counts_in_no_part_and_no_brief(session, org, small_history):
+    """A discarded or refused delivery record is food lost, not food given, received or delivered."""
+    bank, shelter = org("Columbia Regional Food Bank"), org("Old Town Night Shelter")
+    records = session.scalars(select(DeliveryRecord).order_by(DeliveryRecord.id)).all()
+    recent_bank = [r for r in records if r.recipient_id == bank.id and r.delivered_at >= small_history.start]
+    earlier_bank = [r for r in records if r.recipient_id == bank.id and r.delivered_at < small_history.start]
+    recent_bank[0].outcome, recent_bank[0].loss_reason = "discarded", "too_warm"
+    earlier_bank[0].outcome, earlier_bank[0].loss_reason = "refused", "too_warm"
+    for record in records:
+        if record.recipient_id == shelter.id:
+            record.outcome, record.loss_reason = "refused", "too_warm"
+    session.commit()
+    grocer = progress.build_progress(session, small_history, org("Hawthorne Green Grocer")).part
+    assert _shares(grocer)["donated"][0] == 61.7
+    assert _shares(progress.build_progress(session, small_history, bank).part)["received"][0] == 61.7
+    assert _shares(progress.build_progress(session, small_history, org("Feeding Our City Backbone")).part)["delivered"][0] == 0
+    north, west = sorted(briefs.build_briefs(session, small_history), key=lambda b: b.stats.name)
+    assert north.previous_kg == 0 and west.partners == []
