@@ -97,7 +97,7 @@ from .problem import (
     can_carry,
 )
 from .solution import DROP_REASONS, DroppedRequest, Route, Solution, Visit
-from .solver import SolveParams, solve
+from .solver import Progress, SolveParams, solve
 from .validate import Violation, validate
 
 __all__ = [
@@ -114,6 +114,7 @@ __all__ = [
     "PrecomputedMatrix",
     "Problem",
     "ProblemError",
+    "Progress",
     "Request",
     "Route",
     "Solution",

@@ -426,6 +426,18 @@ static int better(const Inst *I, const Sol *a, const Sol *b) {
     return a->cost < b->cost;
 }
 
+/* Appends ``best`` to the improvement history (see RRStats in _ruin_recreate.h). */
+static void record(const Inst *I, const Sol *best, double start, RRStats *stats) {
+    double t = now_s() - start;
+    int x = stats->history_len;
+    double resolution = 0.01 * t > 0.005 ? 0.01 * t : 0.005;
+    if (x > 0 && (x == RR_HISTORY_MAX || t - stats->history[x - 1].seconds < resolution)) x--;
+    else stats->history_len++;
+    RRImprovement *h = &stats->history[x];
+    h->seconds = t; h->vehicles = used_routes(I, best); h->cost = best->cost;
+    h->left_out = best->absent; h->value_left_out = best->absent_value;
+}
+
 static _Thread_local const Inst *g_inst;
 static _Thread_local int g_from;
 static int cmp_adj(const void *a, const void *b) {
@@ -447,6 +459,7 @@ int rr_solve(const RRInstance *in, const RRParams *params, int *out, RRStats *st
     const int lmax = params->max_string;
     if (D > RR_MAX_DIMENSIONS) return RR_TOO_MANY_DIMENSIONS;
     double start = now_s();
+    stats->history_len = 0;
     Inst inst = {.n = n, .V = V, .R = R, .D = D, .tm = in->time, .cm = in->cost, .e = in->earliest,
                  .l = in->latest, .dem = in->demand, .cap = in->capacity, .ride = ride, .fixed = in->fixed,
                  .max_visits = in->max_visits, .value = in->value, .allowed = in->allowed};
@@ -506,6 +519,7 @@ int rr_solve(const RRInstance *in, const RRParams *params, int *out, RRStats *st
     /* The fleet only shrinks: vehicles without a route stay unused. */
     for (int k = 0; k < V; k++) s->active[k] = s->len[k] > 0;
     sol_copy(I, best, s);
+    record(I, best, start, stats);
     i64 it1 = 0, it2 = 0;
     double fleet_end = start + time_limit_s * fleet_share, end = start + time_limit_s;
 
@@ -513,7 +527,7 @@ int rr_solve(const RRInstance *in, const RRParams *params, int *out, RRStats *st
     while (R > 0) {
         if ((it1 & 7) == 0 && now_s() > fleet_end) break;
         if (s->absent == 0) {
-            if (better(I, s, best)) sol_copy(I, best, s);
+            if (better(I, s, best)) { sol_copy(I, best, s); record(I, best, start, stats); }
             if (used_routes(I, s) <= 1) break;
             /* take away a route: the smallest one, or a random one */
             int pick = -1, m = 0;
@@ -537,7 +551,7 @@ int rr_solve(const RRInstance *in, const RRParams *params, int *out, RRStats *st
         for (int j = 0; j < R; j++) if (s->where[j] < 0) abs_count[j]++;
         it1++;
     }
-    if (s->absent == 0 && better(I, s, best)) sol_copy(I, best, s);
+    if (s->absent == 0 && better(I, s, best)) { sol_copy(I, best, s); record(I, best, start, stats); }
 
     /* 2. cost, on the best fleet */
     sol_copy(I, s, best);
@@ -570,7 +584,11 @@ int rr_solve(const RRInstance *in, const RRParams *params, int *out, RRStats *st
             double threshold = (double)s->cost - temp * log(urand() + 1e-300);
             if (s2->absent_value < s->absent_value || (double)s2->cost < threshold) {
                 Sol *tt = s; s = s2; s2 = tt;
-                if (better(I, s, best)) { sol_copy(I, best, s); last_better = now_s(); }
+                if (better(I, s, best)) {
+                    sol_copy(I, best, s);
+                    last_better = now_s();
+                    record(I, best, start, stats);
+                }
             }
         }
     }

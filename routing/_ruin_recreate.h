@@ -38,12 +38,27 @@ typedef struct {
     uint64_t seed;
 } RRParams;
 
+/* Most entries of the improvement history (see RRStats.history). */
+#define RR_HISTORY_MAX 1024
+
+/* The best plan as it stood after an improvement, ``seconds`` into the search. */
+typedef struct {
+    double seconds;
+    int64_t vehicles, cost, left_out, value_left_out;
+} RRImprovement;
+
 typedef struct {
     int64_t fleet_iterations, cost_iterations;
     int64_t vehicles;        /* routes used by the best plan */
     int64_t cost;            /* arcs plus fixed costs of the vehicles used */
     int64_t left_out;        /* requests the best plan leaves out */
     int64_t value_left_out;  /* their total value */
+    /* Each improvement of the best plan, in time order, so callers can tell what
+     * a shorter budget would have given. Improvements closer than 1% of the
+     * elapsed time (at least 5 ms) share one entry, the later one: a 60-second
+     * search fits in the buffer; past its end the last entry takes every later one. */
+    int history_len;
+    RRImprovement history[RR_HISTORY_MAX];
 } RRStats;
 
 enum { RR_OK = 0, RR_NO_MEMORY = -1, RR_TOO_MANY_DIMENSIONS = -2 };

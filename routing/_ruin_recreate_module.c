@@ -25,11 +25,12 @@ static PyStructSequence_Field result_fields[] = {
     {"vehicles", "routes used by the best plan"},
     {"cost", "arcs plus fixed costs of the vehicles used"},
     {"value_left_out", "total value of the requests left out"},
+    {"history", "each improvement of the best plan: (seconds, vehicles, cost, left_out, value_left_out)"},
     {NULL, NULL},
 };
 
 static PyStructSequence_Desc result_desc = {
-    "routing._ruin_recreate.Result", "The best plan found and how the search went.", result_fields, 7,
+    "routing._ruin_recreate.Result", "The best plan found and how the search went.", result_fields, 8,
 };
 
 /* An argument's buffer: C-contiguous, ``ndim`` dimensions, items of ``itemsize``
@@ -111,6 +112,16 @@ static PyObject *result_tuple(PyObject *routes, const RRStats *stats) {
         if (!x) { Py_DECREF(result); return NULL; }
         PyStructSequence_SetItem(result, i + 1, x);
     }
+    PyObject *history = PyTuple_New(stats->history_len);
+    if (!history) { Py_DECREF(result); return NULL; }
+    PyStructSequence_SetItem(result, 7, history);
+    for (int i = 0; i < stats->history_len; i++) {
+        const RRImprovement *h = &stats->history[i];
+        PyObject *entry = Py_BuildValue("(dLLLL)", h->seconds, (long long)h->vehicles, (long long)h->cost,
+                                        (long long)h->left_out, (long long)h->value_left_out);
+        if (!entry) { Py_DECREF(result); return NULL; }
+        PyTuple_SET_ITEM(history, i, entry);
+    }
     return result;
 }
 
@@ -190,6 +201,7 @@ static PyObject *solve(PyObject *self, PyObject *args, PyObject *kwargs) {
     RRInstance in;
     PyObject *result = NULL;
     int *out = NULL;
+    RRStats *stats = NULL;
     if (!instance_from(objs, views, have, &in)) goto done;
     if (in.D > RR_MAX_DIMENSIONS) {
         PyErr_Format(PyExc_ValueError, "demand: at most %d load dimensions, got %d", RR_MAX_DIMENSIONS, in.D);
@@ -197,16 +209,20 @@ static PyObject *solve(PyObject *self, PyObject *args, PyObject *kwargs) {
     }
     out = PyMem_RawMalloc(sizeof(int) * (size_t)(2 * in.R + in.V + 1));
     if (!out) { PyErr_NoMemory(); goto done; }
-    RRStats stats;
+    /* On the heap: the improvement history makes it tens of kilobytes, too much
+     * for the smaller stacks of some web server threads. */
+    stats = PyMem_RawMalloc(sizeof *stats);
+    if (!stats) { PyErr_NoMemory(); goto done; }
     int status;
     Py_BEGIN_ALLOW_THREADS
-    status = rr_solve(&in, &params, out, &stats);
+    status = rr_solve(&in, &params, out, stats);
     Py_END_ALLOW_THREADS
     if (status == RR_NO_MEMORY) { PyErr_NoMemory(); goto done; }
     if (status != RR_OK) { PyErr_Format(PyExc_RuntimeError, "ruin-and-recreate search failed (%d)", status); goto done; }
     PyObject *routes = routes_list(out, in.V);
-    if (routes) result = result_tuple(routes, &stats);
+    if (routes) result = result_tuple(routes, stats);
 done:
+    PyMem_RawFree(stats);
     PyMem_RawFree(out);
     for (int a = 0; a < N_ARRAYS; a++) if (have[a]) PyBuffer_Release(&views[a]);
     return result;

@@ -1,6 +1,7 @@
 """The benchmark command: solve public PDPTW instances and compare with best-known solutions.
 
-    python -m routing.bench [--time-limit S] [--workers N] [--json] [--bks FILE] [--vs vroom] FILE...
+    python -m routing.bench [--time-limit S] [--workers N] [--json] [--bks FILE] [--vs vroom]
+                            [--trace [--write-anytime PATH]] FILE...
 
 Reads the Li & Lim PDPTW format and the Sartori & Buriol (2020) format,
 recognised by content. Costs: Li & Lim, total Euclidean distance (unrounded);
@@ -8,12 +9,19 @@ Sartori & Buriol, total travel time from the instance matrix. Both rank
 solutions by vehicles first, then cost. Each solution is checked with
 :func:`routing.validate`. ``--vs vroom`` also solves each instance with
 pyvroom (exploration level 5) and reports both.
+
+``--trace`` also records the best plan's vehicles and cost at 1, 3, 10, 30 and
+60 s (the checkpoints within the time limit) and summarises, at each, the mean
+gap where the vehicles match the best-known and how many do: what more
+thinking time buys. ``--write-anytime PATH`` stores that table as JSON (the
+planning page's hint reads ``routing/data/anytime.json``).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import datetime
 import json
 import math
 import statistics
@@ -27,8 +35,12 @@ import numpy as np
 from .matrix import PrecomputedMatrix
 from .problem import Location, Problem, Request, StopSpec, TimeWindow, Vehicle
 from .solution import Route, Solution, Visit
-from .solver import SolveParams, solve
+from .solver import Progress, SolveParams, solve
 from .validate import validate
+
+
+#: Seconds at which ``--trace`` records the best plan so far.
+CHECKPOINTS_S = (1, 3, 10, 30, 60)
 
 
 @dataclass(frozen=True)
@@ -249,6 +261,73 @@ def _row(inst: Instance, sol: Solution, runtime: float, bks: dict | None, solver
     return row
 
 
+def trace(events: list[Progress], time_limit_s: float, bks: tuple[int, float] | None) -> list[dict]:
+    """The best plan at each checkpoint within ``time_limit_s``, from the solver's progress reports.
+
+    A checkpoint holds the best of the plans reported by then (the last report of
+    a run counts at the time limit, since it is the plan the run returns): its
+    vehicles, cost, requests left out and, with ``bks`` (vehicles, cost), the gap
+    when it serves everything with the best-known vehicles. ``None`` before any plan.
+    """
+    out = []
+    for at in (t for t in CHECKPOINTS_S if t <= time_limit_s + 1e-9):
+        found = events if at >= time_limit_s else [e for e in events if e.elapsed_s <= at]
+        best = min(found, key=Progress.rank, default=None)
+        point: dict = {"at_s": at, "vehicles": None, "cost": None, "dropped": None}
+        if best is not None:
+            point.update(vehicles=best.vehicles, cost=round(best.cost, 4), dropped=best.dropped)
+            if bks is not None:
+                point["gap_pct"] = (round(100 * (best.cost - bks[1]) / bks[1], 3)
+                                    if best.vehicles == bks[0] and best.dropped == 0 else None)
+        out.append(point)
+    return out
+
+
+def anytime_table(rows: list[dict]) -> list[dict]:
+    """Per checkpoint over ``rows`` with a trace and a best-known solution: instances, how many
+    have a plan by then, how many match the best-known vehicles (serving everything), their
+    mean gap (%), and the vehicles beyond the best-known in all (of plans found)."""
+    table = []
+    for at in CHECKPOINTS_S:
+        points = [(p, r) for r in rows if "bks_vehicles" in r for p in r.get("trace", ()) if p["at_s"] == at]
+        if not points:
+            continue
+        gaps = [p["gap_pct"] for p, _r in points if p.get("gap_pct") is not None]
+        table.append({
+            "at_s": at,
+            "instances": len(points),
+            "planned": sum(p["vehicles"] is not None for p, _r in points),
+            "bks_vehicles": len(gaps),
+            "mean_gap_pct": round(statistics.mean(gaps), 2) if gaps else None,
+            "extra_vehicles": sum(max(0, p["vehicles"] - r["bks_vehicles"]) for p, r in points
+                                  if p["vehicles"] is not None),
+        })
+    return table
+
+
+def anytime_lines(rows: list[dict], label: str) -> list[str]:
+    """The summary's anytime lines: one per checkpoint (see :func:`anytime_table`)."""
+    lines = []
+    for t in anytime_table(rows):
+        gap = f"{t['mean_gap_pct']:.2f}%" if t["mean_gap_pct"] is not None else "n/a"
+        lines.append(f"ANYTIME {label}: at={t['at_s']}s planned={t['planned']}/{t['instances']} "
+                     f"bks_vehicles={t['bks_vehicles']}/{t['instances']} mean_gap={gap} "
+                     f"extra_vehicles={t['extra_vehicles']}")
+    return lines
+
+
+def write_anytime(path: str | Path, rows: list[dict], args: argparse.Namespace) -> None:
+    """Store the anytime table of ``rows`` as JSON, with how it was measured."""
+    data = {
+        "measured_on": datetime.date.today().isoformat(),
+        "time_limit_s": args.time_limit,
+        "workers": args.workers,
+        "instances": sorted(r["instance"] for r in rows),
+        "checkpoints": anytime_table(rows),
+    }
+    Path(path).write_text(json.dumps(data, indent=2) + "\n")
+
+
 def summary(rows: list[dict], label: str) -> str:
     n = len(rows)
     valid = sum(r["valid"] for r in rows)
@@ -278,7 +357,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bks", help="CSV of best-known solutions: instance,vehicles,cost|distance")
     ap.add_argument("--vs", choices=["vroom"], help="also solve with another solver")
     ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--trace", action="store_true",
+                    help=f"record the best plan at {', '.join(map(str, CHECKPOINTS_S))} s (within the time limit)")
+    ap.add_argument("--write-anytime", metavar="PATH", help="with --trace and --bks: store the anytime table as JSON")
     args = ap.parse_args(argv)
+    if args.write_anytime and not (args.trace and args.bks):
+        ap.error("--write-anytime needs --trace and --bks")
     bks = read_bks(args.bks) if args.bks else None
     labels = ["routing"] + ([args.vs] if args.vs else [])
     rows: dict[str, list[dict]] = {label: [] for label in labels}
@@ -288,12 +372,15 @@ def main(argv: list[str] | None = None) -> int:
             inst = Instance(Path(path).stem, inst.kind, inst.problem, inst.node_of)
         for label in labels:
             t0 = time.monotonic()
+            events: list[Progress] = []
             if label == "routing":
                 sol = solve(inst.problem, SolveParams(time_limit_s=args.time_limit, num_workers=args.workers,
-                                                      seed=args.seed))
+                                                      seed=args.seed, progress=events.append))
             else:
                 sol = solve_vroom(inst)
             row = _row(inst, sol, time.monotonic() - t0, bks, label)
+            if args.trace and label == "routing":
+                row["trace"] = trace(events, args.time_limit, bks.get(inst.name) if bks else None)
             rows[label].append(row)
             if args.json:
                 print(json.dumps(row), flush=True)
@@ -304,9 +391,15 @@ def main(argv: list[str] | None = None) -> int:
                       f"runtime={row['runtime_s']:6.2f}s valid={row['valid']} "
                       f"served={row['served']}/{row['requests']}{bk}"
                       + (f" gap={gap:.2f}%" if gap is not None else ""), flush=True)
+                if "trace" in row:
+                    print(" " * 9 + "trace " + " ".join(
+                        f"{p['at_s']}s:{p['vehicles']}/{p['cost']:.2f}" if p["cost"] is not None else f"{p['at_s']}s:-"
+                        for p in row["trace"]), flush=True)
     for label in labels:
-        line = summary(rows[label], label)
-        print(json.dumps({"summary": line}) if args.json else line, flush=True)
+        for line in [summary(rows[label], label)] + (anytime_lines(rows[label], label) if args.trace else []):
+            print(json.dumps({"summary": line}) if args.json else line, flush=True)
+    if args.write_anytime:
+        write_anytime(args.write_anytime, rows["routing"], args)
     return 0
 
 

@@ -63,6 +63,9 @@ class Result:
     vehicles: int = 0
     cost: int = 0  # arcs plus fixed costs of the vehicles used
     value_left_out: int = 0
+    #: Each improvement of the best plan: (seconds into the search, vehicles, cost,
+    #: requests left out, their value); close ones share an entry (see _ruin_recreate.h).
+    history: tuple[tuple[float, int, int, int, int], ...] = ()
 
     def rank(self) -> tuple[int, int, int]:
         """Smaller is better: value left out, then vehicles, then cost."""
@@ -103,7 +106,7 @@ def search(inst: Instance, seconds: float, *, seed: int = 0, fleet_share: float 
         seconds=float(seconds), fleet_share=float(fleet_share), t0=t0, tf=tf, cbar=float(cbar),
         max_string=int(max_string), blink=float(blink), seed=int(seed) & (2**64 - 1))
     return Result(found.routes, found.left_out, found.fleet_iterations, found.cost_iterations, found.vehicles,
-                  found.cost, found.value_left_out)
+                  found.cost, found.value_left_out, found.history)
 
 
 def is_plan(routes: list[list[int]], V: int, R: int) -> bool:

@@ -6,7 +6,8 @@ The package, along the seams of PyVRP's layout:
 - :mod:`.data`: the problem scaled to integers, and the requests dropped before any search, with reasons;
 - :mod:`.model`: the OR-Tools model, one function per family of rules; the only module that imports OR-Tools;
 - :mod:`.search`: the search phases and their variants;
-- :mod:`.pipeline`: the phases chained for one worker, and the worker processes.
+- :mod:`.pipeline`: the phases chained for one worker, and the worker processes;
+- :mod:`.progress`: the best plan's improvements, reported to ``SolveParams.progress``.
 
 Objective hierarchy (lexicographic through weights): dropped value times a
 weight larger than any vehicle cost, then a per-vehicle weight larger than any
@@ -21,10 +22,10 @@ from dataclasses import replace
 from ..problem import Problem, ProblemError
 from ..solution import Solution
 from . import params as tuning
-from .params import SolveParams
+from .params import Progress, SolveParams
 from .pipeline import solve_in_workers
 
-__all__ = ["SolveParams", "solve"]
+__all__ = ["Progress", "SolveParams", "solve"]
 
 
 def solve(problem: Problem, params: SolveParams | None = None) -> Solution:
@@ -48,5 +49,5 @@ def solve(problem: Problem, params: SolveParams | None = None) -> Solution:
         # Large days: one search gets all the CPU; two would each risk not finishing
         # the construction on a busy machine (and double the memory).
         workers = 1
-    sol = solve_in_workers(problem, params, tm, workers)
+    sol = solve_in_workers(problem, params, tm, workers, t0)
     return replace(sol, runtime_s=time.monotonic() - t0)

@@ -8,7 +8,7 @@ with small problems.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 from ..problem import ProblemError
@@ -24,6 +24,27 @@ RUIN_RECREATE_MAX_REQUESTS = 2500
 CLUSTER_SIZE = 200
 #: Independent runs of the compiled search per worker (the budget is shared).
 RUIN_RECREATE_RUNS = 2
+
+
+@dataclass(frozen=True)
+class Progress:
+    """The best plan so far, reported to ``SolveParams.progress`` each time it improves.
+
+    - ``elapsed_s``: seconds since :func:`routing.solve` was called;
+    - ``vehicles``: routes it uses;
+    - ``cost``: travel time (s) or distance (m), as the problem's objective says,
+      plus the fixed costs of the vehicles used;
+    - ``dropped``: requests it leaves out.
+    """
+
+    elapsed_s: float
+    vehicles: int
+    cost: float
+    dropped: int
+
+    def rank(self) -> tuple[int, int, float]:
+        """Smaller is better: requests left out, then vehicles, then cost."""
+        return (self.dropped, self.vehicles, self.cost)
 
 
 @dataclass(frozen=True)
@@ -47,6 +68,13 @@ class SolveParams:
       real pickup. A vehicle whose done visits started before its shift leaves
       early enough to have made them.
     - ``now_s``: no remaining visit starts, and no unused vehicle leaves, before this.
+    - ``progress``: called with a :class:`Progress` each time the best plan
+      improves, so a caller can tell what a shorter budget would have given.
+      With one worker the calls come as the search goes (from the compiled
+      search, when it ends, with the times it improved); with several, when
+      the workers are done, in time order, for the best of all workers.
+      The compiled search reports every improvement; OR-Tools phases, the
+      plan at the end of each phase. It must not raise.
     """
 
     time_limit_s: float = 10.0
@@ -58,6 +86,7 @@ class SolveParams:
     done: frozenset[tuple[str, str]] = field(default_factory=frozenset)
     now_s: float | None = None
     done_times: Mapping[tuple[str, str], float] = field(default_factory=dict)
+    progress: Callable[[Progress], None] | None = field(default=None, compare=False)
 
     def __post_init__(self) -> None:
         if not (isinstance(self.time_limit_s, (int, float)) and math.isfinite(self.time_limit_s)

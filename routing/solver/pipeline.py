@@ -27,6 +27,9 @@ the time left allows building its model.
 With ``num_workers > 1`` independent searches with different strategies run
 in separate processes and the best plan wins (value served, then vehicles,
 then cost).
+
+Every phase tells a :class:`~routing.solver.progress.Tracker` what it found,
+so ``SolveParams.progress`` hears of each improvement of the best plan.
 """
 
 from __future__ import annotations
@@ -44,29 +47,41 @@ from . import params as tuning
 from . import search
 from .data import Data, empty_solution, prepare, set_weights
 from .params import SolveParams
+from .progress import Tracker, merge
 
 log = logging.getLogger("routing.solver")
 
 
-def solve_in_workers(problem: Problem, params: SolveParams, tm: TravelMatrix, workers: int) -> Solution:
+def solve_in_workers(problem: Problem, params: SolveParams, tm: TravelMatrix, workers: int,
+                     origin: float | None = None) -> Solution:
     """The best plan of ``workers`` pipelines (variants ``params.seed + w``), each in its own process
-    when there are several; ``tm`` is the problem's travel matrix, computed once by the caller."""
+    when there are several; ``tm`` is the problem's travel matrix, computed once by the caller.
+    ``origin`` (``time.monotonic()``, default now) is when the solve began, for progress reports."""
+    origin = time.monotonic() if origin is None else origin
     if workers == 1:
-        return run(problem, params, tm, params.seed, params.time_limit_s)
+        return run(problem, params, tm, params.seed, params.time_limit_s, Tracker(problem, origin, params.progress))
     margin = 0.5  # returning results and shutting the pool down
     deadline = time.time() + params.time_limit_s - margin
+    # Monotonic clocks need not agree between processes: the origin travels as wall-clock time.
+    wall_origin = time.time() - (time.monotonic() - origin)
     ctx = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        jobs = [(problem, replace(params, num_workers=1), tm, params.seed + w, deadline) for w in range(workers)]
+        # The callback stays here (it may not pickle); workers return their improvements.
+        jobs = [(problem, replace(params, num_workers=1, progress=None), tm, params.seed + w, deadline, wall_origin)
+                for w in range(workers)]
         results = list(pool.map(_worker, jobs))
-    return min(results, key=lambda s: search.score(problem, s))
+    if params.progress is not None:
+        for event in merge(events for _sol, events in results):
+            params.progress(event)
+    return min((sol for sol, _events in results), key=lambda s: search.score(problem, s))
 
 
-def _worker(args) -> Solution:
-    problem, params, tm, variant, deadline = args
+def _worker(args) -> tuple[Solution, list]:
+    problem, params, tm, variant, deadline, wall_origin = args
+    tracker = Tracker(problem, time.monotonic() - (time.time() - wall_origin), None)
     # The deadline is wall-clock time fixed by the parent, so that a slow process
     # start on a busy machine eats into the search, not past the caller's limit.
-    return run(problem, params, tm, variant, max(0.3, deadline - time.time()))
+    return run(problem, params, tm, variant, max(0.3, deadline - time.time()), tracker), tracker.events
 
 
 @dataclass
@@ -77,6 +92,7 @@ class _Run:
     strategy: dict
     budget_s: float
     clock: search.Clock
+    tracker: Tracker
 
     @property
     def deterministic(self) -> bool:
@@ -87,12 +103,15 @@ class _Run:
         return n if self.deterministic else None
 
 
-def run(problem: Problem, params: SolveParams, tm: TravelMatrix, variant: int, budget_s: float) -> Solution:
-    """One pipeline of search phases with strategy ``variant``, within ``budget_s`` seconds."""
+def run(problem: Problem, params: SolveParams, tm: TravelMatrix, variant: int, budget_s: float,
+        tracker: Tracker | None = None) -> Solution:
+    """One pipeline of search phases with strategy ``variant``, within ``budget_s`` seconds;
+    ``tracker`` (default: one timed from now, reporting to ``params.progress``) hears of each plan."""
     clock = search.Clock(time.monotonic() + budget_s)
+    tracker = tracker or Tracker(problem, time.monotonic(), params.progress)
     data = prepare(problem, params, tm)
     set_weights(data)
-    state = _Run(data, dict(search.VARIANTS[variant % len(search.VARIANTS)]), budget_s, clock)
+    state = _Run(data, dict(search.VARIANTS[variant % len(search.VARIANTS)]), budget_s, clock, tracker)
     if not data.requests or not problem.vehicles:
         return empty_solution(data)
     n_req = len(data.requests)
@@ -103,9 +122,11 @@ def run(problem: Problem, params: SolveParams, tm: TravelMatrix, variant: int, b
         # (Large days need a bigger share for reading the plan back and timing it.)
         share = 0.9 if n_req <= tuning.LARGE_DAY else 0.75
         cand = search.ruin_recreate_phase(data, list(range(len(problem.vehicles))), clock, share,
-                                          params.seed * 7919 + variant, params.previous)
+                                          params.seed * 7919 + variant, params.previous, tracker)
         if cand is not None:
-            return search.finalize(data, cand, clock)
+            final = search.finalize(data, cand, clock)
+            tracker.plan(final)
+            return final
         # Not expected (the two models agree): say so, and let OR-Tools use what is left.
         log.warning("routing: the ruin-and-recreate plan could not be read back; OR-Tools continues")
 
@@ -127,6 +148,8 @@ def run(problem: Problem, params: SolveParams, tm: TravelMatrix, variant: int, b
         return empty_solution(data)
     # A large day re-optimized without breaks: only a later phase's plan is valid.
     needs_breaks = large and not clustered and any(v.break_ is not None for v in problem.vehicles)
+    if not needs_breaks:
+        tracker.plan(best)
     if params.minimize_vehicles and not large:
         best = _eliminate_routes(state, best)
     if cross:
@@ -135,7 +158,9 @@ def run(problem: Problem, params: SolveParams, tm: TravelMatrix, variant: int, b
             best, needs_breaks = cand, False
     if needs_breaks:
         return empty_solution(data)
-    return search.finalize(data, best, clock)
+    final = search.finalize(data, best, clock)
+    tracker.plan(final)
+    return final
 
 
 def _construct(state: _Run, clustered: bool, cross: bool, large: bool) -> Solution | None:
@@ -204,6 +229,7 @@ def _eliminate_routes(state: _Run, best: Solution) -> Solution:
                             insert_ops=strategy.get("insert_ops", False))
         if cand is not None and search.score(problem, cand)[0] <= best_score[0]:
             best, best_score = cand, search.score(problem, cand)
+            state.tracker.plan(best)
             failures, pending, skip = 0, None, set()
             continue
         failures += 1

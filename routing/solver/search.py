@@ -22,6 +22,7 @@ from ..solution import Route, Solution
 from . import params as tuning
 from .data import INF_TIME, Data, assemble, row_of
 from .model import Model
+from .progress import Tracker
 
 
 def score(problem: Problem, sol: Solution) -> tuple[int, int, float]:
@@ -89,10 +90,11 @@ def ruin_recreate_fits(data: Data) -> bool:
 
 
 def ruin_recreate_phase(data: Data, vehicles: list[int], clock: Clock, share: float, seed: int,
-                         start: Solution | None) -> Solution | None:
+                         start: Solution | None, tracker: Tracker | None = None) -> Solution | None:
     """The compiled search on this model for ``share`` of the time left once the model
     is built; its plan read back through OR-Tools (which re-checks every constraint
-    and times the visits). None if it cannot run or its plan does not load."""
+    and times the visits). None if it cannot run or its plan does not load.
+    ``tracker`` is given each run's improvements with their times."""
     model = Model(data, vehicles, data.vehicle_weight)
     begin = None
     if start is not None:
@@ -107,9 +109,12 @@ def ruin_recreate_phase(data: Data, vehicles: list[int], clock: Clock, share: fl
     until = time.monotonic() + clock.left() * share
     for run in range(tuning.RUIN_RECREATE_RUNS):
         seconds = max(0.05, (until - time.monotonic()) / (tuning.RUIN_RECREATE_RUNS - run))
+        began = time.monotonic()
         found = ruin_recreate.search(inst, seconds, seed=seed * tuning.RUIN_RECREATE_RUNS + run, start=begin)
         if found is None:
             return None
+        if tracker is not None:
+            tracker.compiled(began, found.history, data.vehicle_weight)
         if result is None or found.rank() < result.rank():
             result = found
     if result is None:
