@@ -82,6 +82,7 @@ vehicles (loads picked up stay on board) and re-plans the rest, warm-started
 from the old routes.
 """
 
+from .anytime import AnytimeTable, Checkpoint, read_anytime
 from .matrix import HaversineProvider, MatrixError, MatrixProvider, OsrmProvider, PrecomputedMatrix, TravelMatrix
 from .problem import (
     CAN_CARRY,
@@ -101,9 +102,11 @@ from .solver import Progress, SolveParams, solve
 from .validate import Violation, validate
 
 __all__ = [
+    "AnytimeTable",
     "CAN_CARRY",
     "DROP_REASONS",
     "Break",
+    "Checkpoint",
     "Depot",
     "DroppedRequest",
     "HaversineProvider",
@@ -126,6 +129,7 @@ __all__ = [
     "Violation",
     "Visit",
     "can_carry",
+    "read_anytime",
     "solve",
     "validate",
 ]
