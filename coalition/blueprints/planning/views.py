@@ -24,7 +24,8 @@ def _tomorrow() -> dt.date:
 
 def _index(form: PlanForm, local_date: dt.date, status: int = 200):
     preview = queries.preview_day(db.session, local_date, local_zone(), utcnow())
-    return render_template("planning/index.html", form=form, preview=preview, day=local_date, action=ActionForm()), status
+    return render_template("planning/index.html", form=form, preview=preview, day=local_date, action=ActionForm(),
+                           thinking_hint=run.thinking_time_hint()), status
 
 
 @bp.route("/")

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import logging
 import time
 from collections import defaultdict
@@ -33,6 +34,43 @@ MAX_ZONES = 16
 
 
 # --- starting ---------------------------------------------------------------------------------
+
+@functools.cache
+def thinking_time_hint() -> str | None:
+    """What more thinking time buys, in words for the plan form's time limit; None without figures.
+
+    Drawn from the anytime table shipped with the solver (``routing.read_anytime``,
+    measured by ``routing.bench --trace``): at each checkpoint of runs given the
+    table's time limit, the mean gap of the best plan so far to the best-known
+    plans and how many reached the best-known fleet. The search paces itself to
+    its limit, so a run given a shorter limit usually does better than that
+    checkpoint of a longer run: the figures err on the cautious side. Read once
+    per process: the table changes only with a new release.
+    """
+    try:
+        table = routing.read_anytime()
+    except ValueError as exc:
+        log.warning("planning: no thinking-time hint: %s", exc)
+        return None
+    if table is None or not table.checkpoints:
+        return None
+    parts, worded = [], False
+    for point in table.checkpoints:
+        at, of = f"after {point.at_s:g} s", f"{point.instances}"
+        if point.planned < point.instances:
+            parts.append(f"{at} only {point.planned} of {of} had a plan")
+        elif point.mean_gap_pct is None:
+            parts.append(f"{at} none had the best-known number of vehicles")
+        elif not worded:
+            parts.append(f"{at} the best plan so far was on average {point.mean_gap_pct:.1f}% above the best known, "
+                         f"with the best-known number of vehicles on {point.bks_vehicles} of {of}")
+            worded = True
+        else:
+            parts.append(f"{at} {point.mean_gap_pct:.1f}% ({point.bks_vehicles} of {of})")
+    return (f"More time finds fewer vehicles and shorter routes. On {len(table.instances)} published benchmark "
+            f"instances, each given {table.time_limit_s:g} s ({table.workers} searches in parallel, measured "
+            f"{table.measured_on}): " + "; ".join(parts) + ".")
+
 
 def start_plan(session: Session, actor: User, local_date: dt.date, tz: dt.tzinfo, now: dt.datetime,
                window: tuple[dt.datetime, dt.datetime] | None = None,
