@@ -57,7 +57,9 @@ def thinking_time_hint() -> str | None:
     parts, worded = [], False
     for point in table.checkpoints:
         at, of = f"after {point.at_s:g} s", f"{point.instances}"
-        if point.planned < point.instances:
+        if point.planned == 0:
+            parts.append(f"{at} none had a plan yet")
+        elif point.planned < point.instances:
             parts.append(f"{at} only {point.planned} of {of} had a plan")
         elif point.mean_gap_pct is None:
             parts.append(f"{at} none had the best-known number of vehicles")

@@ -34,13 +34,14 @@ def test_the_plan_form_shows_the_measured_figures_beside_the_time_limit(session,
 
 def test_the_hint_says_each_checkpoint_in_words(monkeypatch, fresh_hint):
     monkeypatch.setattr(routing, "read_anytime", lambda: _table(
+        routing.Checkpoint(1, 13, 0, 0, None, 0),
         routing.Checkpoint(3, 13, 5, 2, 30.0, 9),
         routing.Checkpoint(10, 13, 13, 10, 4.26, 3),
         routing.Checkpoint(30, 13, 13, 12, 1.5, 1),
     ))
     assert run.thinking_time_hint() == (
         "More time finds fewer vehicles and shorter routes. On 13 published benchmark instances, each given 30 s "
-        "(2 searches in parallel, measured 2026-12-07): after 3 s only 5 of 13 had a plan; after 10 s the best plan "
+        "(2 searches in parallel, measured 2026-12-07): after 1 s none had a plan yet; after 3 s only 5 of 13 had a plan; after 10 s the best plan "
         "so far was on average 4.3% above the best known, with the best-known number of vehicles on 10 of 13; "
         "after 30 s 1.5% (12 of 13).")
 
