@@ -12,7 +12,7 @@ from routing import Progress, SolveParams, read_anytime, ruin_recreate, solve, v
 from routing.bench import CHECKPOINTS_S, anytime_lines, anytime_table, main, parse, trace
 from routing.solver.progress import merge
 
-from .test_ruin_recreate import _instance
+from .test_ruin_recreate import _chain, _instance
 
 
 def _lilim(n_requests: int = 30, seed: int = 3) -> str:
@@ -69,6 +69,15 @@ def test_several_workers_report_the_best_of_all_workers_in_the_caller():
     sol = solve(inst.problem, SolveParams(time_limit_s=2, num_workers=2, progress=lambda e: events.append(e)))
     _assert_improving(events)
     assert (events[-1].dropped, events[-1].vehicles) == (len(sol.dropped), sol.num_vehicles)
+
+
+def test_the_or_tools_phases_report_their_plans_too(line):
+    """Deterministic mode runs OR-Tools alone: construction, then route elimination down to one vehicle."""
+    problem = _chain(line, n=4, vehicles=4)
+    events: list[Progress] = []
+    sol = solve(problem, SolveParams(time_limit_s=5, deterministic=True, progress=events.append))
+    _assert_improving(events)
+    assert sol.num_vehicles == 1 and (events[-1].vehicles, events[-1].dropped) == (1, 0)
 
 
 def test_merging_keeps_in_time_order_the_reports_that_beat_every_earlier_one():
