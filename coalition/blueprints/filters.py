@@ -22,6 +22,7 @@ def register_template_helpers(app: Flask) -> None:
             "permissions": permissions,
             # The menu comes from the links table, as the home page's next steps do.
             "menu_links": navigation.menu_for(current_user) if current_user.is_authenticated else [],
+            "bottom_links": navigation.bottom_bar_for(current_user) if current_user.is_authenticated else [],
             "WEEKDAYS": WEEKDAYS,
             "coalition_name": current_app.config["COALITION_NAME"],
             "place": place,

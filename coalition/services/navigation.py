@@ -10,6 +10,10 @@ route rules). Two refinements may only hide an allowed entry, never show a refus
 - ``unless``: left out where the page that replaces it is shown (the backbone gets the partner
   network on its card and "Coordination" in the menu, instead of an inbox).
 
+A menu entry with a ``bottom_bar`` priority may also be one of the person's shortcuts on a phone's
+bottom bar: of the entries the menu shows them, the :data:`BOTTOM_BAR_SIZE` with the lowest numbers
+(the table's order breaks ties), so the bar obeys the same rules as the menu.
+
 Home cards are per membership: their rules are asked about the person in that capacity only
 (:class:`coalition.permissions.MemberCapacity`), so a driver's card does not repeat what the same
 person may do as staff elsewhere. Views and templates turn endpoints into addresses.
@@ -49,6 +53,7 @@ class Link:
     organization_arg: str | None = None   # the endpoint's argument that names the card's organization
     when: Callable[[CardFacts], bool] | None = None
     unless: str | None = None     # an endpoint listed earlier in the same place that replaces this one
+    bottom_bar: int | None = None  # menu only: shortcut priority on a phone's bottom bar, 1 first
 
     def permits(self, user, organization: Organization | None = None) -> bool:
         """Whether the rule lets ``user`` (in a card: in that membership's capacity) open the page."""
@@ -74,24 +79,29 @@ def _farm(facts: CardFacts) -> bool:
 
 HOME, MENU, ORG = Place.HOME, Place.MENU, "organization_id"
 P = permissions
+# Four shortcuts keep each one a thumb wide (about 97 px) on a 390 px phone.
+BOTTOM_BAR_SIZE = 4
 
 LINKS: tuple[Link, ...] = (
     # --- the menu, in its order -----------------------------------------------------------------
+    # Bottom-bar priorities: each role's own work first (a driver's route, a donor's postings, the
+    # coordinator's routes, the backbone's coordination), then what it checks daily.
     Link("main.home", P.is_signed_in, "Home", place=MENU),
     Link("organizations.index", P.is_signed_in, "Partners", place=MENU),
-    Link("supply.index", P.can_browse_supply, "Supply", place=MENU),
-    Link("claims.index", P.can_browse_supply, "Claims", place=MENU),
-    Link("needs.index", P.can_list_needs, "Needs", place=MENU),
-    Link("matching.index", P.can_run_matching, "Matching", place=MENU),
-    Link("planning.index", P.can_plan_routes, "Routes", place=MENU),
-    Link("shifts.index", P.can_use_shifts, "Shifts", place=MENU),
-    Link("driver.index", P.is_driver, "My route", place=MENU),
-    Link("communication.announcements", P.can_broadcast, "Coordination", place=MENU),
-    Link("communication.inbox", P.can_use_inbox, "Inbox", place=MENU, unless="communication.announcements"),
-    Link("notifications.index", P.is_signed_in, "Notifications", place=MENU),
-    Link("donations.index", P.can_post_any_donation, "Donate", place=MENU),
-    Link("measurement.mine", P.can_view_coalition_progress, "Progress", place=MENU),
-    Link("funding.index", P.can_view_funding, "Funding", place=MENU),
+    Link("supply.index", P.can_browse_supply, "Supply", place=MENU, bottom_bar=2),
+    Link("claims.index", P.can_browse_supply, "Claims", place=MENU, bottom_bar=3),
+    Link("needs.index", P.can_list_needs, "Needs", place=MENU, bottom_bar=3),
+    Link("matching.index", P.can_run_matching, "Matching", place=MENU, bottom_bar=2),
+    Link("planning.index", P.can_plan_routes, "Routes", place=MENU, bottom_bar=1),
+    Link("shifts.index", P.can_use_shifts, "Shifts", place=MENU, bottom_bar=3),
+    Link("driver.index", P.is_driver, "My route", place=MENU, bottom_bar=1),
+    Link("communication.announcements", P.can_broadcast, "Coordination", place=MENU, bottom_bar=1),
+    Link("communication.inbox", P.can_use_inbox, "Inbox", place=MENU, unless="communication.announcements",
+         bottom_bar=6),
+    Link("notifications.index", P.is_signed_in, "Notifications", place=MENU, bottom_bar=4),
+    Link("donations.index", P.can_post_any_donation, "Donate", place=MENU, bottom_bar=1),
+    Link("measurement.mine", P.can_view_coalition_progress, "Progress", place=MENU, bottom_bar=5),
+    Link("funding.index", P.can_view_funding, "Funding", place=MENU, bottom_bar=5),
 
     # --- each membership's card on the home page, in its order -----------------------------------
     Link("organizations.edit", P.can_edit_organization, "Complete your profile",
@@ -178,6 +188,15 @@ def menu_for(user: User) -> list[Step]:
         if link.permits(user) and not any(step.endpoint == link.unless for step in shown):
             shown.append(Step(link.title, link.blurb, link.endpoint, link.args()))
     return shown
+
+
+def bottom_bar_for(user: User) -> list[Step]:
+    """The phone's shortcuts: the menu entries shown to ``user`` that have a bottom-bar priority, the
+    :data:`BOTTOM_BAR_SIZE` most important first."""
+    priority = {link.endpoint: link.bottom_bar for link in links_in(Place.MENU) if link.bottom_bar is not None}
+    ranked = sorted((step for step in menu_for(user) if step.endpoint in priority),
+                    key=lambda step: priority[step.endpoint])   # sorted() is stable: the table's order breaks ties
+    return ranked[:BOTTOM_BAR_SIZE]
 
 
 def card_steps(membership: Membership, facts: CardFacts) -> list[Step]:

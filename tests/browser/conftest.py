@@ -192,7 +192,15 @@ def sign_in(page: Page, email: str, password: str = DEMO_PASSWORD) -> Response |
     return navigation.value
 
 
+def open_menu(page: Page) -> None:
+    """Open the header's menu where a narrow screen folds it behind its button (a wide one shows it)."""
+    button = page.locator("#menu-button")
+    if button.is_visible() and button.get_attribute("aria-expanded") != "true":
+        button.click()
+
+
 def sign_out(page: Page) -> None:
+    open_menu(page)
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
 

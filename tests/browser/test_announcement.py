@@ -10,7 +10,7 @@ import uuid
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import assert_fits_width, sign_in
+from tests.browser.conftest import assert_fits_width, open_menu, sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -33,6 +33,7 @@ def test_the_backbone_announces_a_shelter_reads_it_on_a_phone_and_the_receipt_sh
 
     shelter = new_context().new_page()   # phone-sized
     sign_in(shelter, "shelter@example.org")
+    open_menu(shelter)
     shelter.get_by_role("link", name="Inbox", exact=True).click()
     expect(shelter.get_by_role("heading", name="Announcements 1 unread")).to_be_visible()
     assert_fits_width(shelter)

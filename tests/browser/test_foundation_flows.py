@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import DEMO_PASSWORD, assert_fits_width, requests_of, sign_in, sign_out
+from tests.browser.conftest import DEMO_PASSWORD, assert_fits_width, open_menu, requests_of, sign_in, sign_out
 
 pytestmark = pytest.mark.browser
 
@@ -33,6 +33,9 @@ def test_grocer_signs_in_on_a_phone_and_sees_their_store_on_the_home_page(page, 
     store = page.get_by_role("region", name="Hawthorne Green Grocer")
     expect(store.get_by_role("heading", name="Hawthorne Green Grocer")).to_be_visible()
     expect(store).to_contain_text("you are admin")
+    # On a phone, signing out is in the menu behind the header's button.
+    expect(page.get_by_role("button", name="Sign out")).to_be_hidden()
+    open_menu(page)
     expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     assert_fits_width(page)
     screenshot(page, "grocer-home-390")
