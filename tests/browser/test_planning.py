@@ -29,6 +29,42 @@ def busy_day(live_app):
     live_app.config.update(JOBS_INLINE=inline, PLANNING_WORKERS=workers)
 
 
+def _heights(page) -> tuple[int, int]:
+    """The page's height with every route folded, then with every route open (as the page used to be)."""
+    folded = page.evaluate("document.documentElement.scrollHeight")
+    page.evaluate("document.querySelectorAll('details.route, details.drops').forEach(d => { d.open = true; })")
+    unfolded = page.evaluate("document.documentElement.scrollHeight")
+    page.evaluate("document.querySelectorAll('details.route, details.drops').forEach(d => { d.open = false; })")
+    return folded, unfolded
+
+
+def review_at_a_glance(new_context, plan_url: str, routes: int, screenshot) -> None:
+    """On a laptop the busy day's plan shows one folded line per route, all of them within one screen,
+    and the page is a small part of its height with every route open; a tap opens one route."""
+    laptop = new_context({"width": 1366, "height": 768}).new_page()
+    sign_in(laptop, "coordinator@example.org")
+    laptop.goto(plan_url)
+    rows = laptop.locator("details.route > summary")
+    expect(rows).to_have_count(routes)
+    assert laptop.locator("details.route[open]").count() == 0, "a route is open before anyone tapped it"
+    box = laptop.locator("section[aria-labelledby=routes-heading]").bounding_box()
+    folded, unfolded = _heights(laptop)
+    print(f"\nplan review at 1366x768 with {routes} routes: {folded} px folded, {unfolded} px with every route open;"
+          f" the route lines take {box['height']:.0f} px")
+    screenshot(laptop, "plan-review-1366-folded")
+    assert box["height"] <= 768, "the route lines do not fit one laptop screen"
+    assert folded * 3 < unfolded, f"folding saves too little: {folded} px of {unfolded} px"
+    rows.first.click()
+    expect(laptop.locator("details.route").first.locator("li.step").first).to_be_visible()
+    assert laptop.locator("details.route[open]").count() == 1
+    phone = new_context().new_page()
+    sign_in(phone, "coordinator@example.org")
+    phone.goto(plan_url)
+    phone_folded, phone_unfolded = _heights(phone)
+    print(f"plan review at 390x844: {phone_folded} px folded, {phone_unfolded} px with every route open")
+    screenshot(phone, "plan-review-390-folded")
+
+
 def test_a_coordinator_plans_and_publishes_the_busy_day_and_the_map_draws_routes(new_context, busy_day, screenshot):
     page = new_context().new_page()
     sign_in(page, "coordinator@example.org")
@@ -41,9 +77,10 @@ def test_a_coordinator_plans_and_publishes_the_busy_day_and_the_map_draws_routes
     expect(page.get_by_role("button", name="Publish and tell everyone")).to_be_visible()
     lines = page.locator("#plan-map path.route-line")
     expect(lines.first).to_be_attached()
-    routes = page.locator("section.route").count()
+    routes = page.locator("details.route").count()
     assert routes > 0 and lines.count() == routes
     screenshot(page, "planning-ready")
+    review_at_a_glance(new_context, page.url, routes, screenshot)
     page.get_by_role("button", name="Publish and tell everyone").click()
     expect(page.get_by_text("Status: published")).to_be_visible()
     expect(page.get_by_text("drivers and")).to_be_visible()

@@ -62,7 +62,10 @@ def test_a_coordinator_plans_and_publishes_and_the_driver_completes_the_route(li
         coordinator.get_by_role("button", name="Plan routes").click(no_wait_after=True)
     publish = coordinator.get_by_role("button", name="Publish and tell everyone")
     expect(publish).to_be_visible(timeout=PLAN_TIMEOUT_MS)
-    expect(coordinator.locator("li", has_text=f"Whole-day bread {tag}").first).to_be_visible()
+    # Each route is folded to one line: open the one carrying the test's request to see its stop.
+    carrying = coordinator.locator("details.route", has_text=f"Whole-day bread {tag}").first
+    carrying.locator("summary").click()
+    expect(carrying.locator("li", has_text=f"Whole-day bread {tag}").first).to_be_visible()
     publish.click()
     expect(coordinator.get_by_text(re.compile(r"Published: \d+ drivers"))).to_be_visible()
 

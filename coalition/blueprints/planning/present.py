@@ -2,9 +2,11 @@
 returns (the CLI prints it). Plain data from the plan's rows; nothing here knows the solver."""
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass
 
-from coalition.models.route_plan import PlanDrop, RoutePlan
+from coalition.models.route_plan import PlanDrop, Route, RoutePlan, Stop, StopKind
 
 
 def plan_summary(plan: RoutePlan) -> dict:
@@ -35,3 +37,41 @@ def drops_by_reason(plan: RoutePlan) -> dict[str, list[PlanDrop]]:
     for drop in plan.drops:
         grouped[drop.message].append(drop)
     return dict(grouped)
+
+
+@dataclass(frozen=True)
+class RouteSummary:
+    """One route's line on the review page: enough to judge it without opening its stops."""
+
+    route: Route
+    stops: int
+    kg: float            # kilograms picked up along the route
+    km: float
+    start_at: dt.datetime | None
+    end_at: dt.datetime | None
+    late: int            # stops served after their window closed
+    unsafe: int          # deliveries after the food's safe-until time
+
+
+def _late(stop: Stop) -> bool:
+    closes = stop.claim.line.donation.pickup_end if stop.kind is StopKind.PICKUP else stop.claim.delivery_end
+    return stop.service_start_at > closes
+
+
+def _unsafe(stop: Stop) -> bool:
+    return stop.kind is StopKind.DELIVERY and stop.safe_until is not None and stop.service_start_at > stop.safe_until
+
+
+def route_summaries(plan: RoutePlan) -> list[RouteSummary]:
+    """One summary per route of the plan, in the plan's order, with its warnings counted.
+
+    A checked plan has no late or unsafe stop; a plan edited by hand, or one the checker found wrong,
+    may, and the review page names them on the route's summary line so they are seen while it is folded.
+    """
+    return [RouteSummary(
+        route=route, stops=len(route.stops),
+        kg=sum(stop.claim.quantity_kg for stop in route.stops if stop.kind is StopKind.PICKUP),
+        km=route.distance_m / 1000, start_at=route.start_at, end_at=route.end_at,
+        late=sum(1 for stop in route.stops if _late(stop)),
+        unsafe=sum(1 for stop in route.stops if _unsafe(stop)),
+    ) for route in plan.routes]

@@ -68,6 +68,7 @@ def show(plan_id: int):
     status = queries.plan_status(plan, utcnow())
     return render_template("planning/plan.html", plan=plan, status=status, move=MoveForm(), action=ActionForm(),
                            routes=present.routes_for_map(plan), drops=present.drops_by_reason(plan),
+                           summaries=present.route_summaries(plan),
                            tiles=current_app.config["MAP_TILE_URL"],
                            attribution=current_app.config["MAP_TILE_ATTRIBUTION"])
 

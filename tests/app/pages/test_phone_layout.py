@@ -1,19 +1,22 @@
-"""The header and the phone's bottom bar.
+"""The header, the phone's bottom bar and the plan review's route lines.
 
 The header carries the coalition's name, the unread count and a menu button before the menu itself; the
 bottom bar's shortcuts come from the links table (its ``bottom_bar`` priorities) under the menu's own
-rules.
+rules; the plan review folds each route to one summary line with its warnings.
 """
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import html as html_text
 import re
 
 import pytest
 from flask import url_for
 
+from coalition.models.route_plan import StopKind
 from coalition.services import navigation
+from tests.fixtures.planning import add_shift, plan_now
 from tests.fixtures.web import ROLE_EMAILS
 
 
@@ -95,3 +98,31 @@ def test_the_unread_count_sits_in_the_header_line_beside_the_name(session, login
     unread = re.search(r'<a class="unread" href="/notifications/">(\d+)<span class="skip"> unread notifications', header)
     assert unread and int(unread.group(1)) == expected >= 1
     assert header.index('class="unread"') < header.index('id="menu-button"')
+
+
+def test_the_plan_review_folds_each_route_to_one_line_and_names_late_stops(session, login_as, user, org, now, day):
+    """Every route is a closed <details> whose summary gives its driver, stops, kg, km and times; a stop
+    served after its window closes is counted as late on that line."""
+    from coalition.models.route_plan import Stop
+
+    add_shift(session, user, org, now)
+    plan = plan_now(session, user, day, now)
+    session.commit()   # run_plan flushes; the job would commit
+    plan_id, route_ids, route = plan.id, [r.id for r in plan.routes], plan.routes[0]
+    kg = sum(s.claim.quantity_kg for s in route.stops if s.kind is StopKind.PICKUP)
+    expected = f"Dana Driver {len(route.stops)} stops · {kg:g} kg · {route.distance_m / 1000:.1f} km"
+    delivery_id = next(s.id for s in route.stops if s.kind is StopKind.DELIVERY)
+    coordinator = login_as("coordinator")
+    html = coordinator.get(f"/planning/plans/{plan_id}").get_data(as_text=True)
+    lines = re.findall(r'<details class="route" id="route-(\d+)">\s*<summary>(.*?)</summary>', html, flags=re.S)
+    assert [int(route_id) for route_id, _ in lines] == route_ids
+    summary = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", lines[0][1]))
+    assert expected in summary
+    assert "late" not in summary and "<details class=\"route\" open" not in html
+
+    delivery = session.get(Stop, delivery_id)
+    delivery.service_start_at = delivery.claim.delivery_end + dt.timedelta(minutes=20)
+    session.commit()
+    html = coordinator.get(f"/planning/plans/{plan_id}").get_data(as_text=True)
+    summary = html.split(f'id="route-{route_ids[0]}">')[1].split("</summary>")[0]
+    assert '<span class="warning">1 late</span>' in summary

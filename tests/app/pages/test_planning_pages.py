@@ -22,7 +22,8 @@ def test_a_coordinator_plans_reviews_and_publishes_a_day(session, login_as, post
     status = client.get(f"/planning/plans/{plan_id}/status").get_json()
     assert status["status"] == "ready" and status["done"]
     page = client.get(plan_url).get_data(as_text=True)
-    assert "Route of Dana Driver" in page and "Publish and tell everyone" in page and 'data-routes=' in page
+    assert re.search(r"<summary>\s*<strong class=\"route-driver\">Dana Driver</strong>", page)
+    assert "Publish and tell everyone" in page and 'data-routes=' in page
     assert "30 kg</strong> moved" in page
     published = post_form(f"/planning/plans/{plan_id}/publish", {}, plan_url)
     assert published.status_code == 302
