@@ -47,7 +47,7 @@ MACHINE_COLUMNS = {
     ("grants", "currency"), ("grants", "supports"), ("grant_spending", "currency"),
 }
 # Files, JSON and feeds: the browser downloads them or shows them as text, never as a page.
-NOT_PAGES = (".csv", ".pdf", ".ics", ".json", ".geojson", "/photo", "/sw.js")
+NOT_PAGES = (".csv", ".pdf", ".zip", ".ics", ".json", ".geojson", "/photo", "/sw.js")
 NOT_PAGE_PREFIXES = ("/api/", "/static/", "/vendor/", "/healthz")
 
 SOLVED_FIGURES = {"requests": 2, "served": 2, "dropped": [], "vehicles_used": 1, "shifts": 1, "kg_requested": 10.0,
