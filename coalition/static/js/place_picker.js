@@ -49,8 +49,10 @@
       } else {
         pin.setLatLng(point);
       }
-      if (label) pin.bindPopup(popupFor(label)).openPopup();
-      map.setView(point, Math.max(map.getZoom(), 16));
+      // Centre without animation and open the popup without panning, so the pin is already
+      // where it stays when the person reaches for it (a moving pin is hard to drag).
+      map.setView(point, Math.max(map.getZoom(), 16), {animate: false});
+      if (label) pin.bindPopup(popupFor(label), {autoPan: false}).openPopup();
     }
 
     function startMap() {
