@@ -92,6 +92,12 @@ class Config:
         self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
         self.MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
         self.MAIL_FROM = os.environ.get("MAIL_FROM", "no-reply@feedingourcity.example")
+        # Web push: both VAPID keys (base64url, as py-vapid's `vapid --gen` / `--applicationServerKey`
+        # give them) turn it on; the subject (mailto: or https:) tells push services whom to contact.
+        self.VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY") or None
+        self.VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY") or None
+        self.VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT") or f"mailto:{self.MAIL_FROM}"
+        self.PUSH_TTL_S = _int("PUSH_TTL_S", 12 * 3600)
         # Session cookies: secure unless explicitly serving plain HTTP locally.
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
@@ -146,6 +152,9 @@ class TestConfig(Config):
         self.REDIS_URL = None
         self.ROUTING_OSRM_URL = None
         self.MAIL_SERVER = None
+        # Push is off unless a test turns it on with keys of its own.
+        self.VAPID_PUBLIC_KEY = None
+        self.VAPID_PRIVATE_KEY = None
         # Tests never reach a real geocoder: the stand-in fixture sets GEOCODER_URL itself.
         self.GEOCODER = "nominatim"
         self.GEOCODER_URL = None

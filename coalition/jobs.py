@@ -29,6 +29,7 @@ from coalition import mail_links
 from coalition.services import expiry, notifications, recurring
 from coalition.services import communication
 from coalition.services import indicator_snapshots
+from coalition.services import push
 from coalition.services.mail import MailSettings
 
 log = logging.getLogger(__name__)
@@ -44,12 +45,13 @@ class PeriodicResult:
     priorities_opened: int = 0
     occurrences_created: int = 0
     emails_sent: int = 0
+    pushes_sent: int = 0
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         text = (f"{self.donations_expired} donations expired ({self.claims_expired} claims), "
                 f"{self.warnings_sent} use-by warnings, {self.priorities_opened} priorities opened to all, "
-                f"{self.occurrences_created} recurring occurrences created, {self.emails_sent} e-mails sent")
+                f"{self.occurrences_created} recurring occurrences created, {self.emails_sent} e-mails sent, {self.pushes_sent} pushes sent")
         return text + (f"; errors: {'; '.join(self.errors)}" if self.errors else "")
 
     def as_dict(self) -> dict:
@@ -79,6 +81,13 @@ def send_emails(session: Session, now: dt.datetime, config: Mapping) -> int:
     return notifications.send_pending_emails(session, MailSettings.from_config(config), mail_links.absolute_url, now)
 
 
+def send_pushes(session: Session, now: dt.datetime, config: Mapping) -> push.PushResult:
+    """Push the notifications that want it to their people's browsers (nothing without VAPID keys).
+    Commits as it goes: each send is recorded before it leaves (see services/push.py)."""
+    return push.send_pending_pushes(session, push.PushSettings.from_config(config), mail_links.absolute_url, now,
+                                    checkpoint=lambda: commit(session))
+
+
 def run_periodic(session: Session, now: dt.datetime, config: Mapping) -> PeriodicResult:
     """Run every periodic step once, committing after each; a failing step is rolled back and logged."""
     result = PeriodicResult()
@@ -103,11 +112,15 @@ def run_periodic(session: Session, now: dt.datetime, config: Mapping) -> Periodi
     def emails() -> None:
         result.emails_sent = send_emails(session, now, config)
 
+    def pushes() -> None:
+        result.pushes_sent = send_pushes(session, now, config).sent
+
     step("expiry", sweep)
     step("recurring", recurring)
     step("coordination", lambda: communication.periodic(session, now, config, mail_links.absolute_url))  # reminders, daily digests
     step("shifts", lambda: generate_shifts(session, now, config))
     step("indicator snapshots", lambda: indicator_snapshots.periodic_snapshot(session, now))  # at most daily
+    step("push", pushes)     # after the steps that notify, like e-mail
     step("e-mail", emails)   # last: it mails what the steps above just announced
     return result
 

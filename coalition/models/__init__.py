@@ -24,6 +24,7 @@ from coalition.models.coordination import (  # noqa: F401  (registers the coordi
 )
 from coalition.models.need import Need, NeedStatus
 from coalition.models.notification import Notification, NotificationKind, NotificationPreference
+from coalition.models.push import PushDelivery, PushSubscription
 from coalition.models.organization import WEEKDAYS, Organization, OrganizationKind
 from coalition.models.route_plan import (
     FoodSafetyRule,
@@ -50,7 +51,7 @@ __all__ = [
     "ApiToken", "AuditEvent", "Claim", "ClaimStatus", "Donation", "DonationDecline", "DonationKind",
     "DonationLine", "DonationStatus", "FoodCategory", "Invitation", "Membership", "Need", "NeedStatus",
     "Notification", "NotificationKind", "NotificationPreference", "Organization", "OrganizationKind",
-    "PriorityPartner", "RecurringSchedule", "Role", "SignInFailure", "StorageClass", "User",
+    "PriorityPartner", "PushDelivery", "PushSubscription", "RecurringSchedule", "Role", "SignInFailure", "StorageClass", "User",
     "grams", "kg", "normalize_email",
     "ColdChain", "DriverShift", "FoodSafetyRule", "PlaceKind", "PlanDrop", "PlanStatus", "ProblemKind", "Route",
     "RoutePlan", "ShiftPattern", "ShiftStatus", "Stop", "StopAction", "StopKind", "StopStatus",

@@ -63,10 +63,14 @@ class Notification(db.Model):
     show_in_app: Mapped[bool] = mapped_column(default=True)
     send_email: Mapped[bool] = mapped_column(default=True)
     emailed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    send_push: Mapped[bool] = mapped_column(default=False)
+    # Set once the worker has handed it to every subscribed browser (or found none).
+    pushed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
 
 class NotificationPreference(db.Model):
-    """One row per (user, kind) the user changed; no row means the default (in-app and e-mail on)."""
+    """One row per (user, kind) the user changed; no row means the default (in-app, e-mail and push on:
+    push reaches only the browsers a person subscribed, so subscribing is the choice that matters)."""
 
     __tablename__ = "notification_preferences"
     __table_args__ = (UniqueConstraint("user_id", "kind"),)
@@ -76,3 +80,4 @@ class NotificationPreference(db.Model):
     kind: Mapped[NotificationKind] = mapped_column(enum_column(NotificationKind, "notification_kind"))
     in_app: Mapped[bool] = mapped_column(default=True)
     email: Mapped[bool] = mapped_column(default=True)
+    push: Mapped[bool] = mapped_column(default=True)

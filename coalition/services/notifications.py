@@ -36,39 +36,41 @@ MailUrl = Callable[[str, dict], str]
 class Preference:
     in_app: bool = True
     email: bool = True
+    push: bool = True   # to the browsers the person subscribed (none: nothing is pushed)
 
 
 def get_preferences(session: Session, user: User) -> dict[NotificationKind, Preference]:
-    """Every kind with this user's choice (default: in-app and e-mail)."""
-    chosen = {p.kind: Preference(p.in_app, p.email) for p in session.scalars(
+    """Every kind with this user's choice (default: in-app, e-mail and push)."""
+    chosen = {p.kind: Preference(p.in_app, p.email, p.push) for p in session.scalars(
         select(NotificationPreference).where(NotificationPreference.user_id == user.id))}
     return {kind: chosen.get(kind, Preference()) for kind in NotificationKind}
 
 
-def set_preference(session: Session, user: User, kind: NotificationKind, in_app: bool, email: bool) -> None:
+def set_preference(session: Session, user: User, kind: NotificationKind, in_app: bool, email: bool,
+                   push: bool = True) -> None:
     row = session.scalar(select(NotificationPreference).where(
         NotificationPreference.user_id == user.id, NotificationPreference.kind == kind))
     if row is None:
         row = NotificationPreference(user_id=user.id, kind=kind)
         session.add(row)
-    row.in_app, row.email = in_app, email
+    row.in_app, row.email, row.push = in_app, email, push
     session.flush()
 
 
 def notify_user(session: Session, user: User, kind: NotificationKind, title: str, body: str, page: Page | None,
                 now: dt.datetime) -> Notification | None:
     """Create a notification unless the user turned this kind off entirely; ``page`` is what it links to
-    (None: nothing to open). E-mail goes out later through :func:`send_pending_emails`, after the caller
-    has committed."""
+    (None: nothing to open). E-mail and push go out later from the periodic worker
+    (:func:`send_pending_emails`, ``services/push.py``), after the caller has committed."""
     if not user.active:
         return None
     preference = get_preferences(session, user)[kind]
-    if not (preference.in_app or preference.email):
+    if not (preference.in_app or preference.email or preference.push):
         return None
     notification = Notification(
         user_id=user.id, kind=kind, title=title[:200], body=body, created_at=now,
         link_endpoint=page.endpoint if page else "", link_args=dict(page.args) if page else {},
-        show_in_app=preference.in_app, send_email=preference.email,
+        show_in_app=preference.in_app, send_email=preference.email, send_push=preference.push,
     )
     session.add(notification)
     return notification

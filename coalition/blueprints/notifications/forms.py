@@ -11,12 +11,14 @@ class OpenForm(FlaskForm):
 
 
 class PreferencesForm(FlaskForm):
-    """Two checkboxes per kind of notification: ``<kind>_in_app`` and ``<kind>_email``."""
+    """Three checkboxes per kind of notification: ``<kind>_in_app``, ``<kind>_email`` and ``<kind>_push``."""
 
     def pairs(self):
-        return [(kind, self[f"{kind.value}_in_app"], self[f"{kind.value}_email"]) for kind in NotificationKind]
+        return [(kind, self[f"{kind.value}_in_app"], self[f"{kind.value}_email"], self[f"{kind.value}_push"])
+                for kind in NotificationKind]
 
 
 for _kind in NotificationKind:
     setattr(PreferencesForm, f"{_kind.value}_in_app", BooleanField("In the app"))
     setattr(PreferencesForm, f"{_kind.value}_email", BooleanField("By e-mail"))
+    setattr(PreferencesForm, f"{_kind.value}_push", BooleanField("On my subscribed phones"))
