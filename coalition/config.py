@@ -92,8 +92,8 @@ class Config:
         self.MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
         self.MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
         self.MAIL_FROM = os.environ.get("MAIL_FROM", "no-reply@feedingourcity.example")
-        # Web push: both VAPID keys (base64url, as py-vapid's `vapid --gen` / `--applicationServerKey`
-        # give them) turn it on; the subject (mailto: or https:) tells push services whom to contact.
+        # Web push: both VAPID keys (py-vapid: `vapid --gen`, then `vapid --applicationServerKey`)
+        # turn it on; the subject (mailto: or https:) tells push services whom to contact.
         self.VAPID_PUBLIC_KEY = os.environ.get("VAPID_PUBLIC_KEY") or None
         self.VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY") or None
         self.VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT") or f"mailto:{self.MAIL_FROM}"

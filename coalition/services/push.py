@@ -35,7 +35,7 @@ BODY_CHARS = 1000   # push payloads are limited to about 4 KB once encrypted
 
 @dataclass(frozen=True)
 class PushSettings:
-    """VAPID keys (base64url, as the ``vapid`` command of py-vapid prints them) and the contact subject."""
+    """VAPID keys (public: base64url; private: a PEM file's path or the raw key, base64url) and the contact subject."""
 
     public_key: str | None = None
     private_key: str | None = None

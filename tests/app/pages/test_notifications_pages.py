@@ -72,12 +72,13 @@ def test_someone_elses_notification_cannot_be_marked_read(login_as, post_form, g
     assert "Older news" not in client.get("/notifications/").get_data(as_text=True)
 
 
-def test_settings_show_two_checkboxes_per_kind_and_save_the_choice(login_as, post_form, session):
+def test_settings_show_in_app_email_and_push_per_kind_and_save_the_choice(login_as, post_form, session):
     client = login_as("foodbank")
     html = client.get("/notifications/settings").get_data(as_text=True)
     for kind in NotificationKind:
         assert kind.label in html
         assert f'name="{kind.value}_in_app"' in html and f'name="{kind.value}_email"' in html
+        assert f'name="{kind.value}_push"' in html
     # Everything on except: new surplus by e-mail, and claims in the app.
     form = {f"{k.value}_{way}": "y" for k in NotificationKind for way in ("in_app", "email")}
     del form["new_surplus_email"], form["claim_on_donation_in_app"]

@@ -1,0 +1,77 @@
+"""Web push in Chromium: the push service worker shows a pushed message, and the control runs under the CSP."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import sign_in
+from tests.fixtures.push_service import vapid_keys
+
+WORKER = "/notifications/push/sw.js"
+SCOPE = "/notifications/push/"
+
+
+def _registration_id(cdp, page) -> str:
+    """The push worker's registration id, as the DevTools protocol names it."""
+    seen: list[dict] = []
+    cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: seen.extend(event["registrations"]))
+    cdp.send("ServiceWorker.enable")
+    page.wait_for_function("() => navigator.serviceWorker.getRegistration('%s').then(r => Boolean(r && r.active))"
+                           % SCOPE)
+    page.wait_for_timeout(200)   # the protocol's events arrive a moment after the worker activates
+    return next(r["registrationId"] for r in seen if r["scopeURL"].endswith(SCOPE) and not r["isDeleted"])
+
+
+def _notifications(page) -> list[dict]:
+    return page.evaluate("""() => navigator.serviceWorker.getRegistration('%s')
+        .then(r => r.getNotifications())
+        .then(list => list.map(n => ({title: n.title, body: n.body, url: n.data && n.data.url})))""" % SCOPE)
+
+
+def test_the_push_worker_shows_a_pushed_message_as_text_with_its_page(new_context, app_url):
+    context = new_context()
+    context.grant_permissions(["notifications"], origin=app_url)
+    page = context.new_page()
+    page.goto("/signin")
+    page.evaluate(f"() => navigator.serviceWorker.register('{WORKER}', {{scope: '{SCOPE}'}})")
+    cdp = context.new_cdp_session(page)
+    registration = _registration_id(cdp, page)
+
+    def deliver(message: dict) -> None:
+        cdp.send("ServiceWorker.deliverPushMessage",
+                 {"origin": app_url, "registrationId": registration, "data": json.dumps(message)})
+
+    deliver({"title": "Your route changed", "body": "Stop 2 <b>now</b> at 10:40", "url": f"{app_url}/driver/",
+             "tag": "notification-1"})
+    page.wait_for_function("() => navigator.serviceWorker.getRegistration('%s')"
+                           ".then(r => r.getNotifications()).then(list => list.length === 1)" % SCOPE)
+    assert _notifications(page) == [{"title": "Your route changed", "body": "Stop 2 <b>now</b> at 10:40",
+                                     "url": f"{app_url}/driver/"}]
+    # A link to another site is never opened on tap: the notification list is.
+    deliver({"title": "Elsewhere", "body": "", "url": "https://evil.example/", "tag": "notification-2"})
+    page.wait_for_function("() => navigator.serviceWorker.getRegistration('%s')"
+                           ".then(r => r.getNotifications()).then(list => list.length === 2)" % SCOPE)
+    urls = {n["title"]: n["url"] for n in _notifications(page)}
+    assert urls["Elsewhere"] == f"{app_url}/notifications/"
+
+
+@pytest.fixture
+def push_configured(live_app):
+    public, private = vapid_keys()
+    keep = {key: live_app.config.get(key) for key in ("VAPID_PUBLIC_KEY", "VAPID_PRIVATE_KEY")}
+    live_app.config.update(VAPID_PUBLIC_KEY=public, VAPID_PRIVATE_KEY=private)
+    try:
+        yield public
+    finally:
+        live_app.config.update(keep)
+
+
+def test_the_driver_page_offers_to_notify_this_phone(new_context, push_configured):
+    page = new_context().new_page()
+    sign_in(page, "driver@example.org")
+    page.goto("/driver/")
+    expect(page.get_by_role("button", name="Notify this phone")).to_be_visible()
+    expect(page.locator("#push-status")).to_have_text("This phone does not receive notifications.")
+    expect(page.get_by_role("button", name="Stop")).to_be_hidden()
