@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from coalition.errors import ValidationError
+from coalition.errors import NotFound, ValidationError
 from coalition.models import Notification, PushDelivery, PushSubscription, User
 from coalition.services.notifications import MailUrl, mail_link
 
@@ -115,6 +115,15 @@ def unsubscribe(session: Session, actor: User, endpoint) -> int:
         return 0
     _remove(session, row)
     return 1
+
+
+def remove_subscription(session: Session, actor: User, subscription_id: int) -> None:
+    """Forget one of ``actor``'s browsers by id (a lost phone, from another device); raises NotFound for
+    anyone else's, as for one that does not exist."""
+    row = session.get(PushSubscription, subscription_id)
+    if row is None or row.user_id != actor.id:
+        raise NotFound("No such phone or browser.")
+    _remove(session, row)
 
 
 def list_subscriptions(session: Session, user: User) -> list[PushSubscription]:

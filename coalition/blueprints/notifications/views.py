@@ -121,3 +121,14 @@ def push_unsubscribe():
     with committed():
         removed = push.unsubscribe(db.session, current_user, data.get("endpoint"))
     return jsonify({"removed": removed})
+
+
+@bp.route("/push/<int:subscription_id>/remove", methods=["POST"])
+@login_required
+def push_remove(subscription_id: int):
+    """Stop pushing to one of the person's browsers, from the settings page (say, a lost phone)."""
+    OpenForm()   # the CSRF token is checked for every POST
+    with committed():
+        push.remove_subscription(db.session, current_user, subscription_id)
+    flash("That phone or browser no longer receives notifications.", "success")
+    return redirect(url_for("notifications.settings"))

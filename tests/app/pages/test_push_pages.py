@@ -93,3 +93,21 @@ def test_the_push_worker_is_served_as_javascript(client):
     response = client.get("/notifications/push/sw.js")
     assert response.status_code == 200 and response.mimetype == "text/javascript"
     assert "notificationclick" in response.get_data(as_text=True)
+
+
+def test_a_lost_phone_is_removed_from_the_settings_page_and_only_by_its_owner(session, login_as, user, push_on, now):
+    from coalition.services import push
+
+    phone = push.subscribe(session, user("driver@example.org"), _browser(), "Lost phone", now)
+    phone_id = phone.id
+    session.commit()
+    grocer = login_as("grocer")
+    token = csrf_token_from(grocer.get("/notifications/settings").get_data(as_text=True))
+    assert grocer.post(f"/notifications/push/{phone_id}/remove", data={"csrf_token": token}).status_code == 404
+    assert _subscriptions(session) == 1
+    grocer.post("/signout", data={"csrf_token": token})
+    driver = login_as("driver")
+    html = driver.get("/notifications/settings").get_data(as_text=True)
+    assert "Lost phone" in html
+    response = driver.post(f"/notifications/push/{phone_id}/remove", data={"csrf_token": csrf_token_from(html)})
+    assert response.status_code == 302 and _subscriptions(session) == 0

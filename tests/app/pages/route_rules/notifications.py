@@ -11,5 +11,7 @@ RULES = {
     # Push is not configured in the tests: a clear 409 for everyone signed in.
     "notifications.push_subscribe": ("POST", "/notifications/push/subscribe", SIGNED_IN, {409}),
     # An empty body is a 400 once signed in.
+    # Nobody has browser 999999999: a clear 404 for everyone signed in.
+    "notifications.push_remove": ("POST", "/notifications/push/999999999/remove", SIGNED_IN, {404}),
     "notifications.push_unsubscribe": ("POST", "/notifications/push/unsubscribe", SIGNED_IN, {400}),
 }
