@@ -66,6 +66,9 @@ def create_app(config: object | None = None, instance_path: str | Path | None = 
 
     errors.register_error_handlers(app)
     register_security_headers(app)
+    from coalition.ids import refuse_ids_out_of_range
+
+    refuse_ids_out_of_range(app)
     register_blueprints(app)
     cli.register(app)
 

@@ -37,7 +37,8 @@ MAX_CLAIM_KG = donations.MAX_LINE_KG
 
 def load_claim(claim_id: int) -> Claim:
     claim = claims.get_claim(db.session, check_id(claim_id, "claim"))
-    permissions.authorize(permissions.can_view_claim(current_user, claim), "This claim is not visible to you.")
+    if not permissions.can_view_claim(current_user, claim):
+        raise NotFound("There is no such claim.")   # as for an unknown id: existence is not told
     return claim
 
 

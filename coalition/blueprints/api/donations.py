@@ -43,11 +43,12 @@ def render_many(found: list[Donation]) -> list[dict]:
 
 
 def load_donation(donation_id: int, kind: DonationKind | None = None) -> Donation:
-    """The donation if the caller may see it (404 for an unknown id or another kind, 403 otherwise)."""
+    """The donation if the caller may see it (404 for an unknown id, another kind, or one not visible)."""
     donation = donations.get_donation(db.session, check_id(donation_id, "donation"))
     if kind is not None and donation.kind is not kind:
         raise NotFound(f"There is no such {'offer' if kind is DonationKind.PRODUCE else 'donation'}.")
-    permissions.authorize(permissions.can_view_donation(current_user, donation), "This donation is not visible to you.")
+    if not permissions.can_view_donation(current_user, donation):
+        raise NotFound("There is no such donation.")   # as for an unknown id: existence is not told
     return donation
 
 

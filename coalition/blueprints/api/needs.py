@@ -11,6 +11,7 @@ from coalition.blueprints.api import bp
 from coalition.blueprints.api.common import ID, V1, Body, check_id, created, json_body, pick_organization
 from coalition.blueprints.api.serializers import need_json
 from coalition.blueprints.transaction import committed
+from coalition.errors import NotFound
 from coalition.extensions import db
 from coalition.models import Need
 from coalition.models.base import utcnow
@@ -20,7 +21,8 @@ from coalition.services import needs, organizations
 
 def load_need(need_id: int) -> Need:
     need = needs.get_need(db.session, check_id(need_id, "need"))
-    permissions.authorize(permissions.can_view_need(current_user, need), "This need is not visible to you.")
+    if not permissions.can_view_need(current_user, need):
+        raise NotFound("There is no such need.")   # as for an unknown id: existence is not told
     return need
 
 

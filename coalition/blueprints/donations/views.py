@@ -91,7 +91,8 @@ def time_left(delta: dt.timedelta) -> str:
 
 def _load(donation_id: int) -> Donation:
     donation = donations.get_donation(db.session, donation_id)
-    authorize(permissions.can_view_donation(current_user, donation), "You cannot see this donation.")
+    if not permissions.can_view_donation(current_user, donation):
+        raise NotFound("There is no such donation.")   # as for an unknown id: existence is not told
     return donation
 
 

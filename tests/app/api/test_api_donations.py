@@ -167,8 +167,8 @@ def test_another_organizations_donation_is_never_shown_to_a_donor(api, make_dona
     ours = make_donation().id
     session.commit()
     refused = api.get(f"/api/v1/donations/{theirs}", "grocer")
-    assert refused.status_code == 403 and "lines" not in refused.get_json()
-    assert api.get(f"/api/v1/donations/{theirs}/lines", "grocer").status_code == 403
+    assert refused.status_code == 404 and "lines" not in refused.get_json()
+    assert api.get(f"/api/v1/donations/{theirs}/lines", "grocer").status_code == 404
     listed = [d["id"] for d in api.get("/api/v1/donations", "grocer").get_json()["donations"]]
     assert ours in listed and theirs not in listed
     assert api.get("/api/v1/donations/2147483647", "grocer").status_code == 404
@@ -180,7 +180,7 @@ def test_recipients_list_open_supply_and_agencies_see_none(api, make_donation, s
     session.commit()
     assert donation_id in [d["id"] for d in api.get("/api/v1/donations", "shelter").get_json()["donations"]]
     assert api.get("/api/v1/donations", "city").get_json() == {"donations": []}
-    assert api.get(f"/api/v1/donations/{donation_id}", "city").status_code == 403
+    assert api.get(f"/api/v1/donations/{donation_id}", "city").status_code == 404
 
 
 def test_lines_are_listed_and_read_one_by_one(api, make_donation, session):
@@ -191,7 +191,7 @@ def test_lines_are_listed_and_read_one_by_one(api, make_donation, session):
     assert [line["id"] for line in lines] == [line_id]
     line = api.get(f"/api/v1/lines/{line_id}", "foodbank").get_json()
     assert line["remaining_kg"] == 20 and line["donation_id"] == donation_id
-    assert api.get(f"/api/v1/lines/{line_id}", "driver").status_code == 403
+    assert api.get(f"/api/v1/lines/{line_id}", "driver").status_code == 404
     assert api.get("/api/v1/lines/2147483600", "driver").status_code == 404
 
 
@@ -272,7 +272,7 @@ def test_an_offer_is_moved_and_cancelled_through_the_offers_routes(api, now):
             "lines": [{"description": "apples", "kg": 300, "storage": "ambient", "use_by": iso(now + dt.timedelta(days=20))}]}
     offer_id = api.post("/api/v1/offers", "farmer", json=body).get_json()["id"]
     later = {"start": iso(now + dt.timedelta(days=3)), "end": iso(now + dt.timedelta(days=4))}
-    assert api.patch(f"/api/v1/offers/{offer_id}", "grocer", json={"pickup_window": later}).status_code == 403
+    assert api.patch(f"/api/v1/offers/{offer_id}", "grocer", json={"pickup_window": later}).status_code == 404
     moved = api.patch(f"/api/v1/offers/{offer_id}", "farmer", json={"pickup_window": later})
     assert moved.status_code == 200 and moved.get_json()["pickup_window"]["start"] == later["start"]
     cancelled = api.post(f"/api/v1/offers/{offer_id}/cancel", "farmer", json={"reason": "hail"})

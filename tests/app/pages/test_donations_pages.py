@@ -235,8 +235,8 @@ def test_another_donor_cannot_see_or_cancel_a_donation(login_as, client, make_do
     session.commit()
     donation_id = donation.id
     login_as("farmer")
-    assert client.get(f"/donations/{donation_id}").status_code == 403
-    assert post_form(f"/donations/{donation_id}/cancel", {"reason": "mine now"}).status_code == 403
+    assert client.get(f"/donations/{donation_id}").status_code == 404   # as if it did not exist
+    assert post_form(f"/donations/{donation_id}/cancel", {"reason": "mine now"}).status_code == 404
     assert session.get(Donation, donation_id).status is DonationStatus.OPEN
 
 
