@@ -11,9 +11,7 @@ records. A month with no deliveries still gives a complete, clearly labelled doc
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass, field
 from typing import Callable
@@ -26,6 +24,7 @@ from coalition.errors import NotFound, PermissionDenied
 from coalition.models import DeliveryRecord, FoodCategory, Organization, User
 from coalition.models.food import KG
 from coalition.services import cold_chain_records
+from coalition.services.csv_export import write_csv
 from coalition.services.places import Place
 from coalition.services.receipts import local_bounds
 
@@ -131,19 +130,19 @@ def report_csv(report: ComplianceReport, place: Callable[[Organization], Place])
     """One table: a row per (generator, recovery organization) for the month, with both parties'
     addresses as ``place`` (the downloading person's ``places.Places``) shows them; a month with
     nothing delivered has one row saying so."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["month", "edible_food_generator", "generator_address", "generator_phone",
-                     "food_recovery_organization", "recovery_organization_address", "recovery_organization_phone",
-                     "types_of_food", "pounds_recovered", "kg_recovered", "deliveries"])
+    header = ["month", "edible_food_generator", "generator_address", "generator_phone",
+              "food_recovery_organization", "recovery_organization_address", "recovery_organization_phone",
+              "types_of_food", "pounds_recovered", "kg_recovered", "deliveries"]
     month = report.month.strftime("%Y-%m")
+    rows = []
     for r in report.by_generator:
         donor, recipient = place(r.donor), place(r.recipient)
-        writer.writerow([month, donor.name, _shown_address(donor), r.donor.phone, recipient.name, _shown_address(recipient),
-                         r.recipient.phone, r.food_types, f"{r.pounds:.1f}", f"{r.kg:.1f}", r.deliveries])
+        rows.append([month, donor.name, _shown_address(donor), r.donor.phone, recipient.name,
+                     _shown_address(recipient), r.recipient.phone, r.food_types, f"{r.pounds:.1f}", f"{r.kg:.1f}",
+                     r.deliveries])
     if not report.rows:
-        writer.writerow([month, EMPTY, "", "", "", "", "", "", "0.0", "0.0", 0])
-    return buffer.getvalue()
+        rows.append([month, EMPTY, "", "", "", "", "", "", "0.0", "0.0", 0])
+    return write_csv(header, rows)
 
 
 def report_pdf(report: ComplianceReport, coalition_name: str, generated_at: dt.datetime,

@@ -3,9 +3,7 @@ its contribution so far; which partners' details are stale, and asking them to c
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
 from typing import Callable
 
@@ -27,6 +25,7 @@ from coalition.models import (
     User,
 )
 from coalition.services import communication
+from coalition.services.csv_export import write_csv
 from coalition.services.notifications import Page
 from coalition.services.places import Place
 
@@ -210,12 +209,10 @@ def directory_csv(entries: list[Entry], place: Callable[[Organization], Place]) 
 
     ``place`` gives each site as the downloading person may see it (a ``places.Places``).
     """
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    rows = []
     for e in entries:
         o, p, site = e.organization, e.profile, place(e.organization)
-        writer.writerow([
+        rows.append([
             site.name, o.kind.value, " ".join(r.value for r in e.roles), " ".join(c.value for c in e.categories),
             " ".join(s.value for s in e.storage), site.address if site.exact else site.area,
             site.latitude if site.latitude is not None else "",
@@ -224,4 +221,4 @@ def directory_csv(entries: list[Entry], place: Callable[[Organization], Place]) 
             p.service_neighborhoods if p else "", f"{e.donated_kg:.1f}", f"{e.received_kg:.1f}",
             p.confirmed_at.isoformat() if p and p.confirmed_at else "", "yes" if e.stale else "no",
         ])
-    return out.getvalue()
+    return write_csv(CSV_COLUMNS, rows)

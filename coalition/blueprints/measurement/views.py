@@ -1,8 +1,6 @@
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import tempfile
 from pathlib import Path
@@ -32,6 +30,7 @@ from coalition.models import Organization, Trajectory
 from coalition.models.base import utcnow
 from coalition.permissions import authorize, login_required, requires
 from coalition.services import dashboards, geo, indicator_snapshots, indicators, organizations, partner_reports
+from coalition.services.csv_export import write_csv
 from coalition.services.mail import MailSettings, send_mail
 
 GROUP_TITLES = {"category": "By food category", "storage": "By storage class", "donor_kind": "By donor type",
@@ -120,11 +119,7 @@ def public():
 # --- downloads ---------------------------------------------------------------------
 
 def _csv(filename: str, header: list[str], rows) -> Response:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return Response(buffer.getvalue(), mimetype="text/csv",
+    return Response(write_csv(header, rows), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
