@@ -29,7 +29,7 @@ run: install
 	$(BIN)/flask demo load --if-empty
 	@$(BIN)/flask demo logins
 	@echo "Serving on http://127.0.0.1:$(PORT) (with the marketplace worker: expiry, recurring pickups, e-mail)"
-	export BASE_URL=$${BASE_URL:-http://127.0.0.1:$(PORT)}; \
+	export BASE_URL=$${BASE_URL:-http://127.0.0.1:$(PORT)} TRUSTED_HOSTS=$${TRUSTED_HOSTS:-127.0.0.1,localhost}; \
 	  $(BIN)/flask marketplace worker & worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 

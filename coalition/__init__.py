@@ -50,11 +50,10 @@ def create_app(config: object | None = None, instance_path: str | Path | None = 
     passwords.configure(app.config["ARGON2_TIME_COST"], app.config["ARGON2_MEMORY_COST_KIB"])
 
     @login_manager.user_loader
-    def _load_user(user_id: str):
-        from coalition.ids import parse_id
+    def _load_user(session_id: str):
+        from coalition.services.accounts import user_for_session_id
 
-        parsed = parse_id(user_id)
-        return db.session.get(models.User, parsed) if parsed is not None else None
+        return user_for_session_id(db.session, session_id)
 
     @login_manager.unauthorized_handler
     def _unauthorized():
@@ -66,9 +65,12 @@ def create_app(config: object | None = None, instance_path: str | Path | None = 
 
     errors.register_error_handlers(app)
     register_security_headers(app)
+    from coalition.hosts import refuse_untrusted_hosts, trust_proxies
     from coalition.ids import refuse_ids_out_of_range
 
     refuse_ids_out_of_range(app)
+    refuse_untrusted_hosts(app)
+    trust_proxies(app)
     register_blueprints(app)
     cli.register(app)
 

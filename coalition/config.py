@@ -6,9 +6,11 @@ the environment variables documented in README.md.
 """
 from __future__ import annotations
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
+from urllib.parse import urlsplit
 
 
 def _bool(name: str, default: bool) -> bool:
@@ -26,6 +28,15 @@ def _int(name: str, default: int) -> int:
 def _float(name: str, default: float) -> float:
     value = os.environ.get(name)
     return float(value) if value not in (None, "") else default
+
+
+def _list(name: str) -> list[str]:
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+def _hosts_of(base_url: str | None) -> list[str] | None:
+    host = urlsplit(base_url).hostname if base_url else None
+    return [host] if host else None
 
 
 def load_or_create_secret_key(instance_path: Path) -> str:
@@ -64,8 +75,13 @@ class Config:
         self.MAX_PHOTO_BYTES = _int("MAX_PHOTO_BYTES", 5 * 1024 * 1024)
         self.COALITION_TIMEZONE = os.environ.get("COALITION_TIMEZONE", "America/Los_Angeles")
         self.COALITION_NAME = os.environ.get("COALITION_NAME", "Feeding Our City")
-        # Links in e-mails sent by background jobs (no request to take the host from).
-        self.BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+        # The site's own address: every link in an e-mail or feed is built from it (never from a request's
+        # Host header). Unset, no link is sent rather than one guessed (coalition/mail_links.py).
+        self.BASE_URL = os.environ.get("BASE_URL") or None
+        # Host names requests may use (comma-separated); others get 400. Defaults to BASE_URL's host.
+        self.TRUSTED_HOSTS = _list("TRUSTED_HOSTS") or _hosts_of(self.BASE_URL)
+        # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (coalition/hosts.py).
+        self.TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
         self.MAP_TILE_URL = os.environ.get(
             "MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
         )
@@ -106,11 +122,16 @@ class Config:
         self.SESSION_COOKIE_SAMESITE = "Lax"
         self.REMEMBER_COOKIE_SAMESITE = "Lax"
         self.PERMANENT_SESSION_LIFETIME = _int("SESSION_LIFETIME_S", 12 * 3600)
+        self.REMEMBER_COOKIE_DURATION = dt.timedelta(days=_int("REMEMBER_DAYS", 30))
         # Sign-in throttling: failures counted over a sliding window.
         self.SIGNIN_WINDOW_S = _int("SIGNIN_WINDOW_S", 15 * 60)
         self.SIGNIN_MAX_FAILURES_PER_ACCOUNT = _int("SIGNIN_MAX_FAILURES_PER_ACCOUNT", 5)
         self.SIGNIN_MAX_FAILURES_PER_ADDRESS = _int("SIGNIN_MAX_FAILURES_PER_ADDRESS", 20)
         self.PASSWORD_RESET_MAX_AGE_S = _int("PASSWORD_RESET_MAX_AGE_S", 3600)
+        # Reset e-mails asked for, per e-mail address and per client address, over a sliding window.
+        self.RESET_WINDOW_S = _int("RESET_WINDOW_S", 3600)
+        self.RESET_MAX_PER_ACCOUNT = _int("RESET_MAX_PER_ACCOUNT", 3)
+        self.RESET_MAX_PER_ADDRESS = _int("RESET_MAX_PER_ADDRESS", 10)
         self.INVITATION_MAX_AGE_S = _int("INVITATION_MAX_AGE_S", 7 * 24 * 3600)
         # Argon2 cost; tests lower it so hashing dozens of demo users is quick.
         self.ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)
@@ -121,6 +142,8 @@ class Config:
         self.USE_BY_WARNING_H = _int("USE_BY_WARNING_H", 3)
         self.NOTIFY_RADIUS_KM = _int("NOTIFY_RADIUS_KM", 15)
         self.API_TOKEN_MAX_AGE_S = _int("API_TOKEN_MAX_AGE_S", 30 * 24 * 3600)
+        # Photos stored for a donation posting never finished are deleted by the periodic job after this.
+        self.ABANDONED_UPLOAD_GRACE_H = _int("ABANDONED_UPLOAD_GRACE_H", 24)
         # Coordination: directory details older than this are stale; the daily digest goes out after
         # this local hour; an overdue action item is reminded again after this many days.
         self.DIRECTORY_STALE_DAYS = _int("DIRECTORY_STALE_DAYS", 90)
@@ -160,6 +183,10 @@ class TestConfig(Config):
         self.GEOCODER_URL = None
         self.GEOCODER_MIN_DELAY_S = 0.0
         self.GEOCODER_TIMEOUT_S = 1.0
+        # Links in test mails point at the test client's own host; any Host is accepted.
+        self.BASE_URL = "http://localhost"
+        self.TRUSTED_HOSTS = None
+        self.TRUSTED_PROXIES = 0
         self.ARGON2_TIME_COST = 1
         self.ARGON2_MEMORY_COST_KIB = 8
         self.UPLOAD_FOLDER = str(instance_path / "uploads")

@@ -46,12 +46,14 @@ class PeriodicResult:
     occurrences_created: int = 0
     emails_sent: int = 0
     pushes_sent: int = 0
+    uploads_deleted: int = 0
     errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         text = (f"{self.donations_expired} donations expired ({self.claims_expired} claims), "
                 f"{self.warnings_sent} use-by warnings, {self.priorities_opened} priorities opened to all, "
-                f"{self.occurrences_created} recurring occurrences created, {self.emails_sent} e-mails sent, {self.pushes_sent} pushes sent")
+                f"{self.occurrences_created} recurring occurrences created, {self.emails_sent} e-mails sent, "
+                f"{self.pushes_sent} pushes sent, {self.uploads_deleted} abandoned photos deleted")
         return text + (f"; errors: {'; '.join(self.errors)}" if self.errors else "")
 
     def as_dict(self) -> dict:
@@ -88,6 +90,14 @@ def send_pushes(session: Session, now: dt.datetime, config: Mapping) -> push.Pus
                                     checkpoint=lambda: commit(session))
 
 
+def delete_abandoned_uploads(session: Session, now: dt.datetime, config: Mapping) -> int:
+    """Delete photos of donation postings never finished, once ABANDONED_UPLOAD_GRACE_H hours old."""
+    from coalition.services import photos
+
+    grace = dt.timedelta(hours=config.get("ABANDONED_UPLOAD_GRACE_H", 24))
+    return photos.delete_abandoned(session, config["UPLOAD_FOLDER"], now - grace)
+
+
 def run_periodic(session: Session, now: dt.datetime, config: Mapping) -> PeriodicResult:
     """Run every periodic step once, committing after each; a failing step is rolled back and logged."""
     result = PeriodicResult()
@@ -115,13 +125,17 @@ def run_periodic(session: Session, now: dt.datetime, config: Mapping) -> Periodi
     def pushes() -> None:
         result.pushes_sent = send_pushes(session, now, config).sent
 
+    def uploads() -> None:
+        result.uploads_deleted = delete_abandoned_uploads(session, now, config)
+
     step("expiry", sweep)
     step("recurring", recurring)
     step("coordination", lambda: communication.periodic(session, now, config, mail_links.absolute_url))  # reminders, daily digests
     step("shifts", lambda: generate_shifts(session, now, config))
     step("indicator snapshots", lambda: indicator_snapshots.periodic_snapshot(session, now))  # at most daily
     step("push", pushes)     # after the steps that notify, like e-mail
-    step("e-mail", emails)   # last: it mails what the steps above just announced
+    step("e-mail", emails)   # it mails what the steps above just announced
+    step("abandoned uploads", uploads)
     return result
 
 

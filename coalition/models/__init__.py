@@ -39,7 +39,7 @@ from coalition.models.route_plan import (
     StopStatus,
 )
 from coalition.models.shift import ColdChain, DriverShift, PlaceKind, ShiftPattern, ShiftStatus
-from coalition.models.sign_in import SignInFailure
+from coalition.models.sign_in import PasswordResetRequest, SignInFailure
 from coalition.models.feedback import DeliveryRating, PickupIssue, PickupProblem  # noqa: F401  (coordination: feedback)
 from coalition.models.readiness import DriverProfile  # noqa: F401  (coordination: volunteer readiness)
 from coalition.models.receipts import FairMarketValue  # noqa: F401  (coordination: donor receipts)
@@ -51,7 +51,8 @@ __all__ = [
     "ApiToken", "AuditEvent", "Claim", "ClaimStatus", "Donation", "DonationDecline", "DonationKind",
     "DonationLine", "DonationStatus", "FoodCategory", "Invitation", "Membership", "Need", "NeedStatus",
     "Notification", "NotificationKind", "NotificationPreference", "Organization", "OrganizationKind",
-    "PriorityPartner", "PushDelivery", "PushSubscription", "RecurringSchedule", "Role", "SignInFailure", "StorageClass", "User",
+    "PasswordResetRequest", "PriorityPartner", "PushDelivery", "PushSubscription", "RecurringSchedule", "Role",
+    "SignInFailure", "StorageClass", "User",
     "grams", "kg", "normalize_email",
     "ColdChain", "DriverShift", "FoodSafetyRule", "PlaceKind", "PlanDrop", "PlanStatus", "ProblemKind", "Route",
     "RoutePlan", "ShiftPattern", "ShiftStatus", "Stop", "StopAction", "StopKind", "StopStatus",

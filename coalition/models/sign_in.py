@@ -1,4 +1,4 @@
-"""Failed sign-in attempts, kept to throttle password guessing."""
+"""Failed sign-in attempts and password-reset requests, kept to throttle guessing and mail floods."""
 from __future__ import annotations
 
 import datetime as dt
@@ -18,6 +18,21 @@ class SignInFailure(db.Model):
     """
 
     __tablename__ = "sign_in_failures"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), index=True)
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class PasswordResetRequest(db.Model):
+    """One request for a password-reset e-mail, by the e-mail asked for and the client address.
+
+    Counted for any address asked for, with or without an account, so the limit says nothing about
+    which addresses exist; in the database, like sign-in failures, so it holds across workers.
+    """
+
+    __tablename__ = "password_reset_requests"
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), index=True)

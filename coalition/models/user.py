@@ -44,6 +44,8 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Part of every session and remember-me cookie (see get_id): raising it ends them all at once.
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"
@@ -56,6 +58,14 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        """Flask-Login's "alternative id": the user id and the session generation, as ``"<id>.<generation>"``.
+
+        It is what sessions and remember-me cookies store, so a cookie signed before the generation was
+        raised (sign-out, new password, deactivation) names no one any more.
+        """
+        return f"{self.id}.{self.session_generation or 0}"
 
     def active_memberships(self) -> list[Membership]:
         return [m for m in self.memberships if m.active and m.organization.active]

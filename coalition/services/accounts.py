@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from coalition import permissions
@@ -22,7 +22,17 @@ from coalition.errors import (
     TooManyAttempts,
     ValidationError,
 )
-from coalition.models import Invitation, Membership, Organization, Role, SignInFailure, User, normalize_email
+from coalition.models import (
+    ApiToken,
+    Invitation,
+    Membership,
+    Organization,
+    PasswordResetRequest,
+    Role,
+    SignInFailure,
+    User,
+    normalize_email,
+)
 from coalition.services import passwords
 
 
@@ -71,7 +81,9 @@ def authenticate(
         minutes = max(1, policy.window_s // 60)
         raise TooManyAttempts(f"Too many failed sign-ins. Wait {minutes} minutes or reset your password.")
     user = get_user_by_email(session, email) if email else None
-    if user is None or not user.active or not passwords.verify_password(user.password_hash, password or ""):
+    # Unknown and deactivated accounts still pay for one Argon2 verification: equal time, no probing.
+    usable_hash = user.password_hash if user is not None and user.active else None
+    if not passwords.verify_or_waste(usable_hash, password or ""):
         session.add(SignInFailure(email=email[:254], address=address[:64], at=now))
         session.flush()
         raise InvalidCredentials("That e-mail and password do not match an active account.")
@@ -82,9 +94,77 @@ def authenticate(
 
 
 def prune_sign_in_failures(session: Session, older_than: dt.datetime) -> int:
-    """Forget failures that can no longer count toward a lockout; returns how many."""
+    """Forget sign-in failures and reset requests that can no longer count toward a limit; returns how many."""
     result = session.execute(delete(SignInFailure).where(SignInFailure.at < older_than))
-    return result.rowcount or 0
+    resets = session.execute(delete(PasswordResetRequest).where(PasswordResetRequest.at < older_than))
+    return (result.rowcount or 0) + (resets.rowcount or 0)
+
+
+# --- sessions -------------------------------------------------------------
+
+
+def end_all_sessions(session: Session, user: User, now: dt.datetime, revoke_api_tokens: bool = True) -> None:
+    """End every browser session and remember-me cookie of ``user`` (and, by default, their API tokens).
+
+    Sessions carry the user's session generation (User.get_id); raising it makes every cookie signed
+    before now name no one. Signing out keeps API tokens (a phone app is not the browser that signed
+    out); a new password or a deactivation revokes them too.
+    """
+    user.session_generation = (user.session_generation or 0) + 1
+    if revoke_api_tokens:
+        session.execute(update(ApiToken).where(ApiToken.user_id == user.id, ApiToken.revoked_at.is_(None))
+                        .values(revoked_at=now))
+    session.flush()
+
+
+def user_for_session_id(session: Session, session_id: str) -> User | None:
+    """The active user a session's ``"<id>.<generation>"`` names, or None when the generation is stale."""
+    from coalition.ids import parse_id
+
+    user_part, _, generation = (session_id or "").partition(".")
+    user_id = parse_id(user_part)
+    if user_id is None or not generation.isascii() or not generation.isdigit():
+        return None
+    user = session.get(User, user_id)
+    if user is None or str(user.session_generation or 0) != generation:
+        return None
+    return user
+
+
+# --- password-reset requests ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResetPolicy:
+    window_s: int = 3600
+    max_per_account: int = 3
+    max_per_address: int = 10
+
+
+def request_password_reset(
+    session: Session, email: str, address: str, now: dt.datetime, policy: ResetPolicy
+) -> User | None:
+    """Record a request for a reset e-mail; return the active account to mail, or None.
+
+    Raises TooManyAttempts when this e-mail or this client address asked too often within the window.
+    Requests are counted by the address asked for, account or not, so neither the limit nor the answer
+    tells whether an account exists.
+    """
+    email = normalize_email(email or "")[:254]
+    since = now - dt.timedelta(seconds=policy.window_s)
+
+    def recent(column, value: str) -> int:
+        return session.scalar(select(func.count()).select_from(PasswordResetRequest)
+                              .where(column == value, PasswordResetRequest.at >= since)) or 0
+
+    if (recent(PasswordResetRequest.email, email) >= policy.max_per_account
+            or recent(PasswordResetRequest.address, address) >= policy.max_per_address):
+        minutes = max(1, policy.window_s // 60)
+        raise TooManyAttempts(f"Too many password-reset requests. Wait {minutes} minutes and try again.")
+    session.add(PasswordResetRequest(email=email, address=address[:64], at=now))
+    session.flush()
+    user = get_user_by_email(session, email)
+    return user if user is not None and user.active else None
 
 
 # --- password reset -------------------------------------------------------
@@ -103,12 +183,14 @@ def make_password_reset_token(user: User, secret_key: str) -> str:
     return serializer.dumps({"user": user.id, "fp": _password_fingerprint(user)})
 
 
-def reset_password(session: Session, token: str, new_password: str, secret_key: str, max_age_s: int) -> User:
-    """Set a new password from a reset link. Raises InvalidToken for a forged, expired or used link."""
+def reset_password(session: Session, token: str, new_password: str, secret_key: str, max_age_s: int,
+                   now: dt.datetime | None = None) -> User:
+    """Set a new password from a reset link and end all the person's sessions and API tokens (whoever
+    knew the old password is signed out). Raises InvalidToken for a forged, expired or used link."""
     user = user_for_reset_token(session, token, secret_key, max_age_s)
     passwords.check_strength(new_password)
     user.password_hash = passwords.hash_password(new_password)
-    session.flush()
+    end_all_sessions(session, user, now or dt.datetime.now(dt.timezone.utc))
     return user
 
 
@@ -246,8 +328,13 @@ def list_open_invitations(session: Session, organization: Organization, now: dt.
     )
 
 
-def set_membership_active(session: Session, actor: User, membership_id: int, active: bool) -> Membership:
-    """Deactivate (or re-activate) someone's role in the actor's organization."""
+def set_membership_active(session: Session, actor: User, membership_id: int, active: bool,
+                          now: dt.datetime | None = None) -> Membership:
+    """Deactivate (or re-activate) someone's role in the actor's organization.
+
+    Deactivating ends all that person's sessions and API tokens: whatever they had open was opened with
+    the role now taken away.
+    """
     membership = session.get(Membership, membership_id)
     if membership is None:
         raise NotFound("No such member.")
@@ -256,5 +343,7 @@ def set_membership_active(session: Session, actor: User, membership_id: int, act
     if membership.user_id == actor.id:
         raise Conflict("You cannot deactivate yourself. Ask another admin.")
     membership.active = active
+    if not active:
+        end_all_sessions(session, membership.user, now or dt.datetime.now(dt.timezone.utc))
     session.flush()
     return membership

@@ -130,7 +130,8 @@ def send_pending_emails(session: Session, settings: MailSettings, mail_url: Mail
     """E-mail every notification that wants it and has not gone out; returns how many were sent.
     ``mail_url`` turns a notification's (endpoint, args) into the absolute address its e-mail shows.
 
-    Without SMTP nothing is marked sent, so the messages go out once mail is configured.
+    Without SMTP nothing is marked sent, so the messages go out once mail is configured; without BASE_URL
+    ``mail_url`` raises MailLinksNotConfigured and nothing is marked sent either (no link is guessed).
     """
     if not settings.server:
         return 0

@@ -1,6 +1,8 @@
 """Password hashing with Argon2id."""
 from __future__ import annotations
 
+import secrets
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -9,12 +11,14 @@ from coalition.errors import ValidationError
 MIN_PASSWORD_LENGTH = 10
 
 _hasher = PasswordHasher()
+_dummy_hash: str | None = None
 
 
 def configure(time_cost: int, memory_cost_kib: int) -> None:
     """Set the Argon2 cost. Called once by create_app(); tests make it cheap."""
-    global _hasher
+    global _hasher, _dummy_hash
     _hasher = PasswordHasher(time_cost=time_cost, memory_cost=memory_cost_kib, parallelism=1)
+    _dummy_hash = None
 
 
 def check_strength(password: str) -> None:
@@ -37,3 +41,18 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher.verify(password_hash, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+def verify_or_waste(password_hash: str | None, password: str) -> bool:
+    """Like verify_password, but an account without a hash (unknown e-mail, deactivated person) is checked
+    against a dummy hash of the same cost, so the answer takes as long and timing tells nothing.
+
+    Always False for a missing ``password_hash``.
+    """
+    global _dummy_hash
+    if password_hash:
+        return verify_password(password_hash, password)
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash(secrets.token_urlsafe(16))
+    verify_password(_dummy_hash, password)
+    return False

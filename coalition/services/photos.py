@@ -13,11 +13,12 @@ import warnings
 from pathlib import Path
 
 from PIL import Image, ImageOps, UnidentifiedImageError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from coalition import permissions
 from coalition.errors import NotFound, PermissionDenied, ValidationError
-from coalition.models import Donation, User
+from coalition.models import Donation, Stop, User
 from coalition.services import audit
 
 ACCEPTED_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
@@ -104,3 +105,30 @@ def attach_photo(session: Session, actor: User, donation: Donation, filename: st
     audit.record(session, actor, "donation", donation.id, "photo_added", now, donation.donor_id)
     session.flush()
     return donation
+
+
+def delete_abandoned(session: Session, upload_folder: str | Path, older_than: dt.datetime) -> int:
+    """Delete stored photos that no donation and no driver's stop uses and that were written before
+    ``older_than`` (a posting never finished, a photo replaced); returns how many files were deleted.
+
+    Photos are stored while a donation is still being written, before it exists: the grace period lets a
+    posting in progress finish. Only our own file names (random, with an image extension) are touched.
+    """
+    folder = _folder(upload_folder)
+    if not folder.is_dir():
+        return 0
+    used = set(session.scalars(select(Donation.photo_filename).where(Donation.photo_filename.is_not(None))))
+    used |= set(session.scalars(select(Stop.photo_filename).where(Stop.photo_filename.is_not(None))))
+    cutoff = older_than.timestamp()
+    deleted = 0
+    for path in folder.iterdir():
+        if (not path.is_file() or path.name in used or path.name.startswith(".")
+                or path.suffix.lstrip(".") not in ACCEPTED_FORMATS.values()):
+            continue
+        try:
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                deleted += 1
+        except OSError:
+            continue   # gone meanwhile or not ours to delete: nothing to clean
+    return deleted

@@ -1,18 +1,24 @@
 from __future__ import annotations
 
-from flask import current_app, flash, redirect, render_template, request, url_for
-from flask_login import current_user, login_user, logout_user
+import logging
 
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
+
+from coalition import mail_links
 from coalition.blueprints import transaction
 from coalition.blueprints.auth import bp
 from coalition.blueprints.auth.forms import AcceptInvitationForm, ForgotPasswordForm, NewPasswordForm, SignInForm
-from coalition.blueprints.forms import safe_next_url, show_domain_error
-from coalition.errors import InvalidCredentials, InvalidToken, RuleError, TooManyAttempts
+from coalition.blueprints.forms import safe_next_url
+from coalition.errors import InvalidCredentials, InvalidToken, TooManyAttempts
 from coalition.extensions import db
 from coalition.models.base import utcnow
 from coalition.permissions import login_required
 from coalition.services import accounts
 from coalition.services.mail import MailSettings, send_mail
+
+log = logging.getLogger(__name__)
 
 
 def _throttle_policy() -> accounts.ThrottlePolicy:
@@ -39,19 +45,37 @@ def sign_in():
             )
         status = outcome.status
         if not outcome.failed:
-            login_user(user, remember=form.remember.data)
+            _start_session(user, remember=form.remember.data)
             return redirect(safe_next_url(request.args.get("next")) or url_for("main.home"))
     elif form.is_submitted():
         status = 422
     return render_template("auth/sign_in.html", form=form), status
 
 
+def _start_session(user, remember: bool = False) -> None:
+    """Sign ``user`` in on a fresh session: nothing an earlier visitor of this browser put in the session
+    (a CSRF token seen before sign-in, a half-posted form) carries over, and a new CSRF token is made."""
+    session.clear()
+    login_user(user, remember=remember)
+    generate_csrf()
+
+
 @bp.route("/signout", methods=["POST"])
 @login_required
 def sign_out():
+    # Ends this session on the server: a copy of the cookie (or of a remember-me cookie) names no one now.
+    with transaction.committed():
+        accounts.end_all_sessions(db.session, current_user, utcnow(), revoke_api_tokens=False)
     logout_user()
+    session.clear()
     flash("You are signed out.", "info")
     return redirect(url_for("auth.sign_in"))
+
+
+def _reset_policy() -> accounts.ResetPolicy:
+    config = current_app.config
+    return accounts.ResetPolicy(window_s=config["RESET_WINDOW_S"], max_per_account=config["RESET_MAX_PER_ACCOUNT"],
+                                max_per_address=config["RESET_MAX_PER_ADDRESS"])
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -59,15 +83,22 @@ def forgot_password():
     form = ForgotPasswordForm()
     status = 200
     if form.validate_on_submit():
-        try:
+        # A request is recorded even when refused for flooding: the records are what throttles.
+        with transaction.write(form, keep_on=(TooManyAttempts,)) as outcome:
+            if mail_links.configured_base_url(current_app.config) is None:
+                # Checked before any account is looked up, so the refusal is the same for every address.
+                log.error("password reset refused: BASE_URL is not set, so no reset link can be made")
+                raise mail_links.MailLinksNotConfigured("Password resets are not available: this server has no "
+                                                        "address configured for links. Tell the coalition's "
+                                                        "administrator.")
             email = accounts.clean_email(form.email.data)
-        except RuleError as error:  # nothing written yet: nothing to roll back
-            show_domain_error(form, error)
-            return render_template("auth/forgot_password.html", form=form), error.status_code
-        user = accounts.get_user_by_email(db.session, email)
-        if user is not None and user.active:
+            user = accounts.request_password_reset(db.session, email, request.remote_addr or "unknown", utcnow(),
+                                                   _reset_policy())
+        if outcome.failed:
+            return render_template("auth/forgot_password.html", form=form), outcome.status
+        if user is not None:
             token = accounts.make_password_reset_token(user, current_app.config["SECRET_KEY"])
-            link = url_for("auth.reset_password", token=token, _external=True)
+            link = mail_links.absolute_url("auth.reset_password", {"token": token})
             send_mail(
                 MailSettings.from_config(current_app.config), user.email,
                 "Reset your Feeding Our City password",
@@ -93,7 +124,8 @@ def reset_password(token: str):
     status = 200
     if form.validate_on_submit():
         with transaction.write(form) as outcome:
-            accounts.reset_password(db.session, token, form.password.data, config["SECRET_KEY"], config["PASSWORD_RESET_MAX_AGE_S"])
+            accounts.reset_password(db.session, token, form.password.data, config["SECRET_KEY"],
+                                    config["PASSWORD_RESET_MAX_AGE_S"], utcnow())
         status = outcome.status
         if not outcome.failed:
             flash("Your password is changed. Sign in with it now.", "success")
@@ -123,7 +155,7 @@ def accept_invitation(token: str):
             )
         status = outcome.status
         if not outcome.failed:
-            login_user(user)
+            _start_session(user)
             flash(f"Welcome! You are now {invitation.role.value} of {invitation.organization.name}.", "success")
             return redirect(url_for("main.home"))
     elif form.is_submitted():

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from coalition import permissions
+from coalition import mail_links, permissions
 from coalition.blueprints import transaction
 from coalition.blueprints.driver import bp
 from coalition.blueprints.local_time import local_zone
@@ -124,7 +124,7 @@ def board():
 @requires(permissions.is_driver)
 def calendar():
     token = rescues.calendar_token(current_user)
-    feed = url_for("driver.calendar_feed", token=token, _external=True)
+    feed = mail_links.absolute_url("driver.calendar_feed", {"token": token})
     return render_template("driver/calendar.html", feed=feed, webcal="webcal://" + feed.split("://", 1)[1])
 
 
@@ -134,7 +134,7 @@ def calendar_feed(token: str):
     cannot sign in); it changes when the driver's password changes."""
     user = rescues.user_for_calendar_token(db.session, token)
     body = rescues.shifts_calendar(db.session, user, utcnow(), current_app.config["COALITION_NAME"],
-                                   request.host_url.rstrip("/"))
+                                   mail_links.absolute_url("main.home").rstrip("/"))
     response = Response(body, mimetype="text/calendar")
     response.headers["Content-Disposition"] = "inline; filename=shifts.ics"
     response.headers["Cache-Control"] = "private, max-age=300"

@@ -3,7 +3,7 @@ from __future__ import annotations
 from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
-from coalition import permissions
+from coalition import mail_links, permissions
 from coalition.blueprints import transaction
 from coalition.blueprints.forms import choices_of, run_checks
 from coalition.blueprints.organizations import bp
@@ -65,9 +65,8 @@ def _form_page(form: OrganizationForm, organization: Organization | None, matche
                            center=geocoding.network_center(db.session)), status
 
 
-def _send_invitation(invitation: Invitation, token: str, inviter: User) -> None:
+def _send_invitation(invitation: Invitation, link: str, inviter: User) -> None:
     """E-mail the link; without SMTP show it to the inviting admin (and the log has it)."""
-    link = url_for("auth.accept_invitation", token=token, _external=True)
     sent = send_mail(
         MailSettings.from_config(current_app.config), invitation.email,
         f"You are invited to {invitation.organization.name} on Feeding Our City",
@@ -107,9 +106,11 @@ def create():
                 db.session, current_user, organization, form.admin_email.data, Role.ADMIN,
                 utcnow(), current_app.config["INVITATION_MAX_AGE_S"],
             )
+            # Made before anything is committed: without BASE_URL the invitation is refused, not half-sent.
+            link = mail_links.absolute_url("auth.accept_invitation", {"token": token})
         status = outcome.status
         if not outcome.failed:
-            _send_invitation(invitation, token, current_user)
+            _send_invitation(invitation, link, current_user)
             return redirect(url_for("organizations.detail", organization_id=organization.id))
     elif form.is_submitted():
         status = 422
@@ -202,9 +203,11 @@ def invite(organization_id: int):
             db.session, current_user, organization, form.email.data, Role(form.role.data),
             utcnow(), current_app.config["INVITATION_MAX_AGE_S"],
         )
+        # Made before anything is committed: without BASE_URL the invitation is refused, not half-sent.
+        link = mail_links.absolute_url("auth.accept_invitation", {"token": token})
     if outcome.failed:
         return _people_page(organization, form, outcome.status)
-    _send_invitation(invitation, token, current_user)
+    _send_invitation(invitation, link, current_user)
     return redirect(url_for("organizations.people", organization_id=organization.id))
 
 
@@ -217,7 +220,8 @@ def set_member_active(organization_id: int, membership_id: int, action: str):
     if membership_id not in members:
         raise NotFound("No such member in this organization.")
     with transaction.write(flash_error=True) as outcome:
-        membership = accounts.set_membership_active(db.session, current_user, membership_id, action == "reactivate")
+        membership = accounts.set_membership_active(db.session, current_user, membership_id, action == "reactivate",
+                                                     utcnow())
     if not outcome.failed:
         verb = "re-activated" if membership.active else "deactivated"
         flash(f"{membership.user.display_name} ({membership.role.value}) {verb}.", "success")
