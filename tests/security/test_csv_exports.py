@@ -22,7 +22,7 @@ from tests.fixtures.coordination import deliver
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 PLAIN_NUMBER = re.compile(r"-?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?")
 # One payload per leading character OWASP lists; {n} keeps names unique.
-PAYLOADS = ['=HYPERLINK("http://evil.example/?{n}","open")', "+{n}+cmd|' /C calc'!A0", "-{n}+cmd|' /C calc'!A0",
+PAYLOADS = ['=HYPERLINK("http://ev.il/?{n}","x")', "+{n}+cmd|' /C calc'!A0", "-{n}+cmd|' /C calc'!A0",
             "@SUM({n}+1)*cmd|' /C calc'!A0", "\t=1+{n}", "\r=2+{n}"]
 
 
