@@ -8,9 +8,7 @@ ends included.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -21,6 +19,7 @@ from coalition.errors import NotFound, PermissionDenied, ValidationError
 from coalition.models import CoalitionSettings, FundingPurpose, Grant, GrantStatus
 from coalition.models.measurement import DEFAULT_CO2E_PER_KG, DEFAULT_KG_PER_MEAL
 from coalition.services import indicators
+from coalition.services.csv_export import write_csv
 from coalition.services.funding import CURRENCY_DIGITS, format_money, plain_amount, to_decimal, visible_grants_query
 from coalition.services.receipts import local_bounds
 
@@ -198,32 +197,31 @@ def report_filename(report: FunderReport, extension: str) -> str:
 def report_csv(report: FunderReport) -> str:
     """One table of (section, item, currency, value): money by purpose, each grant, the food delivered,
     the unit costs and the method. Amounts are plain decimals in major units (1250.50)."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["section", "item", "currency", "value"])
-    writer.writerow(["period", "start", "", report.start.isoformat()])
-    writer.writerow(["period", "end", "", report.end.isoformat()])
-    writer.writerow(["scope", report.scope, "", ""])
+    header = ["section", "item", "currency", "value"]
+    rows: list[list] = []
+    rows.append(["period", "start", "", report.start.isoformat()])
+    rows.append(["period", "end", "", report.end.isoformat()])
+    rows.append(["scope", report.scope, "", ""])
     for section in report.currencies:
         for purpose, received, pledged, spent in section.rows():
             for kind, amount in (("received", received), ("pledged", pledged), ("spent", spent)):
-                writer.writerow([kind, purpose.label, section.currency, plain_amount(amount, section.currency)])
+                rows.append([kind, purpose.label, section.currency, plain_amount(amount, section.currency)])
         for kind in ("received", "pledged", "spent"):
-            writer.writerow([f"{kind}_total", "All purposes", section.currency,
+            rows.append([f"{kind}_total", "All purposes", section.currency,
                              plain_amount(section.total(kind), section.currency)])
         for item, cost in (("cost_per_meal", section.cost_per_meal), ("cost_per_kg_rescued", section.cost_per_kg_rescued)):
-            writer.writerow([item, "", section.currency, "n/a" if cost is None else cost])
+            rows.append([item, "", section.currency, "n/a" if cost is None else cost])
     for row in report.grants:
         currency = row.grant.currency
-        writer.writerow(["grant", f"{row.grant.title} ({row.grant.funder})", currency,
+        rows.append(["grant", f"{row.grant.title} ({row.grant.funder})", currency,
                          f"received {plain_amount(row.received_minor, currency)}; pledged "
                          f"{plain_amount(row.pledged_minor, currency)}; spent {plain_amount(row.spent_minor, currency)}"])
     for item, value in (("deliveries", report.deliveries), ("kg_rescued", f"{report.kg_rescued:.3f}"),
                         ("kg_distributed", f"{report.kg_distributed:.3f}"), ("meals", f"{report.meals:.0f}"),
                         ("kg_per_meal", f"{report.kg_per_meal:g}"), ("people_served_visits", report.people_visits)):
-        writer.writerow(["delivered", item, "", value])
-    writer.writerow(["method", "", "", report.method])
-    return buffer.getvalue()
+        rows.append(["delivered", item, "", value])
+    rows.append(["method", "", "", report.method])
+    return write_csv(header, rows)   # grant titles and funders are free text: the writer neutralizes formulas
 
 
 def render_report_pdf(report: FunderReport, coalition_name: str, generated_at: dt.datetime) -> bytes:

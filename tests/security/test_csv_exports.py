@@ -92,6 +92,15 @@ def _poison(session, org):
                                neighborhood=neighborhoods[0], entered_by_id=backbone.id))
     written["source"].append(source)
     indicators.get_settings(session).public_dashboard = True
+    from coalition.models import FundingPurpose, Grant, GrantStatus
+
+    today = dt.date.today()
+    grant = Grant(title=payload(0, 77), funder_name=payload(2, 77), amount_minor=500000, currency="USD",
+                  period_start=today.replace(month=1, day=1), period_end=today.replace(month=12, day=31),
+                  purpose=list(FundingPurpose)[0], status=GrantStatus.PLEDGED, supports="activity",
+                  activity="food rescue")
+    session.add(grant)
+    written["grant"] = [f"{grant.title} ({grant.funder_name})"]
     session.commit()
     return written
 
