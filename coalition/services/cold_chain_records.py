@@ -5,10 +5,8 @@ delivery records of food delivered or lost (services/cold_chain.py writes both).
 """
 from __future__ import annotations
 
-import csv
 import dataclasses
 import datetime as dt
-import io
 from collections import Counter
 from collections.abc import Callable
 
@@ -18,6 +16,7 @@ from sqlalchemy.orm import Session, selectinload
 from coalition.models import Claim, DeliveryRecord, Donation, DonationLine, Organization, StorageClass
 from coalition.models.cold_chain import TemperatureReading
 from coalition.services.cold_chain import OUTCOME_LABELS, REASONS
+from coalition.services.csv_export import write_csv
 
 COLD = (StorageClass.REFRIGERATED, StorageClass.FROZEN)
 LOST = ("refused", "discarded")
@@ -135,39 +134,24 @@ def monthly_csv(records: list[ClaimRecord], month: dt.date, organization_name: s
     ``name_of`` names a partner as the downloading person may see it (a confidential
     recipient's public name to a donor).
 
-    Written through the csv module: a partner's text that starts like a formula is
-    prefixed with an apostrophe so a spreadsheet shows it as text.
+    Written through the one CSV writer (services/csv_export): a partner's text that starts like a
+    formula is prefixed with an apostrophe so a spreadsheet shows it as text.
     """
     from coalition.services.cold_chain import format_dc
 
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(["month", "organization", "claim_id", "food", "storage", "donor", "recipient", "stage",
-                     "taken_at_local", "taken_by", f"reading_{unit}", f"limit_{unit}", "outcome", "reason",
-                     "minutes_out_of_refrigeration"])
+    rows: list[list] = []
+    header = ["month", "organization", "claim_id", "food", "storage", "donor", "recipient", "stage",
+              "taken_at_local", "taken_by", f"reading_{unit}", f"limit_{unit}", "outcome", "reason",
+              "minutes_out_of_refrigeration"]
     for record in records:
         claim = record.claim
         base = [month.strftime("%Y-%m"), organization_name, claim.id, claim.line.description,
                 StorageClass(claim.line.storage).value, name_of(claim.line.donation.donor), name_of(claim.recipient)]
         minutes = "" if record.out_of_refrigeration_s is None else record.out_of_refrigeration_s // 60
         for reading in record.readings:
-            writer.writerow([_cell(v) for v in base + [
+            rows.append(base + [
                 reading.stage, reading.taken_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
                 reading.taken_by.display_name if reading.taken_by else "",
                 format_dc(reading.temperature_dc, unit).split(" ")[0], format_dc(reading.limit_dc, unit).split(" ")[0],
-                reading.outcome, REASONS.get(reading.reason, ""), minutes]])
-    return buffer.getvalue()
-
-
-def _cell(value):
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r") and not _is_number(value):
-        return "'" + value
-    return value
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
+                reading.outcome, REASONS.get(reading.reason, ""), minutes])
+    return write_csv(header, rows)
