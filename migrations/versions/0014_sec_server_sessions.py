@@ -1,7 +1,7 @@
 """sessions end when they should: users.session_generation; password-reset requests kept for throttling
 
-Revision ID: 0013_sec_server_sessions
-Revises: 0012_cold_chain_readings
+Revision ID: 0014_sec_server_sessions
+Revises: 0013_web_push_subscriptions
 Create Date: 2026-12-07 11:00:00
 
 """
@@ -9,8 +9,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0013_sec_server_sessions'
-down_revision = '0012_cold_chain_readings'
+revision = '0014_sec_server_sessions'
+down_revision = '0013_web_push_subscriptions'
 branch_labels = None
 depends_on = None
 
