@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import click
-from flask import current_app, url_for
+from flask import current_app
 from flask.cli import AppGroup
 
-from coalition.errors import DomainError
+from coalition import mail_links
+from coalition.cli import committed
 from coalition.extensions import db
 from coalition.models.base import utcnow
 from coalition.services import geocoding, partner_import
@@ -15,16 +16,15 @@ partners_cli = AppGroup("partners", help="Onboard partner organizations.")
 
 
 def _invitation_messages(invitations) -> list[tuple[str, str, str, str]]:
-    """(e-mail, subject, body, link) of each invitation, made before the commit expires what they read."""
+    """(e-mail, subject, body, link) of each invitation, made before the commit expires what they read.
+    Links come from BASE_URL (mail_links), never guessed; without it the import is refused."""
     config = current_app.config
     messages = []
-    # No request here: links take their host from BASE_URL, as the periodic job's e-mails do.
-    with current_app.test_request_context(base_url=config["BASE_URL"]):
-        for invitation, token in invitations:
-            link = url_for("auth.accept_invitation", token=token, _external=True)
-            subject, body = partner_import.invitation_message(invitation, link, config["INVITATION_MAX_AGE_S"],
-                                                              config["COALITION_NAME"])
-            messages.append((invitation.email, subject, body, link))
+    for invitation, token in invitations:
+        link = mail_links.absolute_url("auth.accept_invitation", {"token": token})
+        subject, body = partner_import.invitation_message(invitation, link, config["INVITATION_MAX_AGE_S"],
+                                                          config["COALITION_NAME"])
+        messages.append((invitation.email, subject, body, link))
     return messages
 
 
@@ -55,9 +55,9 @@ def import_command(ctx, file, email: str | None, dry_run: bool) -> None:
     config = current_app.config
     settings = geocoding.GeocoderSettings.from_config(config)
     try:
-        actor = partner_import.default_importer(db.session, email)
-        preview = partner_import.preview_import(db.session, settings, partner_import.decode(file.read()))
-        db.session.commit()  # the geocoder's answers stay cached even when the rows fail
+        with committed():  # the geocoder's answers stay cached even when the rows fail
+            actor = partner_import.default_importer(db.session, email)
+            preview = partner_import.preview_import(db.session, settings, partner_import.decode(file.read()))
         for problem in preview.file_problems:
             click.echo(f"file: {problem}")
         for row in preview.rows:
@@ -68,11 +68,10 @@ def import_command(ctx, file, email: str | None, dry_run: bool) -> None:
         if dry_run:
             click.echo(f"would import {preview.count('create')}, update {preview.count('update')}, failed 0")
             return
-        result = partner_import.apply_import(db.session, actor, preview, utcnow(), config["INVITATION_MAX_AGE_S"])
-        messages = _invitation_messages(result.invitations)
-        db.session.commit()
-    except DomainError as error:
-        db.session.rollback()
+        with committed():
+            result = partner_import.apply_import(db.session, actor, preview, utcnow(), config["INVITATION_MAX_AGE_S"])
+            messages = _invitation_messages(result.invitations)
+    except click.ClickException as error:  # a refused request: committed() rolled back
         click.echo(f"error: {error.message}", err=True)
         click.echo("imported 0, updated 0, failed 0")
         ctx.exit(1)

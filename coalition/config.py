@@ -82,6 +82,13 @@ class Config:
         self.TRUSTED_HOSTS = _list("TRUSTED_HOSTS") or _hosts_of(self.BASE_URL)
         # Reverse proxies in front of the app whose X-Forwarded-For/-Proto are believed (coalition/hosts.py).
         self.TRUSTED_PROXIES = _int("TRUSTED_PROXIES", 0)
+        self._read_places()
+        self._read_messages()
+        self._read_sign_in()
+        self._read_rules()
+
+    def _read_places(self) -> None:
+        """Map tiles, the geocoder and the service area."""
         self.MAP_TILE_URL = os.environ.get(
             "MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png"
         )
@@ -100,6 +107,9 @@ class Config:
         self.GEOCODER_MIN_DELAY_S = _float("GEOCODER_MIN_DELAY_S", 1.0)
         # A place farther than this from every partner is saved only once the person confirms it.
         self.SERVICE_AREA_KM = _float("SERVICE_AREA_KM", 50.0)
+
+    def _read_messages(self) -> None:
+        """E-mail and web push."""
         # Mail: when MAIL_SERVER is empty, messages are logged and links are
         # shown to the admin who sent them.
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER") or None
@@ -114,6 +124,9 @@ class Config:
         self.VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY") or None
         self.VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT") or f"mailto:{self.MAIL_FROM}"
         self.PUSH_TTL_S = _int("PUSH_TTL_S", 12 * 3600)
+
+    def _read_sign_in(self) -> None:
+        """Sessions, cookies, sign-in and reset throttling, link lifetimes and password hashing."""
         # Session cookies: secure unless explicitly serving plain HTTP locally.
         self.SESSION_COOKIE_SECURE = _bool("SESSION_COOKIE_SECURE", False)
         self.REMEMBER_COOKIE_SECURE = self.SESSION_COOKIE_SECURE
@@ -136,6 +149,9 @@ class Config:
         # Argon2 cost; tests lower it so hashing dozens of demo users is quick.
         self.ARGON2_TIME_COST = _int("ARGON2_TIME_COST", 3)
         self.ARGON2_MEMORY_COST_KIB = _int("ARGON2_MEMORY_COST_KIB", 64 * 1024)
+
+    def _read_rules(self) -> None:
+        """The marketplace, coordination, travel-time and cold-chain rules."""
         # Marketplace rules.
         self.PRIORITY_CLAIM_MINUTES = _int("PRIORITY_CLAIM_MINUTES", 30)
         self.CLAIM_UNDO_GRACE_S = _int("CLAIM_UNDO_GRACE_S", 10 * 60)
