@@ -55,10 +55,10 @@ def test_each_demo_login_reaches_its_home_page(client, role):
 
 def test_the_coalition_admin_home_shows_coalition_counts_and_others_do_not(login_as, app):
     html = login_as("backbone").get("/").get_data(as_text=True)
-    assert "The coalition" in html and "Add a partner organization" in html
+    assert '<h2 id="coalition-heading">The coalition</h2>' in html and "Add a partner organization" in html
     other = app.test_client()
     sign_in(other, ROLE_EMAILS["shelter"])
-    assert "The coalition" not in other.get("/").get_data(as_text=True)
+    assert 'id="coalition-heading"' not in other.get("/").get_data(as_text=True)
 
 
 def test_the_cli_loads_and_prints_logins(app):
