@@ -87,7 +87,8 @@ def send_pushes(session: Session, now: dt.datetime, config: Mapping) -> push.Pus
     """Push the notifications that want it to their people's browsers (nothing without VAPID keys).
     Commits as it goes: each send is recorded before it leaves (see services/push.py)."""
     return push.send_pending_pushes(session, push.PushSettings.from_config(config), mail_links.absolute_url, now,
-                                    checkpoint=lambda: commit(session))
+                                    checkpoint=lambda: commit(session),
+                                    tz=ZoneInfo(config.get("COALITION_TIMEZONE", "UTC")))
 
 
 def delete_abandoned_uploads(session: Session, now: dt.datetime, config: Mapping) -> int:

@@ -5,6 +5,7 @@ import datetime as dt
 import enum
 
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from coalition.extensions import db
@@ -25,6 +26,8 @@ class NotificationKind(str, enum.Enum):
     DETAILS_CHECK = "details_check"        # please confirm your directory details
     PROJECT = "project"
     REPORT_DUE = "report_due"              # measurement: a partner report of people served is missing
+    ROUTE_CHANGED = "route_changed"        # a re-published plan changed the driver's stops
+    SHIFT_REMINDER = "shift_reminder"      # the evening before a shift
 
     @property
     def label(self) -> str:
@@ -41,6 +44,8 @@ class NotificationKind(str, enum.Enum):
             "details_check": "Requests to confirm your directory details",
             "project": "Updates and tasks in your projects",
             "report_due": "A partner report is due",
+            "route_changed": "Your route changed after it was published",
+            "shift_reminder": "The evening before your shift",
         }[self.value]
 
 
@@ -66,6 +71,8 @@ class Notification(db.Model):
     send_push: Mapped[bool] = mapped_column(default=False)
     # Set once the worker has handed it to every subscribed browser (or found none).
     pushed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
+    # Pushed even during the person's quiet hours (a route change within the next two hours).
+    urgent: Mapped[bool] = mapped_column(default=False, server_default=sa_false())
 
 
 class NotificationPreference(db.Model):

@@ -99,6 +99,8 @@ class DriverShift(_ShiftPlace, db.Model):
     covered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     notes: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # When the evening-before reminder was made (committed with it, so a restarted worker never repeats it).
+    reminded_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
 
     driver: Mapped[User] = relationship(foreign_keys=[driver_id])
     covered_by: Mapped[User | None] = relationship(foreign_keys=[covered_by_id])

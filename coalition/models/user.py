@@ -46,6 +46,10 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # Part of every session and remember-me cookie (see get_id): raising it ends them all at once.
     session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
+    # Quiet hours, local "HH:MM" (the coalition's time zone): nothing is pushed from start to end except
+    # urgent news. Either empty, or start equal to end, means none.
+    quiet_start: Mapped[str | None] = mapped_column(String(5))
+    quiet_end: Mapped[str | None] = mapped_column(String(5))
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

@@ -58,9 +58,9 @@ def set_preference(session: Session, user: User, kind: NotificationKind, in_app:
 
 
 def notify_user(session: Session, user: User, kind: NotificationKind, title: str, body: str, page: Page | None,
-                now: dt.datetime) -> Notification | None:
+                now: dt.datetime, urgent: bool = False) -> Notification | None:
     """Create a notification unless the user turned this kind off entirely; ``page`` is what it links to
-    (None: nothing to open). E-mail and push go out later from the periodic worker
+    (None: nothing to open); ``urgent`` ones are pushed even in the person's quiet hours. E-mail and push go out later from the periodic worker
     (:func:`send_pending_emails`, ``services/push.py``), after the caller has committed."""
     if not user.active:
         return None
@@ -70,7 +70,7 @@ def notify_user(session: Session, user: User, kind: NotificationKind, title: str
     notification = Notification(
         user_id=user.id, kind=kind, title=title[:200], body=body, created_at=now,
         link_endpoint=page.endpoint if page else "", link_args=dict(page.args) if page else {},
-        show_in_app=preference.in_app, send_email=preference.email, send_push=preference.push,
+        show_in_app=preference.in_app, send_email=preference.email, send_push=preference.push, urgent=urgent,
     )
     session.add(notification)
     return notification

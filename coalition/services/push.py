@@ -6,6 +6,9 @@ committed before it goes out (``PushDelivery``, unique per notification and brow
 worker never sends it twice; the cost is that a worker dying in between loses that one push, which the
 in-app list and the e-mail still carry. A push service answering 404 or 410 has forgotten the browser:
 its subscription is deleted.
+
+During a person's quiet hours only urgent notifications are pushed; the others wait, untouched, and go
+out on the first run after the quiet hours end (unless they are older than :data:`MAX_AGE` by then).
 """
 from __future__ import annotations
 
@@ -74,6 +77,39 @@ def _decoded(value, size: int) -> bytes | None:
     except (binascii.Error, ValueError):
         return None
     return raw if len(raw) == size else None
+
+
+def _minutes(value: str | None) -> int | None:
+    """Minutes after midnight of a local "HH:MM", or None when it is not one."""
+    try:
+        hours, minutes = (int(part) for part in (value or "").split(":"))
+    except ValueError:
+        return None
+    return hours * 60 + minutes if 0 <= hours < 24 and 0 <= minutes < 60 and len(value) == 5 else None
+
+
+def set_quiet_hours(session: Session, actor: User, start: str, end: str) -> None:
+    """Set ``actor``'s quiet hours (local "HH:MM"; both empty: none). They may run past midnight (22:00 to
+    07:00). Raises ValidationError naming the field when only one is given or one is not a time."""
+    start, end = (start or "").strip(), (end or "").strip()
+    errors = {}
+    if start or end:
+        for name, value in (("quiet_start", start), ("quiet_end", end)):
+            if _minutes(value) is None:
+                errors[name] = "A time such as 22:00."
+    if errors:
+        raise ValidationError("Give both times of your quiet hours, or neither.", errors)
+    actor.quiet_start, actor.quiet_end = start or None, end or None
+    session.flush()
+
+
+def in_quiet_hours(user: User, local: dt.time) -> bool:
+    """Whether ``local`` (the coalition's local time) falls in the person's quiet hours [start, end)."""
+    start, end = _minutes(user.quiet_start), _minutes(user.quiet_end)
+    if start is None or end is None or start == end:
+        return False
+    at = local.hour * 60 + local.minute
+    return start <= at < end if start < end else (at >= start or at < end)
 
 
 def subscribe(session: Session, actor: User, data: Mapping, user_agent: str, now: dt.datetime) -> PushSubscription:
@@ -199,20 +235,25 @@ def _deliver(session: Session, delivery: PushDelivery, data: str, settings: Push
 
 
 def send_pending_pushes(session: Session, settings: PushSettings, page_url: MailUrl, now: dt.datetime,
-                        checkpoint: Callable[[], None], send: Sender = send_web_push) -> PushResult:
+                        checkpoint: Callable[[], None], send: Sender = send_web_push,
+                        tz: dt.tzinfo = dt.timezone.utc) -> PushResult:
     """Push every notification that wants it and has not been pushed, to each browser of its person.
 
     ``page_url`` turns a notification's (endpoint, args) into the absolute address opened on tap;
     ``checkpoint`` commits (the worker's commit): it runs after the sends are recorded and before they go
-    out, so a restart never repeats one. ``send`` is the transport (pywebpush by default).
-    Without VAPID keys nothing is marked, so the pushes go out once push is configured.
+    out, so a restart never repeats one. ``send`` is the transport (pywebpush by default); ``tz`` the
+    coalition's time zone, in which quiet hours are read. Without VAPID keys nothing is marked, so the
+    pushes go out once push is configured.
     """
     result = PushResult()
     if not settings.enabled:
         return result
-    pending = list(session.scalars(select(Notification).where(
-        Notification.send_push.is_(True), Notification.pushed_at.is_(None)).order_by(Notification.id).limit(BATCH)))
-    for notification in pending:
+    local = now.astimezone(tz).time()
+    pending = session.execute(select(Notification, User).join(User, User.id == Notification.user_id).where(
+        Notification.send_push.is_(True), Notification.pushed_at.is_(None)).order_by(Notification.id)).all()
+    # Held news stays pending: it is skipped here rather than limited in the query, so it never fills a batch.
+    due = [n for n, person in pending if n.urgent or now - n.created_at > MAX_AGE or not in_quiet_hours(person, local)]
+    for notification in due[:BATCH]:
         data = json.dumps(payload(notification, page_url))
         deliveries = _claim(session, notification, now)
         checkpoint()

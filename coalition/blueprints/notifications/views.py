@@ -9,7 +9,7 @@ from werkzeug.routing import BuildError
 from coalition.blueprints.forms import safe_next_url
 from coalition.blueprints.notifications import bp
 from coalition.blueprints.notifications.forms import OpenForm, PreferencesForm
-from coalition.blueprints.transaction import committed
+from coalition.blueprints.transaction import committed, write
 from coalition.errors import error_response
 from coalition.extensions import db
 from coalition.models import NotificationKind
@@ -62,13 +62,16 @@ def read_all():
 def settings():
     form = PreferencesForm()
     if form.validate_on_submit():
-        with committed():
+        with write(form) as outcome:
             for kind in NotificationKind:
                 notifications.set_preference(db.session, current_user, kind, form[f"{kind.value}_in_app"].data,
                                              form[f"{kind.value}_email"].data, form[f"{kind.value}_push"].data)
-        flash("Your notification choices are saved.", "success")
-        return redirect(url_for("notifications.settings"))
+            push.set_quiet_hours(db.session, current_user, form.quiet_start.data, form.quiet_end.data)
+        if not outcome.failed:
+            flash("Your notification choices are saved.", "success")
+            return redirect(url_for("notifications.settings"))
     if not form.is_submitted():
+        form.quiet_start.data, form.quiet_end.data = current_user.quiet_start or "", current_user.quiet_end or ""
         for kind, choice in notifications.get_preferences(db.session, current_user).items():
             form[f"{kind.value}_in_app"].data = choice.in_app
             form[f"{kind.value}_email"].data = choice.email

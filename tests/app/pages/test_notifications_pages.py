@@ -162,3 +162,25 @@ def test_a_notification_about_a_page_the_app_no_longer_has_shows_without_a_link(
     html = response.get_data(as_text=True)
     assert response.status_code == 200 and "Old news" in html
     assert html.count('name="next"') == 0
+
+
+def _settings_form(**extra):
+    form = {f"{k.value}_{way}": "y" for k in NotificationKind for way in ("in_app", "email", "push")}
+    return {**form, **extra}
+
+
+def test_the_settings_page_saves_quiet_hours_and_shows_a_bad_time_beside_its_field(login_as, post_form, session):
+    client = login_as("driver")
+    assert 'name="quiet_start"' in client.get("/notifications/settings").get_data(as_text=True)
+    assert post_form("/notifications/settings", _settings_form(quiet_start="22:30", quiet_end="06:45"),
+                     "/notifications/settings").status_code == 302
+    def quiet_hours():
+        session.expire_all()
+        driver = session.scalar(select(User).where(User.email == "driver@example.org"))
+        return driver.quiet_start, driver.quiet_end
+
+    assert quiet_hours() == ("22:30", "06:45")
+    response = post_form("/notifications/settings", _settings_form(quiet_start="22:30", quiet_end="later"),
+                         "/notifications/settings")
+    assert response.status_code == 422 and "A time such as 22:00." in response.get_data(as_text=True)
+    assert quiet_hours() == ("22:30", "06:45")   # nothing half-saved
