@@ -70,6 +70,63 @@ def _route_signature(route: Route) -> list[tuple[int, str, str]]:
     return [(s.claim_id, s.kind.value, f"{s.service_start_at:%H:%M}") for s in route.stops]
 
 
+# A stop moved by no more than this is not news to its driver (a re-solve shifts times by a minute or two).
+RETIMED_AFTER = dt.timedelta(minutes=5)
+# A change whose first changed stop is this close is pushed even in the driver's quiet hours.
+URGENT_WITHIN = dt.timedelta(hours=2)
+
+StopTimes = dict[tuple[int, str], dt.datetime]   # (claim id, "pickup"/"delivery") -> service start
+
+
+def _stop_times(route: Route) -> StopTimes:
+    return {(s.claim_id, s.kind.value): s.service_start_at for s in route.stops}
+
+
+def route_changes(old: StopTimes, new: StopTimes, first_new: dt.datetime | None, tz: dt.tzinfo,
+                  now: dt.datetime) -> tuple[str, bool] | None:
+    """What changed for one driver between two published plans, in words ("2 stops added, 1 removed,
+    first stop now 17:40"), and whether it is urgent (its first changed stop within two hours).
+    None when nothing was added or removed and no stop moved by more than :data:`RETIMED_AFTER`."""
+    added = [new[k] for k in new.keys() - old.keys()]
+    removed = [old[k] for k in old.keys() - new.keys()]
+    retimed = [(old[k], new[k]) for k in old.keys() & new.keys() if abs(new[k] - old[k]) > RETIMED_AFTER]
+    if not (added or removed or retimed):
+        return None
+    parts = [f"{len(added)} stop{'s' if len(added) != 1 else ''} added" if added else "",
+             f"{len(removed)} removed" if removed else "",
+             f"{len(retimed)} re-timed" if retimed else ""]
+    if first_new is not None:
+        parts.append(f"first stop now {first_new.astimezone(tz):%H:%M}")
+    else:
+        parts.append("no stops left")
+    # The first moment the driver must act differently: a new or moved stop, or a dropped one's old time.
+    first_changed = min(added + removed + [min(pair) for pair in retimed])
+    urgent = first_changed - now <= URGENT_WITHIN
+    return ", ".join(p for p in parts if p), urgent
+
+
+def _tell_driver(session: Session, route: Route, plan: RoutePlan, old: StopTimes | None, tz: dt.tzinfo,
+                 now: dt.datetime, link: Page) -> bool:
+    """Notify the route's driver of a new route, or of what changed in theirs; False when it is unchanged."""
+    first = route.stops[0] if route.stops else None
+    if old is None:
+        notifications.notify_user(
+            session, route.driver, NotificationKind.PICKUP_SCHEDULED,
+            f"Your route on {plan.local_date:%a %d %b} was planned: {len(route.stops)} stops",
+            f"First stop {places.public_name(first.organization)} at {_local(first.service_start_at, tz)}; "
+            f"back by {_local(route.end_at, tz)}." if first else "", link, now)
+        return True
+    changes = route_changes(old, _stop_times(route), first.service_start_at if first else None, tz, now)
+    if changes is None:
+        return False
+    what, urgent = changes
+    where = f" First stop {places.public_name(first.organization)}; back by {_local(route.end_at, tz)}." if first else ""
+    notifications.notify_user(session, route.driver, NotificationKind.ROUTE_CHANGED,
+                              f"Your route on {plan.local_date:%a %d %b} changed: {what}", what.capitalize() + "." + where,
+                              link, now, urgent=urgent)
+    return True
+
+
 def publish_plan(session: Session, actor: User, plan: RoutePlan, now: dt.datetime, tz: dt.tzinfo) -> dict:
     """Publish a ready plan: it supersedes the day's published plan; claims become scheduled; each driver,
     donor and recipient is told their time (when re-planning: only drivers whose route changed).
@@ -82,10 +139,12 @@ def publish_plan(session: Session, actor: User, plan: RoutePlan, now: dt.datetim
         raise Conflict(f"This plan is {plan.status.value}; only a ready plan can be published.")
     previous = queries.published_plan(session, plan.local_date, plan.zone)
     old_routes: dict[int, list] = {}
+    old_times: dict[int, StopTimes] = {}
     if previous is not None:
         previous.status = PlanStatus.SUPERSEDED
         for route in previous.routes:
             old_routes.setdefault(route.driver_id, []).extend(_route_signature(route))
+            old_times.setdefault(route.driver_id, {}).update(_stop_times(route))
     plan.status, plan.published_at = PlanStatus.PUBLISHED, now
     link = Page("driver.index")   # the driver app shows the route
     drivers = 0
@@ -93,16 +152,9 @@ def publish_plan(session: Session, actor: User, plan: RoutePlan, now: dt.datetim
     new_drivers = set()
     for route in plan.routes:
         new_drivers.add(route.driver_id)
-        if previous is not None and old_routes.get(route.driver_id) == _route_signature(route):
-            continue
-        first = route.stops[0] if route.stops else None
-        verb = "changed" if previous is not None and route.driver_id in old_routes else "planned"
-        notifications.notify_user(
-            session, route.driver, NotificationKind.PICKUP_SCHEDULED,
-            f"Your route on {plan.local_date:%a %d %b} was {verb}: {len(route.stops)} stops",
-            f"First stop {places.public_name(first.organization)} at {_local(first.service_start_at, tz)}; "
-            f"back by {_local(route.end_at, tz)}." if first else "", link, now)
-        drivers += 1
+        # A driver new to a re-published day is told as on a first publication (old None).
+        if _tell_driver(session, route, plan, old_times.get(route.driver_id), tz, now, link):
+            drivers += 1
     for driver_id in set(old_routes) - new_drivers:
         user = session.get(User, driver_id)
         if user is not None:
@@ -110,7 +162,7 @@ def publish_plan(session: Session, actor: User, plan: RoutePlan, now: dt.datetim
                                       f"Your route on {plan.local_date:%a %d %b} was taken off",
                                       "The day was re-planned without your route. Thank you!", link, now)
             drivers += 1
-    old_times = {(s[0], s[1]): s[2] for stops in old_routes.values() for s in stops}
+    org_times = {(s[0], s[1]): s[2] for stops in old_routes.values() for s in stops}
     scheduled = 0
     for route in plan.routes:
         for stop in route.stops:
@@ -118,7 +170,7 @@ def publish_plan(session: Session, actor: User, plan: RoutePlan, now: dt.datetim
             if claim.status is ClaimStatus.CLAIMED:
                 claim.status = ClaimStatus.SCHEDULED
                 scheduled += 1
-            if old_times.get((claim.id, stop.kind.value)) == f"{stop.service_start_at:%H:%M}":
+            if org_times.get((claim.id, stop.kind.value)) == f"{stop.service_start_at:%H:%M}":
                 continue
             what = "Pickup" if stop.kind is StopKind.PICKUP else "Delivery"
             notifications.notify_organization(
