@@ -124,6 +124,7 @@ class Config:
         self.VAPID_PRIVATE_KEY = os.environ.get("VAPID_PRIVATE_KEY") or None
         self.VAPID_SUBJECT = os.environ.get("VAPID_SUBJECT") or f"mailto:{self.MAIL_FROM}"
         self.PUSH_TTL_S = _int("PUSH_TTL_S", 12 * 3600)
+        self.SHIFT_REMINDER_HOUR = _int("SHIFT_REMINDER_HOUR", 18)
 
     def _read_sign_in(self) -> None:
         """Sessions, cookies, sign-in and reset throttling, link lifetimes and password hashing."""

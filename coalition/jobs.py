@@ -46,6 +46,7 @@ class PeriodicResult:
     occurrences_created: int = 0
     emails_sent: int = 0
     pushes_sent: int = 0
+    shifts_reminded: int = 0
     uploads_deleted: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -53,7 +54,8 @@ class PeriodicResult:
         text = (f"{self.donations_expired} donations expired ({self.claims_expired} claims), "
                 f"{self.warnings_sent} use-by warnings, {self.priorities_opened} priorities opened to all, "
                 f"{self.occurrences_created} recurring occurrences created, {self.emails_sent} e-mails sent, "
-                f"{self.pushes_sent} pushes sent, {self.uploads_deleted} abandoned photos deleted")
+                f"{self.pushes_sent} pushes sent, {self.shifts_reminded} shift reminders, "
+                f"{self.uploads_deleted} abandoned photos deleted")
         return text + (f"; errors: {'; '.join(self.errors)}" if self.errors else "")
 
     def as_dict(self) -> dict:
@@ -76,6 +78,14 @@ def generate_shifts(session: Session, now: dt.datetime, config: Mapping) -> int:
     from coalition.services import shifts
 
     return len(shifts.generate_shifts(session, now, ZoneInfo(config.get("COALITION_TIMEZONE", "UTC"))))
+
+
+def remind_shifts(session: Session, now: dt.datetime, config: Mapping) -> int:
+    """Remind drivers of tomorrow's shift once it is SHIFT_REMINDER_HOUR local time (once per shift)."""
+    from coalition.services import shift_reminders
+
+    return shift_reminders.send_shift_reminders(session, now, ZoneInfo(config.get("COALITION_TIMEZONE", "UTC")),
+                                                int(config.get("SHIFT_REMINDER_HOUR", 18)))
 
 
 def send_emails(session: Session, now: dt.datetime, config: Mapping) -> int:
@@ -126,6 +136,9 @@ def run_periodic(session: Session, now: dt.datetime, config: Mapping) -> Periodi
     def pushes() -> None:
         result.pushes_sent = send_pushes(session, now, config).sent
 
+    def reminders() -> None:
+        result.shifts_reminded = remind_shifts(session, now, config)
+
     def uploads() -> None:
         result.uploads_deleted = delete_abandoned_uploads(session, now, config)
 
@@ -134,6 +147,7 @@ def run_periodic(session: Session, now: dt.datetime, config: Mapping) -> Periodi
     step("coordination", lambda: communication.periodic(session, now, config, mail_links.absolute_url))  # reminders, daily digests
     step("shifts", lambda: generate_shifts(session, now, config))
     step("indicator snapshots", lambda: indicator_snapshots.periodic_snapshot(session, now))  # at most daily
+    step("shift reminders", reminders)   # after the shifts are generated, before the push and e-mail
     step("push", pushes)     # after the steps that notify, like e-mail
     step("e-mail", emails)   # it mails what the steps above just announced
     step("abandoned uploads", uploads)
