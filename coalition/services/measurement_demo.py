@@ -47,6 +47,8 @@ def load_demo_measurement(session: Session, now: dt.datetime, deliveries_per_mon
     recipients = [o for o in organizations if o.kind.is_recipient and o.has_location]
     created = reports = 0
     rng = random.Random(6)
+    # A second generator for the route figures, so the weights and dates above stay what they were.
+    route_rng = random.Random(7)
     if donors and recipients and not session.scalar(select(func.count()).select_from(DeliveryRecord)):
         for months_back in range(18, 0, -1):
             for _ in range(deliveries_per_month):
@@ -58,7 +60,8 @@ def load_demo_measurement(session: Session, now: dt.datetime, deliveries_per_mon
                 deliveries.record_delivery(
                     session, delivered_at=delivered, kg=kg, picked_up_kg=round(kg * rng.uniform(1, 1.05), 1),
                     category=category, storage=storage, donor=donor, recipient=rng.choice(recipients),
-                    posted_at=posted, picked_up_at=posted + dt.timedelta(hours=rng.uniform(0.5, 2.5)))
+                    posted_at=posted, picked_up_at=posted + dt.timedelta(hours=rng.uniform(0.5, 2.5)),
+                    volunteer_minutes=route_rng.randint(30, 90), distance_m=route_rng.randint(3_000, 25_000))
                 created += 1
     if not session.scalar(select(func.count()).select_from(PartnerReport)):
         month = now.replace(day=1)
