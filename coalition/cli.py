@@ -16,7 +16,7 @@ from flask.cli import AppGroup
 from coalition.errors import DomainError
 from coalition.extensions import db
 from coalition.models.base import utcnow
-from coalition.services import demo, measurement_demo
+from coalition.services import demo, demo_story, measurement_demo
 
 @contextlib.contextmanager
 def committed(as_json: bool = False) -> Iterator[None]:
@@ -77,6 +77,9 @@ def _load_day() -> None:
     with committed():
         busy = demo.load_busy_day(db.session, utcnow(), ZoneInfo(config["COALITION_TIMEZONE"]))
     click.echo(busy.describe())
+    with committed():
+        story = demo_story.load_story(db.session, utcnow(), ZoneInfo(config["COALITION_TIMEZONE"]))
+    click.echo(story.describe())
 
 
 @demo_cli.command("logins")

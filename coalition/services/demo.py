@@ -290,7 +290,7 @@ def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
 
 
-def _acting_person(session: Session, organization: Organization) -> User:
+def acting_person(session: Session, organization: Organization) -> User:
     """Someone who acts for the organization: an existing admin/staff member, or a demo manager created for it."""
     for membership in session.scalars(select(Membership).where(
             Membership.organization_id == organization.id, Membership.active.is_(True),
@@ -336,7 +336,7 @@ def load_day(session: Session, now: dt.datetime, tz: dt.tzinfo, priority_minutes
     today = start.astimezone(tz).date()   # the day of tonight's pickup: needs and offers follow it
 
     for store, partner_names in PARTNERS.items():
-        donations.set_priority_partners(session, _acting_person(session, by_name[store]), by_name[store],
+        donations.set_priority_partners(session, acting_person(session, by_name[store]), by_name[store],
                                         [by_name[name] for name in partner_names])
     needs_by_key = _post_needs(session, by_name, today, now, tz)
     posted: dict[str, Donation] = {}
@@ -346,7 +346,7 @@ def load_day(session: Session, now: dt.datetime, tz: dt.tzinfo, priority_minutes
             lines=[donations.LineInput(category, description, storage, start + dt.timedelta(hours=keeps), kg=kg)
                    for category, description, kg, storage, keeps in rows],
             pickup_start=start, pickup_end=end, notes=f"Ring at the loading dock. {DEMO_NOTE}")
-        posted[store] = donations.post_donation(session, _acting_person(session, donor), donor, data, now,
+        posted[store] = donations.post_donation(session, acting_person(session, donor), donor, data, now,
                                                 priority_minutes, notify_radius_km)
     offers = _post_farm_offers(session, by_name, today, now, tz, priority_minutes, notify_radius_km)
     made = _claim_tonight(session, by_name, posted, needs_by_key, now, tz)
@@ -359,7 +359,7 @@ def _post_needs(session: Session, by_name: dict[str, Organization], today: dt.da
     needs_by_key: dict[tuple[str, str, str], Need] = {}
     for recipient_name, rows in NEEDS.items():
         recipient = by_name[recipient_name]
-        person = _acting_person(session, recipient)
+        person = acting_person(session, recipient)
         for category, storage, kg, days, hour, people in rows:
             day = today + dt.timedelta(days=days)
             needed_by = _local(day, hour, 0, tz)
@@ -389,13 +389,13 @@ def _post_farm_offers(session: Session, by_name: dict[str, Organization], today:
                                        pack_type=pack) for category, description, kg, storage, pack in rows],
             pickup_start=from_, pickup_end=until, kind=DonationKind.PRODUCE, available_from=from_,
             available_until=until, notes=f"Pickup at the barn during farm hours. {DEMO_NOTE}")
-        donations.post_donation(session, _acting_person(session, donor), donor, data, now, priority_minutes,
+        donations.post_donation(session, acting_person(session, donor), donor, data, now, priority_minutes,
                                 notify_radius_km)
         offers += 1
     farm_name, rows = WEEKLY_FARM
     farm = by_name[farm_name]
     tomorrow = today + dt.timedelta(days=1)
-    recurring.create_schedule(session, _acting_person(session, farm), farm, recurring.ScheduleInput(
+    recurring.create_schedule(session, acting_person(session, farm), farm, recurring.ScheduleInput(
         weekdays=[WEEKDAYS[tomorrow.weekday()]], pickup_time="07:00", pickup_minutes=7 * 60,
         lines=[recurring.TemplateLine(category, description, storage, kg, keeps, pack_type=pack)
                for category, description, kg, storage, pack, keeps in rows],
@@ -480,7 +480,7 @@ def load_busy_day(session: Session, now: dt.datetime, tz: dt.tzinfo) -> BusyDayS
                 lines=[donations.LineInput(category, description, storage, end + dt.timedelta(hours=30),
                                            kg=float(rng.randint(*kgs))) for category, description, storage, kgs in rows],
                 pickup_start=start, pickup_end=end, notes=f"Loading dock at the back. {BUSY_DAY_NOTE} {DEMO_NOTE}")
-            donation = donations.post_donation(session, _acting_person(session, donor), donor, data, now,
+            donation = donations.post_donation(session, acting_person(session, donor), donor, data, now,
                                                priority_minutes=0, notify_radius_km=0)
             for line in donation.lines:
                 recipient = by_name[rng.choice(BUSY_DAY_RECIPIENTS)]
