@@ -5,7 +5,7 @@ a shared project, so every demo login opens on something real.
   shelters and delivered by the demo drivers, with posting, pickup and delivery times, driver km and
   volunteer minutes. The share of posted surplus rescued and the time from posting to pickup come
   from these donations and their delivery records.
-- :func:`load_todays_routes`: a morning round at four stores, claimed, two drivers' shifts, planned
+- :func:`load_todays_routes`: an early-evening round at six stores, claimed, two drivers' shifts, planned
   with the planning services (a short deterministic solve) and published.
 - :func:`load_meeting_and_project`: a coalition meeting with action items, and a community garden
   project with two partner farms.
@@ -53,14 +53,15 @@ HISTORY_LINES = [
 UNCLAIMED_ONE_IN = 7
 
 TODAY_NOTE = "Demo route today."
-# Today's morning round: (store, recipient, [(category, description, storage, kg)]), all picked up 09:30-12:00.
+# Today's early-evening round: (store, shelter, [(category, description, storage, kg)]), picked up 17:45-19:30 and
+# delivered by 20:45 to shelters (open until 21:00; the food banks close at 17:00).
 TODAY_ROUND = [
     ("Alberta Street Market", "Rose Family Shelter", [("bakery", "Bagels and bread", "ambient", 12)]),
     ("St. Johns Neighborhood Grocery", "Kenton Women's Shelter", [("produce", "Apples and carrots", "ambient", 18)]),
-    ("Gateway Supermarket", "Columbia Regional Food Bank", [("dry_goods", "Canned vegetables", "ambient", 25)]),
+    ("Gateway Supermarket", "Rose Family Shelter", [("dry_goods", "Canned vegetables", "ambient", 25)]),
     ("Hawthorne Green Grocer", "Old Town Night Shelter", [("produce", "Salad greens", "ambient", 10)]),
     ("Sellwood Fresh Foods", "Foster Road Youth House", [("bakery", "Sandwich bread", "ambient", 9)]),
-    ("Lents Family Market", "Eastside Community Food Bank", [("produce", "Potatoes and onions", "ambient", 30)]),
+    ("Lents Family Market", "Foster Road Youth House", [("produce", "Potatoes and onions", "ambient", 30)]),
 ]
 TODAY_DRIVERS = ("driver@example.org", "driver1@example.org")
 # Each driver offers half the round (a pickup and a delivery are two stops), so both get a route.
@@ -158,7 +159,7 @@ def _one_evening(session: Session, rng: random.Random, day: dt.date, tz: dt.tzin
 
 
 def load_todays_routes(session: Session, now: dt.datetime, tz: dt.tzinfo) -> tuple[int, int]:
-    """Today's morning round (TODAY_ROUND) with two drivers' shifts, planned and published.
+    """Today's early-evening round (TODAY_ROUND) with two drivers' shifts, planned and published.
 
     Posted and claimed at 07:00 local, so the story reads the same whenever the demo is loaded. The plan
     covers only the round's pickups (a window), so the evening's surplus waits for its own plan.
@@ -170,7 +171,11 @@ def load_todays_routes(session: Session, now: dt.datetime, tz: dt.tzinfo) -> tup
     coordinator = _user(session, "coordinator@example.org")
     by_name = {o.name: o for o in session.scalars(select(Organization))}
     morning = _local(today, 7, 0, tz)
-    start, end = _local(today, 9, 30, tz), _local(today, 12, 0, tz)
+    start, end = _local(today, 17, 45, tz), _local(today, 19, 30, tz)
+    # When a load on an earlier day made today its busy day, that day's rounds (pickups until 15:30, shifts
+    # until 17:30) stay for the coordinators: the plan takes only pickups overlapping 17:31-19:59 (tonight's
+    # surplus starts at 20:00), and only this round's shifts are on duty then.
+    window = (_local(today, 17, 31, tz), _local(today, 19, 59, tz))
     if session.scalar(select(DriverShift.id).where(DriverShift.local_date == today,
                                                    DriverShift.notes == TODAY_NOTE).limit(1)) is None:
         for store_name, recipient_name, rows in TODAY_ROUND:
@@ -178,20 +183,20 @@ def load_todays_routes(session: Session, now: dt.datetime, tz: dt.tzinfo) -> tup
             donation = donations.post_donation(session, demo.acting_person(session, store), store, donations.DonationInput(
                 lines=[donations.LineInput(category, description, storage, end + dt.timedelta(hours=30), kg=kg)
                        for category, description, storage, kg in rows],
-                pickup_start=start, pickup_end=end, notes=f"Morning round. {TODAY_NOTE}"), morning,
+                pickup_start=start, pickup_end=end, notes=f"Early-evening round. {TODAY_NOTE}"), morning,
                 priority_minutes=0, notify_radius_km=0)
             for line in donation.lines:
                 claims.claim_line(session, coordinator, line.id, by_name[recipient_name], None,
-                                  start + dt.timedelta(minutes=30), _local(today, 15, 0, tz), morning)
+                                  start + dt.timedelta(minutes=15), _local(today, 20, 45, tz), morning)
         depot = by_name["Columbia Regional Food Bank"]
         for email in TODAY_DRIVERS:
             session.add(DriverShift(
                 driver=_user(session, email), organization=by_name["Feeding Our City Backbone"], local_date=today,
-                start_at=_local(today, 9, 0, tz), end_at=_local(today, 13, 0, tz), status=ShiftStatus.AVAILABLE,
+                start_at=_local(today, 17, 30, tz), end_at=_local(today, 21, 0, tz), status=ShiftStatus.AVAILABLE,
                 notes=TODAY_NOTE, start_kind=PlaceKind.DEPOT, start_organization=depot, end_kind=PlaceKind.ANYWHERE,
                 capacity_g=grams(60), cold_chain=ColdChain.INSULATED, max_stops=MAX_STOPS_TODAY))
         session.flush()
-    plan = run.start_plan(session, coordinator, today, tz, morning, window=(start, end), time_limit_s=1.0,
+    plan = run.start_plan(session, coordinator, today, tz, morning, window=window, time_limit_s=1.0,
                           deterministic=True, zones=1)
     plan = run.run_plan(session, plan.id, tz, morning)
     edits.publish_plan(session, coordinator, plan, morning, tz)

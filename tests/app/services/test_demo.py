@@ -125,3 +125,20 @@ def test_loading_the_story_again_adds_nothing(session, story):
     before = [session.scalar(select(func.count()).select_from(table)) for table in tables]
     assert demo_story.load_story(session, now, tz) == demo_story.StorySummary()
     assert [session.scalar(select(func.count()).select_from(table)) for table in tables] == before
+
+
+def test_a_load_on_the_day_after_plans_only_the_round_beside_the_busy_day_loaded_before(session):
+    """Loaded yesterday, today is yesterday's "tomorrow": its busy day stays for the coordinators to plan."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from coalition.services import demo_story, driving
+
+    tz = ZoneInfo("America/Los_Angeles")
+    now = dt.datetime.now(dt.timezone.utc)
+    busy = demo.load_busy_day(session, now - dt.timedelta(days=1), tz)
+    assert busy.day == now.astimezone(tz).date()
+    routes, stops = demo_story.load_todays_routes(session, now, tz)
+    assert routes == 2 and stops == 2 * len(demo_story.TODAY_ROUND)
+    driver = session.scalars(select(User).where(User.email == "driver@example.org")).one()
+    assert driving.list_driver_routes(session, driver, busy.day)
