@@ -150,8 +150,45 @@ def monthly_csv(records: list[ClaimRecord], month: dt.date, organization_name: s
         minutes = "" if record.out_of_refrigeration_s is None else record.out_of_refrigeration_s // 60
         for reading in record.readings:
             rows.append(base + [
-                reading.stage, reading.taken_at.astimezone(tz).strftime("%Y-%m-%d %H:%M"),
+                reading.stage, reading.taken_at.astimezone(tz).strftime("%d %b %H:%M"),
                 reading.taken_by.display_name if reading.taken_by else "",
                 format_dc(reading.temperature_dc, unit).split(" ")[0], format_dc(reading.limit_dc, unit).split(" ")[0],
                 reading.outcome, REASONS.get(reading.reason, ""), minutes])
     return write_csv(header, rows)
+
+
+def monthly_pdf(summary: Summary, records: list[ClaimRecord], month: dt.date, organization_name: str, unit: str,
+                tz: dt.tzinfo, name_of: Callable[[Organization], str], coalition_name: str,
+                generated_at: dt.datetime, for_donor: bool) -> bytes:
+    """The same monthly report as :func:`monthly_csv`, printable: the summary, then one table row per reading.
+
+    The table names the other side only (a donor's report its recipients, a recipient's its donors): the
+    report's own organization is in its title, and a page has no room for both names."""
+    from coalition.services import pdf
+    from coalition.services.cold_chain import format_dc
+
+    label = month.strftime("%B %Y")
+    doc = pdf.Document(f"Cold-chain report: {organization_name}, {label}", coalition_name, generated_at, landscape=True)
+    doc.heading(f"Cold-chain report: {organization_name}, {label}")
+    doc.note("Every temperature reading of the month's refrigerated and frozen lines, who took it, the limit "
+             "that applied, the decision and the time out of refrigeration (pickup to delivery).")
+    for line in summary_lines(summary):
+        doc.text(line)
+    if not records:
+        doc.empty(f"No cold lines were checked in {label}.")
+        return doc.output()
+    rows = []
+    for record in records:
+        claim = record.claim
+        minutes = "" if record.out_of_refrigeration_s is None else str(record.out_of_refrigeration_s // 60)
+        for reading in record.readings:
+            partner = claim.recipient if for_donor else claim.line.donation.donor
+            rows.append([str(claim.id), claim.line.description, name_of(partner), reading.stage, reading.taken_at.astimezone(tz).strftime("%d %b %H:%M"),
+                         reading.taken_by.display_name if reading.taken_by else "",
+                         format_dc(reading.temperature_dc, unit), format_dc(reading.limit_dc, unit),
+                         OUTCOME_LABELS.get(reading.outcome, reading.outcome), REASONS.get(reading.reason, ""), minutes])
+    doc.table(["Claim", "Food", "Recipient" if for_donor else "Donor", "Stage", "Taken", "Taken by", "Reading",
+               "Limit", "Outcome", "Reason", "Min"], rows, widths=(7, 18, 26, 9, 13, 14, 10, 7, 31, 13, 5),
+              numeric=(0, 6, 7, 10))
+    doc.note("Min: minutes out of refrigeration, from the pickup reading to the delivery reading.")
+    return doc.output()

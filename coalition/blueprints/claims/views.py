@@ -73,12 +73,13 @@ def _detail_page(claim: Claim, release: ReleaseForm | None = None, schedule: Sch
     ), status
 
 
-def _cold_report_links(claim: Claim, records) -> list[tuple[str, str]]:
+def _cold_report_links(claim: Claim, records) -> list[tuple[str, str, str]]:
     """The monthly cold-chain reports of the claim's donor and recipient (the month of its first reading)."""
     if not records or not records[0].readings:
         return []
     month = records[0].readings[0].taken_at.astimezone(local_zone()).strftime("%Y-%m")
-    return [(o.name, url_for("reports.cold_chain_csv", organization_id=o.id, month=month))
+    return [(o.name, url_for("reports.cold_chain_csv", organization_id=o.id, month=month),
+             url_for("reports.cold_chain_pdf", organization_id=o.id, month=month))
             for o in (claim.line.donation.donor, claim.recipient) if permissions.can_view_cold_chain_report(current_user, o)]
 
 

@@ -101,23 +101,47 @@ def cold_chain_patterns():
                            repeated=cold_chain_patterns_service.REPEATED)
 
 
-@bp.route("/cold-chain/<int:organization_id>/<month>.csv")
-@login_required
-def cold_chain_csv(organization_id: int, month: str):
-    """A donor's or recipient's cold-chain report for a local calendar month: every reading of its cold lines."""
+def _cold_chain_month(organization_id: int, month: str):
+    """The partner, the month's first day and its summary and records, once the viewer may see them."""
     organization = organizations.get_organization(db.session, organization_id)
     if not permissions.can_view_cold_chain_report(current_user, organization):
         raise NotFound("There is no such cold-chain report.")
     first = compliance.parse_month(month)
     begin, until = receipts.local_bounds(first, compliance.next_month(first) - dt.timedelta(days=1), local_zone())
     side = {"donor_id": organization.id} if organization.kind.is_donor else {"recipient_id": organization.id}
-    _, records = cold_chain_records.summarize(db.session, begin, until, **side)
-    body = cold_chain_records.monthly_csv(records, first, viewer_places()(organization).name,
+    summary, records = cold_chain_records.summarize(db.session, begin, until, **side)
+    return organization, first, summary, records
+
+
+def _download(body, mimetype: str, name: str) -> Response:
+    return Response(body, mimetype=mimetype, headers={"Content-Disposition": f'attachment; filename="{name}"',
+                                                      "Cache-Control": "private, no-store"})
+
+
+@bp.route("/cold-chain/<int:organization_id>/<month>.csv")
+@login_required
+def cold_chain_csv(organization_id: int, month: str):
+    """A donor's or recipient's cold-chain report for a local calendar month: every reading of its cold lines."""
+    organization, first, _, records = _cold_chain_month(organization_id, month)
+    names = viewer_places()
+    body = cold_chain_records.monthly_csv(records, first, names(organization).name,
                                           current_app.config["TEMPERATURE_UNIT"], local_zone(),
-                                          lambda partner: viewer_places()(partner).name)
-    name = f"cold-chain-{organization.id}-{first.strftime('%Y-%m')}.csv"
-    return Response(body, mimetype="text/csv", headers={"Content-Disposition": f'attachment; filename="{name}"',
-                                                        "Cache-Control": "private, no-store"})
+                                          lambda partner: names(partner).name)
+    return _download(body, "text/csv", f"cold-chain-{organization.id}-{first.strftime('%Y-%m')}.csv")
+
+
+@bp.route("/cold-chain/<int:organization_id>/<month>.pdf")
+@login_required
+def cold_chain_pdf(organization_id: int, month: str):
+    """The same monthly cold-chain report as the CSV, printable, with the month's summary on top."""
+    organization, first, summary, records = _cold_chain_month(organization_id, month)
+    names = viewer_places()
+    body = cold_chain_records.monthly_pdf(summary, records, first, names(organization).name,
+                                          current_app.config["TEMPERATURE_UNIT"], local_zone(),
+                                          lambda partner: names(partner).name,
+                                          current_app.config["COALITION_NAME"], utcnow(),
+                                          for_donor=organization.kind.is_donor)
+    return _download(body, "application/pdf", f"cold-chain-{organization.id}-{first.strftime('%Y-%m')}.pdf")
 
 
 @bp.route("/values", methods=["GET", "POST"])

@@ -63,15 +63,40 @@ def test_the_monthly_cold_chain_csv_lists_every_reading_for_the_partner_and_the_
         ("pickup", "3.5", "within", "50"), ("delivery", "5.8", "accepted_in_grace", "50")]
 
 
+def test_the_monthly_cold_chain_pdf_reads_back_with_the_summary_and_every_reading(login_as, checked, now, tmp_path):
+    import subprocess
+
+    from coalition.extensions import db
+
+    month = now.astimezone(f.ZONE).strftime("%Y-%m")
+    client = login_as("foodbank")
+    page = client.get(f"/claims/{checked['claim']}").get_data(as_text=True)
+    with client.application.app_context():
+        recipient = f.org(db.session, "Columbia Regional Food Bank").id
+    assert f"/reports/cold-chain/{recipient}/{month}.pdf" in page
+    answer = client.get(f"/reports/cold-chain/{recipient}/{month}.pdf")
+    assert answer.status_code == 200 and answer.mimetype == "application/pdf"
+    path = tmp_path / "cold-chain.pdf"
+    path.write_bytes(answer.get_data())
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Cold-chain report: Columbia Regional Food Bank" in text
+    assert "1 cold lines checked: 1 within limits, 0 refused at pickup, 0 discarded on arrival." in text
+    assert "Hawthorne Green Grocer" in text and "Crate of kefir" in text and "3.5" in text and "5.8" in text and checked["driver"] in text
+    rows = [line.split() for line in text.splitlines() if "Crate of kefir" in line]
+    assert [(row[0], row[-1]) for row in rows] == [(str(checked["claim"]), "50")] * 2   # minutes out of refrigeration
+    assert "Accepted within the grace margin" in text and "Within limits" in text
+
+
 @pytest.mark.parametrize(("role", "status"), [("coordinator", 200), ("shelter", 404), ("grocer", 404)])
-def test_only_the_partner_and_the_backbone_get_its_cold_chain_csv(login_as, checked, now, role, status):
+@pytest.mark.parametrize("fmt", ["csv", "pdf"])
+def test_only_the_partner_and_the_backbone_get_its_cold_chain_report(login_as, checked, now, role, status, fmt):
     from coalition.extensions import db
 
     client = login_as(role)
     with client.application.app_context():
         recipient = f.org(db.session, "Columbia Regional Food Bank").id
     month = now.astimezone(f.ZONE).strftime("%Y-%m")
-    assert client.get(f"/reports/cold-chain/{recipient}/{month}.csv").status_code == status
+    assert client.get(f"/reports/cold-chain/{recipient}/{month}.{fmt}").status_code == status
 
 
 def test_the_compliance_report_shows_the_cold_chain_summary(login_as, checked, now):

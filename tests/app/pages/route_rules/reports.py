@@ -10,6 +10,7 @@ RULES = {
     "reports.cold_chain_patterns": ("GET", "/reports/cold-chain/patterns", BACKBONE_STAFF, {200}),
     # {org} is the grocer's store: a donor's cold-chain report is its own people's and the backbone's.
     "reports.cold_chain_csv": ("GET", "/reports/cold-chain/{org}/2026-10.csv", DONOR_PEOPLE | BACKBONE_STAFF, {200}),
+    "reports.cold_chain_pdf": ("GET", "/reports/cold-chain/{org}/2026-10.pdf", DONOR_PEOPLE | BACKBONE_STAFF, {200}),
     # Empty POST: refused as incomplete.
     "reports.values": ("POST", "/reports/values", BACKBONE_STAFF, {422}),
 }
