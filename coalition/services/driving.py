@@ -13,6 +13,7 @@ import dataclasses
 import datetime as dt
 import math
 import re
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -41,6 +42,7 @@ from coalition.models import (
 )
 from coalition.services import audit, claims, cold_chain, deliveries, feedback, notifications
 from coalition.services.notifications import Page
+from coalition.services.planning import retime
 
 ACTIONS = ("arrived", "picked_up", "delivered", "problem", "flag")
 ACTION_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -355,11 +357,21 @@ def _refuse(session, actor, stop: Stop, kg: float, reading: int, limit: int, rea
                                       route_id=stop.route_id, driver=actor)
     cold_chain.record_reading(session, actor, claim, stop.id, "pickup", reading, limit, "refused", reason, performed_at)
     _drop_deliveries(stop, text, performed_at)
+    # Its drop-off has left the route: the later stops are re-timed and their recipients told.
+    retime.retime_and_tell(session, stop.route, stop, performed_at, _zone(payload))
     title = f"Not coming: {kg:g} kg {claim.line.description} refused at {stop.organization.name}"
     notifications.notify_organization(session, claim.recipient, NotificationKind.CANCELLED, title,
                                       f"{text}. Your claim will not be delivered; the driver's route goes on without it.",
                                       Page("claims.detail", {"claim_id": claim.id}), performed_at)
     _tell_backbone(session, title, f"{actor.display_name}: {text}.", performed_at)
+
+
+def _zone(payload: dict) -> dt.tzinfo:
+    """The coalition's time zone, which the driver views put in the payload (times people read are local)."""
+    try:
+        return ZoneInfo(str(payload.get("time_zone") or "UTC"))
+    except (ZoneInfoNotFoundError, ValueError):
+        return dt.timezone.utc
 
 
 def _drop_deliveries(stop: Stop, reason: str, performed_at) -> None:

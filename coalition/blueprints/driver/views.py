@@ -80,6 +80,8 @@ def _perform(action: str, stop_id, client_action_id, performed_at, payload: dict
     stored = _store_photo(photo) if action == "picked_up" else None
     # A reading is typed in the unit the page showed; a phone that did not say used the coalition's.
     payload.setdefault("temperature_unit", current_app.config["TEMPERATURE_UNIT"])
+    # Times told to partners (a new arrival time) are the coalition's local time, whatever the phone says.
+    payload["time_zone"] = current_app.config["COALITION_TIMEZONE"]
     if stored:
         payload = {**payload, "photo_filename": stored}
     try:

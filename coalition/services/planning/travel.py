@@ -96,3 +96,10 @@ def words(kind: str, error: str = "") -> str:
     if kind == FALLBACK:
         return (f"Travel times are straight-line estimates: the road server could not be reached ({error}).")
     return "Travel times are straight-line estimates (no road server configured)."
+
+
+def estimated_leg_s(a: tuple[float, float], b: tuple[float, float]) -> float:
+    """Seconds from ``a`` to ``b`` (lat, lon degrees) by the planner's own straight-line estimate (routing's
+    default provider), for a leg the plan never drove (two stops that become neighbours once one leaves)."""
+    matrix = routing.HaversineProvider().matrix([routing.Location(*a), routing.Location(*b)])
+    return float(matrix.duration_s[0, 1])
