@@ -148,7 +148,9 @@ def report_problem(session, actor, stop_id, client_action_id, performed_at, payl
 
 def flag_pickup(session, actor, stop_id, client_action_id, performed_at, payload, now) -> ActionResult:
     """"Problem with this pickup" (``payload``: issue, note): the same flag as the feedback pages, about the
-    donor; it leaves the stop as it is (the driver may still pick up, or report it undone) and tells the backbone."""
+    donor, and the backbone is told. It leaves the stop as it is (the driver may still pick up, or report it
+    undone); "nobody there" and "food not ready" offer the backbone a re-plan on the dispatch board; "unsafe"
+    on a stop not yet picked up refuses the line, as a warm reading does."""
     return _act(session, actor, stop_id, client_action_id, performed_at, payload, now, "flag", _flag)
 
 
@@ -156,6 +158,7 @@ PERFORM = {"arrived": arrive, "picked_up": pick_up, "delivered": deliver, "probl
 # The driver's choices on the route screen, as the feedback flag's issues.
 FLAG_CHOICES = {"nobody_there": "Nobody there", "not_ready": "Food not ready", "wrong_amount": "Wrong amount",
                 "rude_or_unsafe": "Unsafe", "other": "Other"}
+UNSAFE = "rude_or_unsafe"      # the flag that refuses the line when the food has not been picked up yet
 
 
 def perform(session, actor, action, stop_id, client_action_id, performed_at, payload, now) -> ActionResult:
@@ -342,20 +345,26 @@ def _pick_up(session, actor, stop: Stop, payload, performed_at, now) -> None:
 
 def _refuse(session, actor, stop: Stop, kg: float, reading: int, limit: int, reason: str, unit: str,
             payload, performed_at) -> None:
-    """The driver refuses a cold line at the door: nothing is picked up, the kg are food lost to the cold
-    chain, the recipient and the backbone are told at once, and the line's drop-off leaves the route."""
-    claim = stop.claim
+    """The driver refuses a cold line at the door after a reading (too warm, or another reason)."""
     label = cold_chain.REASONS[reason]
     text = f"Refused at pickup: {label.lower()} ({cold_chain.format_dc(reading, unit)}, limit {cold_chain.format_dc(limit, unit)})"
+    stop.temperature_c = reading / 10
+    _refuse_line(session, actor, stop, kg, text, reason, payload, performed_at)
+    cold_chain.record_reading(session, actor, stop.claim, stop.id, "pickup", reading, limit, "refused", reason, performed_at)
+
+
+def _refuse_line(session, actor, stop: Stop, kg: float, text: str, reason: str, payload, performed_at) -> None:
+    """Nothing is picked up, the kg are food lost to the cold chain, the line's drop-off leaves the route and
+    the rest of the route is re-timed, and the recipient and the backbone are told at once."""
+    claim = stop.claim
     note = str(payload.get("note") or "").strip()
-    stop.actual_g, stop.temperature_c = grams(kg), reading / 10
+    stop.actual_g = grams(kg)
     stop.problem_kind, stop.note = ProblemKind.REFUSED, f"{text}. {note}".strip()[:500]
     stop.arrived_at = stop.arrived_at or performed_at
     stop.completed_at, stop.status = performed_at, StopStatus.PROBLEM
     claims.record_movement(session, actor, claim, 0, None, text, performed_at)
     deliveries.record_cold_chain_loss(session, actor, claim, kg, "refused", reason, performed_at,
                                       route_id=stop.route_id, driver=actor)
-    cold_chain.record_reading(session, actor, claim, stop.id, "pickup", reading, limit, "refused", reason, performed_at)
     _drop_deliveries(stop, text, performed_at)
     # Its drop-off has left the route: the later stops are re-timed and their recipients told.
     retime.retime_and_tell(session, stop.route, stop, performed_at, _zone(payload))
@@ -481,8 +490,15 @@ def _flag(session, actor, stop: Stop, payload, performed_at, now) -> None:
         raise ValidationError("What went wrong?", {"issue": "Choose what went wrong."})
     problem = feedback.flag_pickup_problem(session, actor, stop.claim_id, issue, str(payload.get("note") or ""),
                                            performed_at)
+    problem.stop_id = stop.id      # this visit, not an earlier plan's copy of it
+    if issue == UNSAFE and stop.status not in FINISHED:
+        # Unsafe food is not taken: the line is refused as a warm reading refuses it (no reading to log).
+        _refuse_line(session, actor, stop, stop.claim.quantity_g / 1000, "Refused at pickup: unsafe", "other",
+                     payload, performed_at)
+        return
+    offer = " Re-plan the rest of the day from the dispatch board." if problem.issue in feedback.REPLAN_ISSUES else ""
     _tell_backbone(session, f"Pickup problem at {stop.organization.name}: {FLAG_CHOICES[issue].lower()}",
-                   f"{actor.display_name}. {problem.note}".strip(), performed_at)
+                   f"{actor.display_name}. {problem.note}".strip() + offer, performed_at)
 
 
 def _tell_backbone(session: Session, title: str, body: str, now: dt.datetime) -> None:

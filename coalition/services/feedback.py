@@ -19,12 +19,14 @@ from coalition import permissions
 from coalition.errors import NotFound, PermissionDenied, ValidationError
 from coalition.models import Claim, DeliveryRecord, DonationLine, Organization, User
 from coalition.models.feedback import POOR_RATING, DeliveryRating, PickupIssue, PickupProblem
-from coalition.models.route_plan import Route, Stop, StopKind, StopStatus
+from coalition.models.route_plan import PlanStatus, Route, RoutePlan, Stop, StopKind, StopStatus
 from coalition.services import audit
 
 WINDOW_DAYS = 30
 REPEATED = 2          # this many problems within WINDOW_DAYS make a donor or site "repeated"
 RECENT_DAYS = 30      # deliveries a recipient may still rate
+# Flags a re-plan of the rest of the day answers: the food may be ready later, or go to another driver.
+REPLAN_ISSUES = (PickupIssue.NOBODY_THERE, PickupIssue.NOT_READY)
 
 
 @dataclass
@@ -209,3 +211,14 @@ def repeated_problems(session: Session, actor: User, now: dt.datetime, days: int
         return sorted((r for r in table.values() if r.total >= threshold), key=lambda r: (-r.total, r.organization.name))
 
     return RepeatedProblems(since, threshold, ranked(donors), ranked(sites))
+
+
+def list_replan_flags_on(session: Session, local_date: dt.date) -> list[PickupProblem]:
+    """Pickup flags on the day's published routes that a re-plan answers (nobody there, food not ready), newest
+    first. Once the day is re-planned the flagged stops are on a superseded plan, and the flags leave the list."""
+    query = (select(PickupProblem).join(Stop, PickupProblem.stop_id == Stop.id).join(Route, Stop.route_id == Route.id)
+             .join(RoutePlan, Route.plan_id == RoutePlan.id)
+             .where(RoutePlan.local_date == local_date, RoutePlan.status == PlanStatus.PUBLISHED,
+                    PickupProblem.issue.in_(REPLAN_ISSUES))
+             .options(selectinload(PickupProblem.donor)).order_by(PickupProblem.created_at.desc(), PickupProblem.id))
+    return list(session.scalars(query))

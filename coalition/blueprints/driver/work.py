@@ -12,7 +12,7 @@ from coalition.extensions import db
 from coalition.ids import parse_id
 from coalition.models.base import utcnow
 from coalition.permissions import requires
-from coalition.services import driving, rescues
+from coalition.services import driving, feedback, rescues
 from coalition.services.planning import travel
 
 
@@ -110,8 +110,10 @@ def withdraw_rescue(rescue_id: int):
 def board():
     """Uncovered work at a glance: shifts needing cover, rescues nobody took, food no route carries."""
     now = utcnow()
+    today = now.astimezone(local_zone()).date()
     return render_template(
-        "driver/board.html", now=now, cover_requests=rescues.list_cover_requests(db.session, now),
+        "driver/board.html", now=now, today=today, replan_flags=feedback.list_replan_flags_on(db.session, today),
+        can_replan=permissions.can_plan_routes(current_user), cover_requests=rescues.list_cover_requests(db.session, now),
         open_rescues=rescues.list_open_rescues(db.session, now), unrouted=rescues.list_unrouted_claims(db.session, now),
         rescue_claims=lambda plan: rescues.rescue_claims(db.session, plan),
         delivered=driving.list_deliveries_on(db.session, now.astimezone(local_zone()).date()),
