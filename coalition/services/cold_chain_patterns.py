@@ -1,5 +1,10 @@
-"""Cold-chain patterns the backbone follows up: donors whose food is often warm at pickup, drivers whose
-cold food often arrives warm, and how long cold food is out of refrigeration against its "safe until".
+"""Cold-chain patterns the backbone follows up: donors whose food is often warm at pickup, drivers and vehicles
+whose cold food often arrives warm, and how long cold food is out of refrigeration against its "safe until".
+
+Shifts do not record a vehicle; a driver's vehicle is the one attested in their readiness profile
+(``DriverProfile.vehicle`` and ``vehicle_plate``), so an arrival reading counts for the vehicle its driver
+attests now. Vehicles are told apart by plate (several volunteers may share a pantry's van); drivers with
+no plate attested count for no vehicle.
 
 A reading is warm when it is above the limit it was held to (``temperature_dc > limit_dc``),
 whatever was then decided.
@@ -16,6 +21,7 @@ from coalition import permissions
 from coalition.errors import PermissionDenied
 from coalition.models import Claim, DonationLine, Stop, User
 from coalition.models.cold_chain import TemperatureReading
+from coalition.models.readiness import DriverProfile
 
 WINDOW_DAYS = 90
 REPEATED = 2            # this many warm readings in the window make a pattern
@@ -41,6 +47,7 @@ class Patterns:
     since: dt.datetime
     donors: list[Tally]                       # donors with REPEATED or more warm readings at pickup
     drivers: list[Tally]                      # drivers with REPEATED or more lines arriving warm
+    vehicles: list[Tally]                     # vehicles (by plate) with REPEATED or more lines arriving warm
     buckets: list[tuple[str, int]]            # ("30-60 min", lines)
     past_safe_until: int                      # lines whose arrival reading came after their "safe until"
     timed: int                                # lines with both readings
@@ -87,7 +94,26 @@ def cold_chain_patterns(session: Session, actor: User, now: dt.datetime, days: i
     def repeated(table: dict[int, Tally]) -> list[Tally]:
         return sorted((t for t in table.values() if t.warm >= REPEATED), key=lambda t: (-t.warm, -t.share_warm_pct, t.name))
 
-    return Patterns(since, repeated(donors), repeated(drivers), list(zip(labels, counts)), past, timed)
+    vehicles = _by_vehicle(session, [r for r in readings if r.stage == "delivery"])
+    return Patterns(since, repeated(donors), repeated(drivers), repeated(vehicles), list(zip(labels, counts)), past, timed)
+
+
+def _by_vehicle(session: Session, arrivals: list[TemperatureReading]) -> dict[str, Tally]:
+    """Arrival readings tallied by the plate of the vehicle their driver attests."""
+    ids = {r.taken_by_id for r in arrivals if r.taken_by_id is not None}
+    profiles = {p.user_id: p for p in session.scalars(select(DriverProfile).where(DriverProfile.user_id.in_(ids)))} \
+        if ids else {}
+    vehicles: dict[str, Tally] = {}
+    for reading in arrivals:
+        profile = profiles.get(reading.taken_by_id)
+        plate = "".join(ch for ch in (profile.vehicle_plate if profile else "") if ch.isalnum()).upper()
+        if not plate:
+            continue
+        tally = vehicles.setdefault(plate, Tally(f"{profile.vehicle} ({profile.vehicle_plate})".strip()
+                                                 if profile.vehicle else profile.vehicle_plate))
+        tally.readings += 1
+        tally.warm += reading.temperature_dc > reading.limit_dc
+    return vehicles
 
 
 def _safe_until_of_pickups(session: Session, stop_ids: list[int | None]) -> dict[int, dt.datetime]:

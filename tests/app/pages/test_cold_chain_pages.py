@@ -112,7 +112,7 @@ def test_the_backbone_opens_the_cold_chain_patterns_page_from_its_home(login_as,
     client = login_as("coordinator")
     assert "/reports/cold-chain/patterns" in client.get("/").get_data(as_text=True)
     page = client.get("/reports/cold-chain/patterns").get_data(as_text=True)
-    assert 'id="warm-donors"' in page and 'id="warm-drivers"' in page
+    assert 'id="warm-donors"' in page and 'id="warm-drivers"' in page and 'id="warm-vehicles"' in page
     assert "for 1 cold lines" in page and "<td>30-60 min</td><td class=\"num\">1</td>" in page   # 50 minutes
 
 

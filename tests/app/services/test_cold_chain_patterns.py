@@ -53,3 +53,35 @@ def test_repeated_warm_readings_and_time_out_of_refrigeration(session, now, user
 def test_only_the_backbone_sees_the_patterns(session, now, user):
     with pytest.raises(PermissionDenied):
         cold_chain_patterns.cold_chain_patterns(session, user("grocer@example.org"), now)
+
+
+def test_lines_arriving_warm_are_grouped_by_the_vehicle_drivers_share(session, now, user):
+    """Two volunteers attest the same van (the plate written two ways); each delivers one line at 8 °C: no
+    driver has a pattern, the van has. A third line, at 8 °C by a driver with no plate, counts for no vehicle."""
+    from sqlalchemy import select
+
+    from coalition.models.readiness import DriverProfile
+
+    def attest(email, vehicle, plate):
+        person = user(email)
+        profile = session.scalar(select(DriverProfile).where(DriverProfile.user_id == person.id))
+        if profile is None:
+            profile = DriverProfile(user_id=person.id)
+            session.add(profile)
+        profile.vehicle, profile.vehicle_plate = vehicle, plate
+
+    attest("driver@example.org", "Ford Transit, white", "PDX-4411")
+    attest("driver1@example.org", "Ford Transit, white", "pdx 4411")
+    attest("driver2@example.org", "", "")
+    for kg, email in ((5, "driver@example.org"), (6, "driver1@example.org"), (7, "driver2@example.org")):
+        route = f.make_route(session, now, driver=email, claims=[
+            f.make_claim(session, now, kg=kg, storage="refrigerated", category="dairy", description=f"Milk {kg}")])
+        pickup, delivery = route.stops
+        driving.pick_up(session, user(email), pickup.id, aid(), now, {"kg": kg, "temperature": "3"}, now)
+        at = now + dt.timedelta(minutes=30)
+        driving.deliver(session, user(email), delivery.id, aid(), at,
+                        {"kg": kg, "receiver_name": "Sam", "temperature": "8", "cold_decision": "discard"}, at)
+    patterns = cold_chain_patterns.cold_chain_patterns(session, user("coordinator@example.org"), now + dt.timedelta(hours=1))
+    assert patterns.drivers == []
+    assert [(t.name, t.warm, t.readings, t.share_warm_pct) for t in patterns.vehicles] == [
+        ("Ford Transit, white (PDX-4411)", 2, 2, 100.0)]
