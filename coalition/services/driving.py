@@ -13,7 +13,6 @@ import dataclasses
 import datetime as dt
 import math
 import re
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
@@ -367,20 +366,13 @@ def _refuse_line(session, actor, stop: Stop, kg: float, text: str, reason: str, 
                                       route_id=stop.route_id, driver=actor)
     _drop_deliveries(stop, text, performed_at)
     # Its drop-off has left the route: the later stops are re-timed and their recipients told.
-    retime.retime_and_tell(session, stop.route, stop, performed_at, _zone(payload))
+    # Times told to partners are the coalition's local time: the driver views put its zone in the payload.
+    retime.retime_and_tell(session, stop.route, stop, performed_at, retime.zone_named(payload.get("time_zone")))
     title = f"Not coming: {kg:g} kg {claim.line.description} refused at {stop.organization.name}"
     notifications.notify_organization(session, claim.recipient, NotificationKind.CANCELLED, title,
                                       f"{text}. Your claim will not be delivered; the driver's route goes on without it.",
                                       Page("claims.detail", {"claim_id": claim.id}), performed_at)
     _tell_backbone(session, title, f"{actor.display_name}: {text}.", performed_at)
-
-
-def _zone(payload: dict) -> dt.tzinfo:
-    """The coalition's time zone, which the driver views put in the payload (times people read are local)."""
-    try:
-        return ZoneInfo(str(payload.get("time_zone") or "UTC"))
-    except (ZoneInfoNotFoundError, ValueError):
-        return dt.timezone.utc
 
 
 def _drop_deliveries(stop: Stop, reason: str, performed_at) -> None:

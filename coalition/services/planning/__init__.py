@@ -8,7 +8,9 @@ The flow, and the module that owns each part:
 - :mod:`.translate` is the ONLY place database rows become a ``routing.Problem`` and a ``routing.Solution``
   comes back as rows (RoutePlan figures, Route, Stop, PlanDrop);
 - :mod:`.edits` holds the coordinator's changes: move a request (a re-solve), re-plan the rest of a
-  published day around what was already done, publish.
+  published day around what was already done, publish;
+- :mod:`.retime` moves the planned times of a route's remaining stops when a stop leaves it mid-day (a line
+  refused at the door), without a solve.
 
 How a plan reads on a page (the map's data, drops grouped by reason, the CLI's summary) belongs to the
 planning blueprint.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy.orm import Session
 
@@ -31,6 +32,14 @@ class Moved:
     stop: Stop
     was_arrival: dt.datetime
     was_start: dt.datetime
+
+
+def zone_named(name) -> dt.tzinfo:
+    """The time zone called ``name``; UTC when there is none or it is unknown (the times still read right)."""
+    try:
+        return ZoneInfo(str(name or "UTC"))
+    except (ZoneInfoNotFoundError, ValueError):
+        return dt.timezone.utc
 
 
 def _window_start(stop: Stop) -> dt.datetime:
