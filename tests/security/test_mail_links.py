@@ -93,6 +93,18 @@ def test_an_invitation_shown_to_the_admin_without_smtp_points_at_the_site(site, 
     assert f"{SITE}/invitations/" in html and f"{FORGED}/invitations/" not in html
 
 
+def test_partner_import_invitations_point_at_the_site(site, smtp, forged, stand_in_geocoder):
+    """The coalition admin's spreadsheet import e-mails each admin_email an invitation on BASE_URL."""
+    from tests.app.services.test_partner_import import GOOD
+
+    assert sign_in(forged, "backbone@example.org").status_code == 302
+    response = _post(forged, "/organizations/import", "/organizations/import", {"action": "import", "csv_text": GOOD})
+    assert response.status_code == 200 and "imported 3" in response.get_data(as_text=True)
+    body = _mail_to(smtp, "morrison@example.org")
+    assert_only_site_links(body)
+    assert f"{SITE}/invitations/" in body
+
+
 def test_a_reporting_reminder_links_to_the_site(site, smtp, forged):
     assert sign_in(forged, "backbone@example.org").status_code == 302
     response = _post(forged, "/measurement/reports", "/measurement/reports/remind", {"period": "2026-10"})

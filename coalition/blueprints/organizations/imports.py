@@ -1,10 +1,10 @@
 """The upload page for onboarding partners from a spreadsheet: upload, preview, import."""
 from __future__ import annotations
 
-from flask import Response, current_app, render_template, request, url_for
+from flask import Response, current_app, render_template, request
 from flask_login import current_user
 
-from coalition import permissions
+from coalition import mail_links, permissions
 from coalition.blueprints import transaction
 from coalition.blueprints.organizations import bp
 from coalition.blueprints.organizations.forms import PartnerImportForm
@@ -63,7 +63,7 @@ def import_partners():
 
 def _message(invitation, token: str) -> tuple[str, str, str, str]:
     """(e-mail, subject, body, link) of one invitation, made before the commit expires what it reads."""
-    link = url_for("auth.accept_invitation", token=token, _external=True)
+    link = mail_links.absolute_url("auth.accept_invitation", {"token": token})  # never the request's host
     config = current_app.config
     subject, body = partner_import.invitation_message(invitation, link, config["INVITATION_MAX_AGE_S"],
                                                       config["COALITION_NAME"])
