@@ -158,6 +158,13 @@ class Config:
         self.CLAIM_UNDO_GRACE_S = _int("CLAIM_UNDO_GRACE_S", 10 * 60)
         self.USE_BY_WARNING_H = _int("USE_BY_WARNING_H", 3)
         self.NOTIFY_RADIUS_KM = _int("NOTIFY_RADIUS_KM", 15)
+        # Same-day rescues: fitting drivers within RESCUE_RADIUS_KM of the pickup are told nearest first,
+        # RESCUE_WAVE_SIZE at a time, the next wave after RESCUE_WAVE_MINUTES if nobody took it, and a
+        # driver at most RESCUE_ALERTS_PER_DRIVER_DAY times a day.
+        self.RESCUE_RADIUS_KM = _float("RESCUE_RADIUS_KM", 15.0)
+        self.RESCUE_WAVE_SIZE = _int("RESCUE_WAVE_SIZE", 3)
+        self.RESCUE_WAVE_MINUTES = _int("RESCUE_WAVE_MINUTES", 10)
+        self.RESCUE_ALERTS_PER_DRIVER_DAY = _int("RESCUE_ALERTS_PER_DRIVER_DAY", 3)
         self.API_TOKEN_MAX_AGE_S = _int("API_TOKEN_MAX_AGE_S", 30 * 24 * 3600)
         # Photos stored for a donation posting never finished are deleted by the periodic job after this.
         self.ABANDONED_UPLOAD_GRACE_H = _int("ABANDONED_UPLOAD_GRACE_H", 24)

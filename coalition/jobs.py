@@ -47,6 +47,7 @@ class PeriodicResult:
     emails_sent: int = 0
     pushes_sent: int = 0
     shifts_reminded: int = 0
+    rescue_alerts: int = 0
     uploads_deleted: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -55,6 +56,7 @@ class PeriodicResult:
                 f"{self.warnings_sent} use-by warnings, {self.priorities_opened} priorities opened to all, "
                 f"{self.occurrences_created} recurring occurrences created, {self.emails_sent} e-mails sent, "
                 f"{self.pushes_sent} pushes sent, {self.shifts_reminded} shift reminders, "
+                f"{self.rescue_alerts} drivers told of rescues, "
                 f"{self.uploads_deleted} abandoned photos deleted")
         return text + (f"; errors: {'; '.join(self.errors)}" if self.errors else "")
 
@@ -86,6 +88,17 @@ def remind_shifts(session: Session, now: dt.datetime, config: Mapping) -> int:
 
     return shift_reminders.send_shift_reminders(session, now, ZoneInfo(config.get("COALITION_TIMEZONE", "UTC")),
                                                 int(config.get("SHIFT_REMINDER_HOUR", 18)))
+
+
+def alert_rescues(session: Session, now: dt.datetime, config: Mapping) -> int:
+    """Tell the next wave of nearby fitting drivers of each open rescue (RESCUE_* settings)."""
+    from coalition.services import rescue_waves
+
+    rules = rescue_waves.WaveRules(size=int(config.get("RESCUE_WAVE_SIZE", 3)),
+                                   minutes=int(config.get("RESCUE_WAVE_MINUTES", 10)),
+                                   per_driver_day=int(config.get("RESCUE_ALERTS_PER_DRIVER_DAY", 3)),
+                                   radius_km=float(config.get("RESCUE_RADIUS_KM", 15)))
+    return rescue_waves.send_rescue_waves(session, now, ZoneInfo(config.get("COALITION_TIMEZONE", "UTC")), rules)
 
 
 def send_emails(session: Session, now: dt.datetime, config: Mapping) -> int:
@@ -139,6 +152,9 @@ def run_periodic(session: Session, now: dt.datetime, config: Mapping) -> Periodi
     def reminders() -> None:
         result.shifts_reminded = remind_shifts(session, now, config)
 
+    def rescue_alerts() -> None:
+        result.rescue_alerts = alert_rescues(session, now, config)
+
     def uploads() -> None:
         result.uploads_deleted = delete_abandoned_uploads(session, now, config)
 
@@ -148,6 +164,7 @@ def run_periodic(session: Session, now: dt.datetime, config: Mapping) -> Periodi
     step("shifts", lambda: generate_shifts(session, now, config))
     step("indicator snapshots", lambda: indicator_snapshots.periodic_snapshot(session, now))  # at most daily
     step("shift reminders", reminders)   # after the shifts are generated, before the push and e-mail
+    step("rescue waves", rescue_alerts)
     step("push", pushes)     # after the steps that notify, like e-mail
     step("e-mail", emails)   # it mails what the steps above just announced
     step("abandoned uploads", uploads)

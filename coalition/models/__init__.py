@@ -25,6 +25,7 @@ from coalition.models.coordination import (  # noqa: F401  (registers the coordi
 from coalition.models.need import Need, NeedStatus
 from coalition.models.notification import Notification, NotificationKind, NotificationPreference
 from coalition.models.push import PushDelivery, PushSubscription
+from coalition.models.rescue_alert import RescueAlert
 from coalition.models.organization import WEEKDAYS, Organization, OrganizationKind
 from coalition.models.route_plan import (
     FoodSafetyRule,
@@ -51,7 +52,7 @@ __all__ = [
     "ApiToken", "AuditEvent", "Claim", "ClaimStatus", "Donation", "DonationDecline", "DonationKind",
     "DonationLine", "DonationStatus", "FoodCategory", "Invitation", "Membership", "Need", "NeedStatus",
     "Notification", "NotificationKind", "NotificationPreference", "Organization", "OrganizationKind",
-    "PasswordResetRequest", "PriorityPartner", "PushDelivery", "PushSubscription", "RecurringSchedule", "Role",
+    "PasswordResetRequest", "PriorityPartner", "PushDelivery", "PushSubscription", "RescueAlert", "RecurringSchedule", "Role",
     "SignInFailure", "StorageClass", "User",
     "grams", "kg", "normalize_email",
     "ColdChain", "DriverShift", "FoodSafetyRule", "PlaceKind", "PlanDrop", "PlanStatus", "ProblemKind", "Route",

@@ -28,6 +28,8 @@ class NotificationKind(str, enum.Enum):
     REPORT_DUE = "report_due"              # measurement: a partner report of people served is missing
     ROUTE_CHANGED = "route_changed"        # a re-published plan changed the driver's stops
     SHIFT_REMINDER = "shift_reminder"      # the evening before a shift
+    RESCUE_NEARBY = "rescue_nearby"        # a same-day rescue a driver's shift, place and cold chain fit
+    CLAIM_PROGRESS = "claim_progress"      # a claim's food picked up, on the way, delivered
 
     @property
     def label(self) -> str:
@@ -46,6 +48,8 @@ class NotificationKind(str, enum.Enum):
             "report_due": "A partner report is due",
             "route_changed": "Your route changed after it was published",
             "shift_reminder": "The evening before your shift",
+            "rescue_nearby": "A same-day rescue near you that you could take",
+            "claim_progress": "Your food was picked up, is on the way, was delivered",
         }[self.value]
 
 

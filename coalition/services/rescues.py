@@ -128,13 +128,7 @@ def offer_rescue(session: Session, actor: User, claim_ids: list[int], note: str,
     session.add(plan)
     session.flush()
     audit.record(session, actor, "rescue", plan.id, "offered", now, None, claim_ids=ids, note=note)
-    donor = found[0].line.donation.donor
-    kg_text = f"{sum(c.quantity_g for c in found) / 1000:g} kg"
-    for driver in _drivers(session):
-        notifications.notify_user(session, driver, NotificationKind.PICKUP_SCHEDULED,
-                                  f"Rescue offered: {kg_text} from {donor.name}", note or "Can you take it?",
-                                  Page("driver.shifts"), now)
-    session.flush()
+    # Drivers are told by the periodic worker, nearest fitting ones first, in waves (services/rescue_waves.py).
     return plan
 
 
