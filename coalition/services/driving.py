@@ -39,7 +39,7 @@ from coalition.models import (
     User,
     grams,
 )
-from coalition.services import audit, claims, cold_chain, deliveries, feedback, notifications
+from coalition.services import audit, claim_progress, claims, cold_chain, deliveries, feedback, notifications
 from coalition.services.notifications import Page
 from coalition.services.planning import retime
 
@@ -340,6 +340,7 @@ def _pick_up(session, actor, stop: Stop, payload, performed_at, now) -> None:
     if reading is not None:
         cold_chain.record_reading(session, actor, claim, stop.id, "pickup", reading,
                                   cold_chain.load_limits(session).limit_dc(storage), "within", "", performed_at)
+    claim_progress.tell_picked_up(session, stop, kg, retime.zone_named(payload.get("time_zone")), performed_at)
 
 
 def _refuse(session, actor, stop: Stop, kg: float, reading: int, limit: int, reason: str, unit: str,
@@ -430,6 +431,7 @@ def _deliver(session, actor, stop: Stop, payload, performed_at, now) -> None:
                            route_id=stop.route_id, driver=actor)
     if reading is not None:
         cold_chain.record_reading(session, actor, claim, stop.id, "delivery", reading, limit, outcome, "", performed_at)
+    claim_progress.tell_delivered(session, stop, kg, stop.receiver_name, performed_at)
 
 
 def _discard(session, actor, stop: Stop, kg: float, reading: int, limit: int, receiver: str, unit: str,
