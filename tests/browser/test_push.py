@@ -24,10 +24,19 @@ def _registration_id(cdp, page) -> str:
     return next(r["registrationId"] for r in seen if r["scopeURL"].endswith(SCOPE) and not r["isDeleted"])
 
 
-def _notifications(page) -> list[dict]:
-    return page.evaluate("""() => navigator.serviceWorker.getRegistration('%s')
-        .then(r => r.getNotifications())
-        .then(list => list.map(n => ({title: n.title, body: n.body, url: n.data && n.data.url})))""" % SCOPE)
+def _shown(page, title: str) -> dict:
+    """The worker's shown notification titled ``title``, polled for up to 5 s (page.wait_for_function would
+    take the pending promise itself as its truthy answer)."""
+    for _ in range(50):
+        found = page.evaluate("""title => navigator.serviceWorker.getRegistration('%s')
+            .then(r => r.getNotifications())
+            .then(list => list.filter(n => n.title === title)
+                              .map(n => ({title: n.title, body: n.body, url: n.data && n.data.url}))[0] || null)"""
+                              % SCOPE, title)
+        if found:
+            return found
+        page.wait_for_timeout(100)
+    raise AssertionError(f"the push worker showed no notification titled {title!r}")
 
 
 def test_the_push_worker_shows_a_pushed_message_as_text_with_its_page(new_context, app_url):
@@ -45,16 +54,11 @@ def test_the_push_worker_shows_a_pushed_message_as_text_with_its_page(new_contex
 
     deliver({"title": "Your route changed", "body": "Stop 2 <b>now</b> at 10:40", "url": f"{app_url}/driver/",
              "tag": "notification-1"})
-    page.wait_for_function("() => navigator.serviceWorker.getRegistration('%s')"
-                           ".then(r => r.getNotifications()).then(list => list.length === 1)" % SCOPE)
-    assert _notifications(page) == [{"title": "Your route changed", "body": "Stop 2 <b>now</b> at 10:40",
-                                     "url": f"{app_url}/driver/"}]
+    assert _shown(page, "Your route changed") == {"title": "Your route changed", "body": "Stop 2 <b>now</b> at 10:40",
+                                                  "url": f"{app_url}/driver/"}
     # A link to another site is never opened on tap: the notification list is.
     deliver({"title": "Elsewhere", "body": "", "url": "https://evil.example/", "tag": "notification-2"})
-    page.wait_for_function("() => navigator.serviceWorker.getRegistration('%s')"
-                           ".then(r => r.getNotifications()).then(list => list.length === 2)" % SCOPE)
-    urls = {n["title"]: n["url"] for n in _notifications(page)}
-    assert urls["Elsewhere"] == f"{app_url}/notifications/"
+    assert _shown(page, "Elsewhere")["url"] == f"{app_url}/notifications/"
 
 
 @pytest.fixture
