@@ -75,6 +75,11 @@ class Config:
         self.MAX_PHOTO_BYTES = _int("MAX_PHOTO_BYTES", 5 * 1024 * 1024)
         self.COALITION_TIMEZONE = os.environ.get("COALITION_TIMEZONE", "America/Los_Angeles")
         self.COALITION_NAME = os.environ.get("COALITION_NAME", "Feeding Our City")
+        # What people read and type: "lb" (the default: the demo coalition is in Portland, Oregon) or "kg".
+        # Storage is grams either way, and the JSON API speaks kilograms.
+        self.WEIGHT_UNIT = (os.environ.get("WEIGHT_UNIT") or "lb").strip().lower()
+        if self.WEIGHT_UNIT not in ("lb", "kg"):
+            raise ValueError(f"WEIGHT_UNIT must be lb or kg, not {self.WEIGHT_UNIT!r}")
         # The site's own address: every link in an e-mail or feed is built from it (never from a request's
         # Host header). Unset, no link is sent rather than one guessed (coalition/mail_links.py).
         self.BASE_URL = os.environ.get("BASE_URL") or None
@@ -193,6 +198,8 @@ class TestConfig(Config):
     def __init__(self, instance_path: Path, database_url: str):
         super().__init__(instance_path)
         self.TESTING = True
+        # Tests read kilograms unless one sets "lb" itself.
+        self.WEIGHT_UNIT = "kg"
         self.SECRET_KEY = "test-secret-key-not-for-production"
         self.SQLALCHEMY_DATABASE_URI = database_url
         self.SQLALCHEMY_ENGINE_OPTIONS = {}
