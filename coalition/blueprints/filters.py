@@ -10,7 +10,7 @@ from flask_login import current_user
 from coalition import permissions
 from coalition.blueprints.viewer_places import place
 from coalition.models import WEEKDAYS
-from coalition.services import navigation
+from coalition.services import navigation, units
 
 
 def register_template_helpers(app: Flask) -> None:
@@ -26,9 +26,17 @@ def register_template_helpers(app: Flask) -> None:
             "WEEKDAYS": WEEKDAYS,
             "coalition_name": current_app.config["COALITION_NAME"],
             "place": place,
+            "weight_unit": units.unit(),
         }
 
     app.add_template_filter(place, "place")
+    # Grams in the coalition's unit with its label ("12.5 lb"); weight_number leaves the label out.
+    app.add_template_filter(units.weight_text, "weight")
+    app.add_template_filter(units.to_display, "weight_number")
+    app.add_template_filter(units.per_unit, "per_weight")
+    # Figures computed in kilograms (dashboards, plans): in_unit converts the number, kg_weight adds the label.
+    app.add_template_filter(units.from_kg, "in_unit")
+    app.add_template_filter(units.kg_text, "kg_weight")
 
     @app.template_filter("local_time")
     def _local_time(value: dt.datetime | None, fmt: str = "%a %d %b %Y, %H:%M") -> str:

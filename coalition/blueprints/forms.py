@@ -4,9 +4,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask_wtf import FlaskForm
+from wtforms.fields import FloatField
 from wtforms.fields.choices import SelectChoice
 
 from coalition.errors import DomainError, ValidationError
+from coalition.services import units
 
 
 def show_domain_error(form: FlaskForm, error: DomainError) -> None:
@@ -63,3 +65,34 @@ def run_checks(*checks):
     if fields:
         raise ValidationError("Please correct the highlighted fields.", fields)
     return results
+
+
+class WeightField(FloatField):
+    """A weight typed in the coalition's unit (kg or lb); ``data`` is kilograms, exact to the gram.
+
+    The label may name the unit as ``{unit}`` ("kg"/"lb") or ``{Unit}`` ("Kilograms"/"Pounds"); it is
+    filled in when the form is built, so a coalition's setting applies to every form alike.
+    """
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        if label:
+            label = label.format(unit=units.label(), Unit=units.long_label())
+        super().__init__(label, validators, **kwargs)
+
+    def process_formdata(self, valuelist):
+        if not valuelist or not valuelist[0].strip():
+            self.data = None
+            return
+        try:
+            # Rounded to the gram once, here; services get kilograms that convert back to those grams.
+            self.data = units.from_input(valuelist[0]) / 1000
+        except ValueError:
+            self.data = None
+            raise ValueError(self.gettext("Not a valid number.")) from None
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        return units.to_display(round(self.data * 1000), grouped=False)

@@ -21,7 +21,7 @@ from coalition.models import (
     User,
     grams,
 )
-from coalition.services import audit, deliveries, notifications, places
+from coalition.services import audit, deliveries, notifications, places, units
 from coalition.services.notifications import Page
 from coalition.services.donations import MAX_LINE_KG, remaining_g, reserved_for_other, validate_window
 
@@ -67,9 +67,9 @@ def claim_line(
         raise PermissionDenied(f"You cannot claim for {recipient.name}.")
     errors: dict[str, str] = {}
     if kg is not None and (isinstance(kg, bool) or not isinstance(kg, (int, float)) or not math.isfinite(kg) or kg <= 0):
-        errors["kg"] = "Claim more than 0 kg."
+        errors["kg"] = f"Claim more than 0 {units.label()}."
     elif kg is not None and kg > MAX_LINE_KG:
-        errors["kg"] = f"No line holds more than {MAX_LINE_KG} kg."
+        errors["kg"] = f"No line holds more than {units.kg_text(MAX_LINE_KG)}."
     elif kg is not None and grams(kg) == 0:
         errors["kg"] = "Claim at least 1 gram."
     validate_window(delivery_start, delivery_end, now, "delivery", errors, MAX_DELIVERY_WINDOW, "delivery window")
@@ -91,9 +91,9 @@ def claim_line(
         raise Conflict("Already claimed: nothing is left of this line.", {"kg": "0 kg left."})
     wanted = left if kg is None else grams(kg)
     if wanted > left:
-        raise Conflict(f"Already claimed: only {left / 1000:g} kg of this line is left.", {"kg": f"At most {left / 1000:g} kg."})
+        raise Conflict(f"Already claimed: only {units.weight_text(left)} of this line is left.", {"kg": f"At most {units.weight_text(left)}."})
     if not donation.allow_split and wanted != line.quantity_g:
-        raise Conflict("The donor asks for this line to be taken whole.", {"kg": f"Claim all {line.quantity_g / 1000:g} kg."})
+        raise Conflict("The donor asks for this line to be taken whole.", {"kg": f"Claim all {units.weight_text(line.quantity_g)}."})
 
     claim = Claim(
         line=line, recipient=recipient, need=need, quantity_g=wanted,
@@ -106,7 +106,7 @@ def claim_line(
                  line_id=line.id, kg=wanted / 1000, on_behalf=claim.on_behalf)
     notifications.notify_organization(
         session, donation.donor, NotificationKind.CLAIM_ON_DONATION,
-        f"{places.public_name(recipient)} claimed {wanted / 1000:g} kg of {line.description}",
+        f"{places.public_name(recipient)} claimed {units.weight_text(wanted)} of {line.description}",
         f"Delivery window {delivery_start:%a %H:%M}-{delivery_end:%H:%M} UTC.",
         Page("donations.detail", {"donation_id": donation.id}), now)
     return claim
@@ -147,7 +147,7 @@ def release_claim(session: Session, actor: User, claim: Claim, reason: str, now:
     donation = claim.line.donation
     notifications.notify_organization(
         session, donation.donor, NotificationKind.CANCELLED,
-        f"{places.public_name(claim.recipient)} released {claim.quantity_g / 1000:g} kg of {claim.line.description}",
+        f"{places.public_name(claim.recipient)} released {units.weight_text(claim.quantity_g)} of {claim.line.description}",
         reason, Page("donations.detail", {"donation_id": donation.id}), now)
     session.flush()
     return claim
@@ -195,7 +195,7 @@ def schedule_claim(session: Session, actor: User, claim: Claim, delivery_start: 
     for organization in (donation.donor, claim.recipient):
         notifications.notify_organization(
             session, organization, NotificationKind.PICKUP_SCHEDULED,
-            f"Scheduled: {claim.quantity_g / 1000:g} kg {claim.line.description} to {places.public_name(claim.recipient)}",
+            f"Scheduled: {units.weight_text(claim.quantity_g)} {claim.line.description} to {places.public_name(claim.recipient)}",
             f"Pickup {donation.pickup_start:%a %H:%M}-{donation.pickup_end:%H:%M} UTC; "
             f"delivery {delivery_start:%a %H:%M}-{delivery_end:%H:%M} UTC.",
             Page("donations.detail", {"donation_id": donation.id}), now)
@@ -214,9 +214,9 @@ def record_movement(session: Session, actor: User | None, claim: Claim, picked_u
     errors: dict[str, str] = {}
     for name, value in (("picked_up_kg", picked_up_kg), ("delivered_kg", delivered_kg)):
         if value is not None and (not isinstance(value, (int, float)) or not math.isfinite(value) or value < 0):
-            errors[name] = "Give 0 or more kg."
+            errors[name] = f"Give 0 or more {units.label()}."
         elif value is not None and value > MAX_LINE_KG:
-            errors[name] = f"No line holds more than {MAX_LINE_KG} kg."
+            errors[name] = f"No line holds more than {units.kg_text(MAX_LINE_KG)}."
     if not errors and 0 in (picked_up_kg, delivered_kg) and not (reason or "").strip():
         errors["reason"] = "Nothing moved: say why (not ready, nothing to collect, refused...)."
     if errors:

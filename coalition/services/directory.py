@@ -24,7 +24,7 @@ from coalition.models import (
     StorageClass,
     User,
 )
-from coalition.services import communication
+from coalition.services import communication, units
 from coalition.services.csv_export import write_csv
 from coalition.services.notifications import Page
 from coalition.services.places import Place
@@ -200,8 +200,13 @@ def list_directory(session: Session, now: dt.datetime, stale_days: int, only_sta
 
 
 CSV_COLUMNS = ("organization", "kind", "roles", "accepts_categories", "accepts_storage", "address", "latitude",
-               "longitude", "phone", "service_radius_km", "service_neighborhoods", "kg_donated", "kg_received",
+               "longitude", "phone", "service_radius_km", "service_neighborhoods", "{unit}_donated", "{unit}_received",
                "confirmed_at", "stale")
+
+
+def csv_columns() -> list[str]:
+    """The CSV header, weights named in the coalition's unit (lb_donated or kg_donated)."""
+    return [column.format(unit=units.label()) for column in CSV_COLUMNS]
 
 
 def directory_csv(entries: list[Entry], place: Callable[[Organization], Place]) -> str:
@@ -218,7 +223,7 @@ def directory_csv(entries: list[Entry], place: Callable[[Organization], Place]) 
             site.latitude if site.latitude is not None else "",
             site.longitude if site.longitude is not None else "", o.phone,
             p.service_radius_km if p and p.service_radius_km is not None else "",
-            p.service_neighborhoods if p else "", f"{e.donated_kg:.1f}", f"{e.received_kg:.1f}",
+            p.service_neighborhoods if p else "", units.kg_number(e.donated_kg, grouped=False), units.kg_number(e.received_kg, grouped=False),
             p.confirmed_at.isoformat() if p and p.confirmed_at else "", "yes" if e.stale else "no",
         ])
-    return write_csv(CSV_COLUMNS, rows)
+    return write_csv(csv_columns(), rows)

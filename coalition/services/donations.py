@@ -31,6 +31,7 @@ from coalition.models import (
     grams,
 )
 from coalition.services import audit, notifications
+from coalition.services import units as weight_units  # a line's item count is also called units here
 from coalition.services.notifications import Page
 from coalition.services.distance import km_between
 
@@ -117,11 +118,11 @@ def _validated_lines(data: DonationInput, errors: dict) -> list[DonationLine]:
             errors[prefix + "description"] = "Keep the description under 200 characters."
         kg = item.kg
         if kg is None or isinstance(kg, bool) or not isinstance(kg, (int, float)) or not math.isfinite(kg):
-            errors[prefix + "kg"] = "Give the weight in kg (an estimate is fine)."
+            errors[prefix + "kg"] = f"Give the weight in {weight_units.label()} (an estimate is fine)."
         elif kg <= 0:
-            errors[prefix + "kg"] = "The weight must be more than 0 kg."
+            errors[prefix + "kg"] = f"The weight must be more than 0 {weight_units.label()}."
         elif kg > MAX_LINE_KG:
-            errors[prefix + "kg"] = f"{kg:g} kg is more than we accept on one line ({MAX_LINE_KG} kg)."
+            errors[prefix + "kg"] = f"{weight_units.kg_text(kg)} is more than we accept on one line ({weight_units.kg_text(MAX_LINE_KG)})."
         elif grams(kg) == 0:
             errors[prefix + "kg"] = "The weight must be at least 1 gram."
         units = item.units
@@ -208,7 +209,7 @@ def post_donation(session: Session, actor: User, donor: Organization, data: Dona
 def announce_donation(session: Session, donation: Donation, now: dt.datetime, radius_km: float) -> list[Organization]:
     """Tell the recipients who should hear about this donation now: its priority partner, or else every
     active recipient within ``radius_km`` whose open needs match a line's category and storage."""
-    lines = ", ".join(f"{line.quantity_g / 1000:g} kg {line.description}" for line in donation.lines)
+    lines = ", ".join(f"{weight_units.weight_text(line.quantity_g)} {line.description}" for line in donation.lines)
     title = f"{donation.donor.name}: {lines}"[:200]
     link = Page("donations.detail", {"donation_id": donation.id})
     if donation.priority_recipient_id is not None:
@@ -326,7 +327,7 @@ def end_claims(session: Session, donation: Donation, status: ClaimStatus, reason
                 ended.append(claim)
                 notifications.notify_organization(
                     session, claim.recipient, kind,
-                    f"{reason}: {claim.quantity_g / 1000:g} kg {line.description}",
+                    f"{reason}: {weight_units.weight_text(claim.quantity_g)} {line.description}",
                     f"Your claim on {line.description} from {donation.donor.name} no longer stands: {reason.lower()}.",
                     Page("donations.detail", {"donation_id": donation.id}), now)
     return ended

@@ -39,7 +39,7 @@ from coalition.models import (
     User,
     grams,
 )
-from coalition.services import audit, claim_progress, claims, cold_chain, deliveries, feedback, notifications
+from coalition.services import audit, claim_progress, claims, cold_chain, deliveries, feedback, notifications, units
 from coalition.services.notifications import Page
 from coalition.services.planning import retime
 
@@ -277,8 +277,8 @@ def _kg(payload: dict, field: str = "kg") -> float:
 def _check_over(payload: dict, kg: float, limit_g: int, what: str) -> None:
     if grams(kg) > limit_g and not _truthy(payload.get("confirm_over")):
         raise NeedsConfirmation(
-            f"{kg:g} kg is more than the {limit_g / 1000:g} kg {what}. Confirm the weight to record it.",
-            {"confirm_over": f"Confirm {kg:g} kg (more than the {limit_g / 1000:g} kg {what})."})
+            f"{units.kg_text(kg)} is more than the {units.weight_text(limit_g)} {what}. Confirm the weight to record it.",
+            {"confirm_over": f"Confirm {units.kg_text(kg)} (more than the {units.weight_text(limit_g)} {what})."})
 
 
 def _truthy(value) -> bool:
@@ -369,7 +369,7 @@ def _refuse_line(session, actor, stop: Stop, kg: float, text: str, reason: str, 
     # Its drop-off has left the route: the later stops are re-timed and their recipients told.
     # Times told to partners are the coalition's local time: the driver views put its zone in the payload.
     retime.retime_and_tell(session, stop.route, stop, performed_at, retime.zone_named(payload.get("time_zone")))
-    title = f"Not coming: {kg:g} kg {claim.line.description} refused at {stop.organization.name}"
+    title = f"Not coming: {units.kg_text(kg)} {claim.line.description} refused at {stop.organization.name}"
     notifications.notify_organization(session, claim.recipient, NotificationKind.CANCELLED, title,
                                       f"{text}. Your claim will not be delivered; the driver's route goes on without it.",
                                       Page("claims.detail", {"claim_id": claim.id}), performed_at)
@@ -451,7 +451,7 @@ def _discard(session, actor, stop: Stop, kg: float, reading: int, limit: int, re
     deliveries.record_cold_chain_loss(session, actor, claim, kg, "discarded", reason, performed_at,
                                       route_id=stop.route_id, driver=actor)
     cold_chain.record_reading(session, actor, claim, stop.id, "delivery", reading, limit, "discarded", reason, performed_at)
-    _tell_backbone(session, f"Discarded at {stop.organization.name}: {kg:g} kg {claim.line.description}",
+    _tell_backbone(session, f"Discarded at {stop.organization.name}: {units.kg_text(kg)} {claim.line.description}",
                    f"{actor.display_name}, received by {receiver}: {text}.", performed_at)
 
 
@@ -468,7 +468,7 @@ def _problem(session, actor, stop: Stop, payload, performed_at, now) -> None:
     reason = f"{PROBLEM_LABELS[kind]}{': ' + note if note else ''}"
     claim = stop.claim
     _tell_backbone(session, f"Problem at {stop.organization.name}: {PROBLEM_LABELS[kind].lower()}",
-                   f"{actor.display_name}, {claim.quantity_g / 1000:g} kg {claim.line.description}. {note}".strip(),
+                   f"{actor.display_name}, {units.weight_text(claim.quantity_g)} {claim.line.description}. {note}".strip(),
                    performed_at)
     if stop.kind is StopKind.PICKUP and kind in NOTHING_MOVES and claim.status in (ClaimStatus.CLAIMED, ClaimStatus.SCHEDULED):
         claims.record_movement(session, actor, claim, 0, None, reason, performed_at)

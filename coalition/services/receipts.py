@@ -21,7 +21,7 @@ from coalition.errors import PermissionDenied, ValidationError
 from coalition.models import DeliveryRecord, FoodCategory, Organization, User
 from coalition.models.food import KG
 from coalition.models.receipts import FairMarketValue
-from coalition.services import audit, cold_chain_records, places
+from coalition.services import audit, cold_chain_records, places, units
 
 # Estimated fair-market value in US dollars per kg of donated food, by category. ESTIMATES for a
 # receipt that a donor's accountant reviews, roughly US wholesale-to-retail prices of surplus food
@@ -200,6 +200,7 @@ def render_receipt_pdf(receipt: Receipt, coalition_name: str, generated_at: dt.d
     from coalition.services import pdf
 
     doc = pdf.Document(f"Donation receipt: {receipt.donor.name}", coalition_name, generated_at)
+    unit = units.label()
     doc.heading("Donation receipt")
     doc.text(f"Donor: {receipt.donor.name}")
     if receipt.donor.address:
@@ -211,21 +212,22 @@ def render_receipt_pdf(receipt: Receipt, coalition_name: str, generated_at: dt.d
     if not receipt.lines:
         doc.empty("No donations in this period.")
     else:
-        doc.table(["Date", "Recipient", "Category", "kg", "$/kg (est.)", "Value $ (est.)"],
-                  [[line.delivered_on.isoformat(), line.recipient, line.category.label, f"{line.kg:,.1f}",
-                    f"{line.usd_per_kg:,.2f}", f"{line.value_usd:,.2f}"] for line in receipt.lines],
+        # Weights to the gram in the coalition's unit, so a receipt reads as the donor typed the donation.
+        doc.table(["Date", "Recipient", "Category", unit, f"$/{unit} (est.)", "Value $ (est.)"],
+                  [[line.delivered_on.isoformat(), line.recipient, line.category.label, units.kg_number(line.kg),
+                    f"{units.price_per(line.usd_per_kg):,.2f}", f"{line.value_usd:,.2f}"] for line in receipt.lines],
                   widths=(20, 38, 18, 10, 12, 14), numeric=(3, 4, 5))
         doc.subheading("By category")
-        doc.table(["Category", "kg", "Value $ (est.)"],
-                  [[c.label, f"{kg_:,.1f}", f"{usd:,.2f}"] for c, kg_, usd in receipt.by_category()],
+        doc.table(["Category", unit, "Value $ (est.)"],
+                  [[c.label, units.kg_number(kg_), f"{usd:,.2f}"] for c, kg_, usd in receipt.by_category()],
                   widths=(50, 25, 25), numeric=(1, 2))
-    doc.subheading(f"Total: {receipt.total_kg:,.1f} kg, estimated value ${receipt.total_value_usd:,.2f}")
+    doc.subheading(f"Total: {units.kg_text(receipt.total_kg)}, estimated value ${receipt.total_value_usd:,.2f}")
     if receipt.cold_chain is not None and receipt.cold_chain.lines_checked:
         doc.subheading("Cold chain")
         for text in cold_chain_records.summary_lines(receipt.cold_chain):
             doc.text(text)
-    doc.note(f"{len(receipt.lines)} deliveries. Estimated fair-market values use the coalition's $/kg per category "
+    doc.note(f"{len(receipt.lines)} deliveries. Estimated fair-market values use the coalition's $/{unit} per category "
              "(estimates, not an appraisal): "
-             + ", ".join(f"{c.label} ${v:,.2f}" for c, v in receipt.values.items()) + ". "
+             + ", ".join(f"{c.label} ${units.price_per(v):,.2f}" for c, v in receipt.values.items()) + ". "
              "No goods or services were provided in exchange for this donation.")
     return doc.output()

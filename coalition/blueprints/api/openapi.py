@@ -53,6 +53,9 @@ SCHEMAS = {
                  ["token", "expires_at"]),
     "Revoked": obj({"revoked": {"type": "boolean"}}, ["revoked"]),
     "Me": obj({"id": {"type": "integer"}, "email": TEXT, "display_name": TEXT, "coalition_admin": {"type": "boolean"},
+               "weight_unit": {"type": "string", "enum": ["kg", "lb"], "description": "The unit the coalition's "
+                               "pages, forms and reports show weights in. The API's weight fields stay in SI "
+                               "kilograms (*_kg) whatever this says"},
                "memberships": {"type": "array", "items": obj({
                    "organization_id": {"type": "integer"}, "organization": TEXT, "role": TEXT})}}),
     "Organization": obj({
@@ -339,7 +342,7 @@ def document() -> dict:
             "description": (
                 "Donations, produce offers, needs and claims of the food-security coalition, with the same "
                 "permissions as the web pages. Authenticate with POST /api/v1/auth/token and send "
-                "`Authorization: Bearer <token>`. Weights are kilograms; times are ISO-8601 with a time zone "
+                "`Authorization: Bearer <token>`. Weights are SI kilograms whatever the coalition shows (GET /api/v1/me says its weight_unit); times are ISO-8601 with a time zone "
                 "(answers are in UTC). Bodies of POST and PATCH are JSON objects (`{}` where nothing is needed). "
                 "Every error is `{\"error\", \"fields\"}`: 400 malformed JSON or wrong type, 401 no valid token, "
                 "403 not allowed, 404 unknown id, 409 conflict (e.g. already claimed), 422 invalid value."

@@ -11,7 +11,7 @@ from coalition.blueprints.viewer_places import viewer_places
 from coalition.extensions import db
 from coalition.models import Organization
 from coalition.permissions import login_required
-from coalition.services import organizations
+from coalition.services import organizations, units
 
 
 def organization_json(organization: Organization) -> dict:
@@ -42,6 +42,8 @@ def me():
         "email": current_user.email,
         "display_name": current_user.display_name,
         "coalition_admin": permissions.is_coalition_admin(current_user),
+        # The unit people read and type on the site; every weight field of this API stays in kilograms.
+        "weight_unit": units.label(),
         "memberships": [
             {"organization_id": m.organization_id, "organization": m.organization.name, "role": m.role.value}
             for m in current_user.active_memberships()

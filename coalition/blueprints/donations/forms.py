@@ -22,7 +22,7 @@ from wtforms.utils import unset_value
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from coalition.blueprints.forms import choices_of
+from coalition.blueprints.forms import choices_of, WeightField
 from coalition.blueprints.local_time import local_datetime
 from coalition.models import FoodCategory, StorageClass
 
@@ -56,7 +56,7 @@ class LineForm(Form):
     # validate_choice=False: the service names unknown categories beside the field, like the API does.
     category = SelectField("Category", choices=choices_of(FoodCategory), default="bakery", validate_choice=False)
     description = StringField("What is it?", validators=[Optional(), Length(max=200)])
-    kg = FloatField("Weight (kg)", validators=[Optional()])
+    kg = WeightField("Weight ({unit})", validators=[Optional()])
     units = IntegerField("Units (optional)", validators=[Optional()])
     storage = SelectField("Storage", choices=choices_of(StorageClass), default="ambient", validate_choice=False)
     use_by = local_datetime("Use by")
@@ -107,7 +107,7 @@ class MultiCheckboxField(SelectMultipleField):
 class ScheduleLineForm(Form):
     category = SelectField("Category", choices=choices_of(FoodCategory), default="bakery", validate_choice=False)
     description = StringField("What is it?", validators=[Optional(), Length(max=200)])
-    kg = FloatField("Usual weight (kg)", validators=[Optional()])
+    kg = WeightField("Usual weight ({unit})", validators=[Optional()])
     storage = SelectField("Storage", choices=choices_of(StorageClass), default="ambient", validate_choice=False)
     shelf_life_h = FloatField("Keeps for (hours after pickup starts)", default=24, validators=[Optional()])
     pack_type = StringField("Pack type", validators=[Optional(), Length(max=60)])

@@ -19,7 +19,7 @@ from coalition.extensions import db
 from coalition.models import StopKind, StopStatus, StorageClass
 from coalition.models.base import utcnow
 from coalition.permissions import authorize, login_required, requires
-from coalition.services import cold_chain, driving, photos
+from coalition.services import cold_chain, driving, photos, units
 
 STATIC_JS = Path(__file__).resolve().parents[2] / "static" / "js"
 # The form's action names in URLs, and the service call behind each.
@@ -62,9 +62,21 @@ def service_worker():
     return response
 
 
+def _typed_kg(text, unit: str | None = None):
+    """A weight typed in the page's unit, as kilograms for the driving service, rounded to the gram once.
+
+    Anything that is not a number goes on unchanged, so the service names the field as it does for the API."""
+    if isinstance(text, bool) or not isinstance(text, (str, int, float)) or text == "":
+        return text
+    try:
+        return units.from_input(text, unit if unit in units.UNITS else None) / 1000
+    except ValueError:
+        return text
+
+
 def _payload_from_form(form) -> dict:
-    return {key: form.get(key) for key in ("kg", "temperature", "temperature_c", "temperature_unit", "refuse_reason",
-                                           "cold_decision", "receiver_name", "problem_kind", "issue", "note")
+    return {key: form.get(key) for key in ("kg", "weight_unit", "temperature", "temperature_c", "temperature_unit",
+                                           "refuse_reason", "cold_decision", "receiver_name", "problem_kind", "issue", "note")
             if form.get(key) not in (None, "")} | ({"confirm_over": True} if form.get("confirm_over") else {})
 
 
@@ -80,6 +92,11 @@ def _perform(action: str, stop_id, client_action_id, performed_at, payload: dict
     stored = _store_photo(photo) if action == "picked_up" else None
     # A reading is typed in the unit the page showed; a phone that did not say used the coalition's.
     payload.setdefault("temperature_unit", current_app.config["TEMPERATURE_UNIT"])
+    # So is a weight; the service takes kilograms.
+    unit = payload.get("weight_unit")
+    payload = {key: value for key, value in payload.items() if key != "weight_unit"}
+    if "kg" in payload:
+        payload["kg"] = _typed_kg(payload["kg"], unit)
     # Times told to partners (a new arrival time) are the coalition's local time, whatever the phone says.
     payload["time_zone"] = current_app.config["COALITION_TIMEZONE"]
     if stored:
@@ -181,7 +198,7 @@ def correct(stop_id: int):
     if request.method == "POST":
         values = request.form
         with transaction.write() as outcome:
-            driving.correct_delivery(db.session, current_user, stop.id, values.get("kg"), values.get("reason", ""), utcnow())
+            driving.correct_delivery(db.session, current_user, stop.id, _typed_kg(values.get("kg")), values.get("reason", ""), utcnow())
         if not outcome.failed:
             flash("Corrected. The delivery record and the indicators use the new weight.", "success")
             return redirect(url_for("driver.board"))

@@ -1,13 +1,13 @@
 """The accept form of the matching page: one row per suggestion (ticked or not, kg editable)."""
 from __future__ import annotations
 
-import math
 import re
 
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import MultiDict
 
 from coalition.errors import ValidationError
+from coalition.services import units
 from coalition.services.matching import MAX_ROWS, AcceptRow
 
 _KEY = re.compile(r"^(\d{1,12})-(\d{1,12})$")
@@ -34,12 +34,10 @@ def parse_rows(form: MultiDict) -> list[AcceptRow]:
         if not take:
             continue
         try:
-            kg = float(text.replace(",", "."))
+            # Typed in the coalition's unit; the matching service takes kilograms, exact to the gram.
+            kg = units.from_input(text) / 1000
         except ValueError:
-            errors[f"kg-{key}"] = "Give the kg as a number, e.g. 12.5."
-            continue
-        if not math.isfinite(kg):
-            errors[f"kg-{key}"] = "Give the kg as a number, e.g. 12.5."
+            errors[f"kg-{key}"] = f"Give the {units.label()} as a number, e.g. 12.5."
             continue
         line_id, need_id = (int(part) for part in _KEY.match(key).groups())
         rows.append(AcceptRow(line_id, need_id, kg))

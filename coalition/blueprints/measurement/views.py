@@ -29,7 +29,7 @@ from coalition.extensions import db
 from coalition.models import Organization, Trajectory
 from coalition.models.base import utcnow
 from coalition.permissions import authorize, login_required, requires
-from coalition.services import dashboards, geo, indicator_snapshots, indicators, organizations, partner_reports
+from coalition.services import dashboards, geo, indicator_snapshots, indicators, organizations, partner_reports, units
 from coalition.services.csv_export import write_csv
 from coalition.services.mail import MailSettings, send_mail
 
@@ -124,16 +124,17 @@ def _csv(filename: str, header: list[str], rows) -> Response:
 
 
 def _rows_csv(name: str, rows: list[indicators.Row]) -> Response:
-    return _csv(f"{name}.csv", ["key", "label", "deliveries", "kg_rescued", "kg_distributed", "meals"],
-                ([r.key, r.label, r.deliveries, f"{r.kg_rescued:.3f}", f"{r.kg_distributed:.3f}", f"{r.meals:.1f}"]
-                 for r in rows))
+    unit = units.label()  # weights in the coalition's unit, to the gram
+    return _csv(f"{name}.csv", ["key", "label", "deliveries", f"{unit}_rescued", f"{unit}_distributed", "meals"],
+                ([r.key, r.label, r.deliveries, units.kg_number(r.kg_rescued, grouped=False),
+                  units.kg_number(r.kg_distributed, grouped=False), f"{r.meals:.1f}"] for r in rows))
 
 
 def _neighborhoods_csv(stats) -> Response:
-    return _csv("neighborhoods.csv", ["name", "population", "food_insecurity_pct", "food_insecure", "kg", "meals",
+    return _csv("neighborhoods.csv", ["name", "population", "food_insecurity_pct", "food_insecure", units.label(), "meals",
                                       "meals_per_food_insecure", "distance_km", "nearest_site", "underserved_score",
                                       "rank", "demo_data"],
-                ([s.name, s.population, s.food_insecurity_pct, round(s.food_insecure), f"{s.kg:.3f}", f"{s.meals:.1f}",
+                ([s.name, s.population, s.food_insecurity_pct, round(s.food_insecure), units.kg_number(s.kg, grouped=False), f"{s.meals:.1f}",
                   "" if s.meals_per_food_insecure is None else f"{s.meals_per_food_insecure:.3f}",
                   "" if s.distance_km is None else f"{s.distance_km:.2f}", s.nearest_site or "",
                   "" if s.underserved_score is None else s.underserved_score, s.rank or "", s.is_demo] for s in stats))

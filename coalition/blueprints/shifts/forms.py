@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from coalition.blueprints.forms import choices_of
+from coalition.blueprints.forms import choices_of, WeightField
 from coalition.models import WEEKDAYS
 from coalition.models.shift import ColdChain, PlaceKind
 from coalition.services.shifts import MAX_STOPS, MIN_STOPS, STOPS_MESSAGE
@@ -35,7 +35,7 @@ class ShiftForm(FlaskForm):
     end_latitude = FloatField("End latitude", validators=[Optional()])
     end_longitude = FloatField("End longitude", validators=[Optional()])
     end_organization_id = SelectField("End depot", validate_choice=False)
-    capacity_kg = FloatField("Room in the vehicle (kg)", validators=[Optional()])
+    capacity_kg = WeightField("Room in the vehicle ({unit})", validators=[Optional()])
     cold_chain = SelectField("Keeps food cold", choices=choices_of(ColdChain), default="none", validate_choice=False)
     max_stops = IntegerField("Most stops you are comfortable with (optional)",
                              validators=[Optional(), NumberRange(MIN_STOPS, MAX_STOPS, STOPS_MESSAGE)])

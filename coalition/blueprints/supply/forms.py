@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import Form, FloatField, SelectField
+from wtforms import Form, SelectField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Optional
 
-from coalition.blueprints.forms import choices_of
+from coalition.blueprints.forms import choices_of, WeightField
 from coalition.blueprints.local_time import local_datetime
 from coalition.models import FoodCategory, StorageClass
 
@@ -21,7 +21,7 @@ class SupplyFilterForm(Form):
 
 class ClaimForm(FlaskForm):
     recipient_id = SelectField("Claim for", validators=[InputRequired()])
-    kg = FloatField("Kilograms to claim", validators=[Optional()])
+    kg = WeightField("{Unit} to claim", validators=[Optional()])
     delivery_start = local_datetime("Deliver from")
     delivery_end = local_datetime("Deliver until")
     need_id = SelectField("For one of your needs", default="")

@@ -25,12 +25,6 @@ from coalition.permissions import authorize, requires
 from coalition.services import claims, donations, needs
 
 
-@bp.app_template_filter("kg_text")
-def _kg_text(grams: int | None) -> str:
-    """Grams as kilograms without trailing zeros: 12500 -> "12.5"."""
-    return "0" if not grams else f"{grams / 1000:,.3f}".rstrip("0").rstrip(".")
-
-
 @bp.app_template_filter("duration_text")
 def _duration_text(value: dt.timedelta) -> str:
     return human_duration(value)

@@ -156,11 +156,12 @@
     const action = form.dataset.action;
     if (action === "picked_up" || action === "delivered") {
       const kg = parseFloat(String(payload.kg || "").replace(",", "."));
-      if (!(kg >= 0)) fields.kg = "Give the weight in kg.";
+      const unit = payload.weight_unit || "kg";
+      if (!(kg >= 0)) fields.kg = "Give the weight in " + unit + ".";
       else if (kg === 0) fields.kg = "A zero needs a reason: use Problem (not ready, nothing to collect, refused...).";
       const expected = parseFloat(form.dataset.expected || "NaN");
       if (kg > expected && !payload.confirm_over) {
-        fields.confirm_over = "Confirm " + kg + " kg (more than the " + expected + " kg expected).";
+        fields.confirm_over = "Confirm " + kg + " " + unit + " (more than the " + expected + " " + unit + " expected).";
       }
       Object.assign(fields, checkReading(form, payload));
       if (form.querySelector('[name="receiver_name"]') && !String(payload.receiver_name || "").trim()) {
@@ -219,7 +220,7 @@
     const card = form.closest(".stop");
     const data = new FormData(form);
     const payload = {};
-    ["kg", "temperature", "temperature_unit", "refuse_reason", "cold_decision", "receiver_name", "problem_kind",
+    ["kg", "weight_unit", "temperature", "temperature_unit", "refuse_reason", "cold_decision", "receiver_name", "problem_kind",
      "issue", "note"].forEach(key => {
       const value = data.get(key);
       if (value) payload[key] = String(value);

@@ -121,7 +121,7 @@ def test_the_network_csv_has_one_row_per_partner_and_a_header_when_empty(client,
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert {r["organization"] for r in rows} >= {GROCER, SHELTER}
     assert all(r["stale"] == "yes" for r in rows)
-    assert directory.directory_csv([], places.exact_place).strip() == ",".join(directory.CSV_COLUMNS)
+    assert directory.directory_csv([], places.exact_place).strip() == ",".join(directory.csv_columns())
 
 
 def test_the_network_page_draws_every_located_partner_on_the_map(client, login_as):
