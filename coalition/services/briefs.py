@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from coalition.errors import NotFound
 from coalition.models import DeliveryRecord, IndicatorValue, Organization
 from coalition.models.measurement import FOOD_INSECURITY
-from coalition.services import geo, indicators, pdf, places
+from coalition.services import geo, indicators, pdf, places, units
 
 
 @dataclasses.dataclass(frozen=True)
@@ -163,13 +163,13 @@ def _write_brief(doc: pdf.Document, brief: Brief) -> None:
     doc.subheading("Food delivered")
     change = brief.kg_change_pct
     doc.table(["Figure", "Value"], [
-        ["Food delivered", f"{_num(s.kg, 1)} kg"],
-        ["Same length of time just before", f"{_num(brief.previous_kg, 1)} kg"
+        ["Food delivered", f"{_num(units.from_kg(s.kg), 1)} {units.label()}"],
+        ["Same length of time just before", f"{_num(units.from_kg(brief.previous_kg), 1)} {units.label()}"
          + ("" if change is None else f" ({change:+.1f}%)")],
         ["Meals", _num(s.meals)],
         ["Meals per food-insecure resident", _num(s.meals_per_food_insecure, 2)],
     ], (3, 2), numeric=(1,))
-    doc.note(f"Meals are kg delivered divided by {brief.kg_per_meal:g} kg per meal.")
+    doc.note(f"Meals are {units.label()} delivered divided by {units.per_unit(brief.kg_per_meal)} {units.label()} per meal.")
     doc.subheading("Access")
     if s.distance_km is None:
         doc.text("No food bank or shelter with a known location yet.")

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from coalition.models import Claim, DeliveryRecord, Donation, DonationLine, Organization, StorageClass
 from coalition.models.cold_chain import TemperatureReading
+from coalition.services import units
 from coalition.services.cold_chain import OUTCOME_LABELS, REASONS
 from coalition.services.csv_export import write_csv
 
@@ -123,7 +124,7 @@ def summary_lines(summary: Summary) -> list[str]:
              f"{summary.refused} refused at pickup, {summary.discarded} discarded on arrival."]
     if summary.reasons:
         lines.append("Reasons: " + ", ".join(f"{label.lower()} ({count})" for label, count in summary.reasons.items())
-                     + f"; {summary.kg_lost:,.1f} kg lost to the cold chain.")
+                     + f"; {units.kg_text(summary.kg_lost)} lost to the cold chain.")
     return lines
 
 

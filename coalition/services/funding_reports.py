@@ -18,7 +18,7 @@ from coalition import permissions
 from coalition.errors import NotFound, PermissionDenied, ValidationError
 from coalition.models import CoalitionSettings, FundingPurpose, Grant, GrantStatus
 from coalition.models.measurement import DEFAULT_CO2E_PER_KG, DEFAULT_KG_PER_MEAL
-from coalition.services import indicators
+from coalition.services import indicators, units
 from coalition.services.csv_export import write_csv
 from coalition.services.funding import CURRENCY_DIGITS, format_money, plain_amount, to_decimal, visible_grants_query
 from coalition.services.receipts import local_bounds
@@ -161,7 +161,9 @@ def build_funder_report(session: Session, actor, start: dt.date, end: dt.date, t
     people = indicators.people_served(session, start, end + dt.timedelta(days=1))
     for section in sections.values():
         section.cost_per_meal = _unit_cost(section.total("spent"), section.currency, totals.meals)
-        section.cost_per_kg_rescued = _unit_cost(section.total("spent"), section.currency, totals.kg_rescued)
+        # Per unit of food in the coalition's unit (per lb or per kg), as the report reads.
+        section.cost_per_kg_rescued = _unit_cost(section.total("spent"), section.currency,
+                                                 units.from_kg(totals.kg_rescued))
     if grant_id is not None:
         scope = f"{grants[0].title} ({grants[0].funder})"
     elif permissions.is_backbone_staff(actor):
@@ -177,15 +179,17 @@ def build_funder_report(session: Session, actor, start: dt.date, end: dt.date, t
 
 def method_text(report: FunderReport) -> str:
     """How every figure of the report was reached, printed on it."""
+    unit = units.label()
     return (
         f"Money received: grants whose money arrived between {report.start.isoformat()} and {report.end.isoformat()}; "
         "pledged: grants not yet received whose period overlaps this one; spent: spending recorded against these "
         "grants in the period, by the purpose of each entry. Amounts are exact, per currency, never converted. "
         "Food: the coalition's delivery records in the period (all partners, every delivery, whoever paid for it): "
-        "kg rescued is what drivers collected from donors, kg distributed what reached food banks and shelters, "
-        f"meals are kg distributed divided by {report.kg_per_meal:g} kg per meal. People served: visits the food "
-        "banks and shelters reported for months starting in the period (a duplicated count). Cost per meal and per "
-        "kg rescued: money spent in the period divided by the meals and the kg rescued in the same period, rounded "
+        f"{unit} rescued is what drivers collected from donors, {unit} distributed what reached food banks and "
+        f"shelters, meals are {unit} distributed divided by {units.per_unit(report.kg_per_meal)} {unit} per meal. "
+        "People served: visits the food banks and shelters reported for months starting in the period (a "
+        f"duplicated count). Cost per meal and per {unit} rescued: money spent in the period divided by the meals "
+        f"and the {unit} rescued in the same period, rounded "
         "half up to the cent. It is an average over all the food the coalition moved, not the cost of the food "
         "these grants alone paid for.")
 
@@ -209,16 +213,19 @@ def report_csv(report: FunderReport) -> str:
         for kind in ("received", "pledged", "spent"):
             rows.append([f"{kind}_total", "All purposes", section.currency,
                              plain_amount(section.total(kind), section.currency)])
-        for item, cost in (("cost_per_meal", section.cost_per_meal), ("cost_per_kg_rescued", section.cost_per_kg_rescued)):
+        for item, cost in (("cost_per_meal", section.cost_per_meal), (f"cost_per_{units.label()}_rescued", section.cost_per_kg_rescued)):
             rows.append([item, "", section.currency, "n/a" if cost is None else cost])
     for row in report.grants:
         currency = row.grant.currency
         rows.append(["grant", f"{row.grant.title} ({row.grant.funder})", currency,
                          f"received {plain_amount(row.received_minor, currency)}; pledged "
                          f"{plain_amount(row.pledged_minor, currency)}; spent {plain_amount(row.spent_minor, currency)}"])
-    for item, value in (("deliveries", report.deliveries), ("kg_rescued", f"{report.kg_rescued:.3f}"),
-                        ("kg_distributed", f"{report.kg_distributed:.3f}"), ("meals", f"{report.meals:.0f}"),
-                        ("kg_per_meal", f"{report.kg_per_meal:g}"), ("people_served_visits", report.people_visits)):
+    unit = units.label()
+    for item, value in (("deliveries", report.deliveries),
+                        (f"{unit}_rescued", units.kg_number(report.kg_rescued, grouped=False)),
+                        (f"{unit}_distributed", units.kg_number(report.kg_distributed, grouped=False)),
+                        ("meals", f"{report.meals:.0f}"), (f"{unit}_per_meal", units.per_unit(report.kg_per_meal)),
+                        ("people_served_visits", report.people_visits)):
         rows.append(["delivered", item, "", value])
     rows.append(["method", "", "", report.method])
     return write_csv(header, rows)   # grant titles and funders are free text: the writer neutralizes formulas
@@ -243,10 +250,12 @@ def render_report_pdf(report: FunderReport, coalition_name: str, generated_at: d
                       section.money(section.total("spent"))]],
                   widths=(34, 22, 22, 22), numeric=(1, 2, 3))
         doc.text(f"Cost per meal: {section.unit_cost(section.cost_per_meal)}. "
-                 f"Cost per kg of food rescued: {section.unit_cost(section.cost_per_kg_rescued)}.")
+                 f"Cost per {units.label()} of food rescued: {section.unit_cost(section.cost_per_kg_rescued)}.")
     doc.subheading("Food delivered in the period")
-    doc.table(["Deliveries", "kg rescued", "kg distributed", "Meals", "People served (visits)"],
-              [[f"{report.deliveries:,}", f"{report.kg_rescued:,.1f}", f"{report.kg_distributed:,.1f}",
+    doc.table(["Deliveries", f"{units.label()} rescued", f"{units.label()} distributed", "Meals",
+               "People served (visits)"],
+              [[f"{report.deliveries:,}", f"{units.from_kg(report.kg_rescued):,.1f}",
+                f"{units.from_kg(report.kg_distributed):,.1f}",
                 f"{report.meals:,.0f}", f"{report.people_visits:,}"]],
               widths=(18, 20, 20, 18, 24), numeric=(0, 1, 2, 3, 4))
     if report.grants:

@@ -144,6 +144,21 @@ def test_the_report_downloads_as_csv_and_pdf_for_the_funder(login_as, session, o
     assert "Cost per meal: USD 0.30" in text
 
 
+def test_a_coalition_in_pounds_reports_food_and_cost_per_pound(pounds, login_as, session, org, grants, tmp_path):
+    deliver(session, org, 544, when=at(3))   # 1,199.315 lb
+    session.commit()
+    client = login_as("city")
+    response = client.get("/funding/report.csv?start=2021-03-01&end=2021-03-31")
+    rows = {(r["section"], r["item"]): r["value"] for r in csv.DictReader(io.StringIO(response.get_data(as_text=True)))}
+    assert rows[("delivered", "lb_distributed")] == "1199.315" and rows[("delivered", "lb_per_meal")] == "1.2"
+    assert rows[("cost_per_lb_rescued", "")] == "0.25" and ("delivered", "kg_distributed") not in rows
+    response = client.get("/funding/report.pdf?start=2021-03-01&end=2021-03-31")
+    path = tmp_path / "report.pdf"
+    path.write_bytes(response.get_data())
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Cost per lb of food rescued: USD 0.25" in text and "1,199.3" in text
+
+
 def test_a_bad_report_period_is_shown_beside_the_field(login_as, grants):
     response = login_as("backbone").get("/funding/report.pdf?start=2021-03-31&end=2021-03-01")
     assert response.status_code == 422

@@ -19,14 +19,6 @@ from tests.fixtures.web import csrf_token_from
 TZ = ZoneInfo("America/Los_Angeles")
 
 
-@pytest.fixture
-def pounds(app):
-    """The coalition shows pounds for this test (the app is shared by the session: put kilograms back)."""
-    app.config["WEIGHT_UNIT"] = "lb"
-    yield
-    app.config["WEIGHT_UNIT"] = "kg"
-
-
 def _local(value: dt.datetime) -> str:
     return value.astimezone(TZ).strftime("%Y-%m-%dT%H:%M")
 
@@ -164,3 +156,17 @@ def test_the_driver_reads_and_types_pounds_on_the_phone_and_from_the_queue(pound
     session.expire_all()
     assert session.get(Stop, delivery).actual_g == 9752   # 21.5 lb
     assert "<dd>21.5 lb" in client.get("/driver/").get_data(as_text=True)
+
+
+def test_the_neighborhood_brief_speaks_pounds_on_the_page_and_in_the_pdf(pounds, login_as, session, small_history,
+                                                                         tmp_path):
+    from coalition.models import Neighborhood
+
+    north = session.scalar(select(Neighborhood.id).where(Neighborhood.name == "North Square"))
+    grocer = login_as("grocer")
+    page = grocer.get(f"/measurement/neighborhoods/{north}/brief").get_data(as_text=True)
+    assert "meals (1.2 lb each)" in page and " lb</strong><span>delivered" in page
+    path = tmp_path / "brief.pdf"
+    path.write_bytes(grocer.get(f"/measurement/neighborhoods/{north}/brief.pdf").data)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    assert "Meals are lb delivered divided by 1.2 lb per meal." in text and " kg" not in text
