@@ -28,7 +28,7 @@ from coalition.models import (
     User,
 )
 from coalition.models.measurement import DEFAULT_CO2E_PER_KG, DEFAULT_KG_PER_MEAL, FOOD_INSECURITY
-from coalition.services import audit
+from coalition.services import audit, units
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,7 +88,7 @@ def update_settings(session: Session, actor: User, now: dt.datetime, kg_per_meal
     """Change the conversion factors and the public page switch (backbone only; the view checks)."""
     errors = {}
     if kg_per_meal is None or not math.isfinite(kg_per_meal) or not 0.05 <= kg_per_meal <= 5:
-        errors["kg_per_meal"] = "Give between 0.05 and 5 kg per meal."
+        errors["kg_per_meal"] = f"Give between {units.kg_text(0.05)} and {units.kg_text(5)} per meal."
     if co2e_per_kg is None or not math.isfinite(co2e_per_kg) or not 0 <= co2e_per_kg <= 50:
         errors["co2e_per_kg"] = "Give between 0 and 50 kg CO2e per kg."
     if errors:

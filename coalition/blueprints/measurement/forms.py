@@ -5,6 +5,8 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import BooleanField, FloatField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, Optional
 
+from coalition.blueprints.forms import WeightField
+
 
 class PeriodForm(FlaskForm):
     class Meta:
@@ -25,7 +27,8 @@ class GoalForm(FlaskForm):
 
 
 class SettingsForm(FlaskForm):
-    kg_per_meal = FloatField("Kilograms per meal", validators=[InputRequired()])
+    # Typed and shown in the coalition's unit (1.2 lb or 0.544 kg); stored in kilograms.
+    kg_per_meal = WeightField("{Unit} of food per meal", validators=[InputRequired()])
     co2e_per_kg = FloatField("kg CO2e avoided per kg of food", validators=[InputRequired()])
     public_dashboard = BooleanField("Show the public dashboard (aggregates only)")
 

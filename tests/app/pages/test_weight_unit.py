@@ -170,3 +170,16 @@ def test_the_neighborhood_brief_speaks_pounds_on_the_page_and_in_the_pdf(pounds,
     path.write_bytes(grocer.get(f"/measurement/neighborhoods/{north}/brief.pdf").data)
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
     assert "Meals are lb delivered divided by 1.2 lb per meal." in text and " kg" not in text
+
+
+def test_the_meals_factor_is_typed_in_pounds_and_stored_in_kilograms(pounds, login_as, client, session):
+    from coalition.services import indicators
+
+    backbone = login_as("backbone")
+    page = backbone.get("/measurement/settings").get_data(as_text=True)
+    assert "Pounds of food per meal" in page and 'value="1.2"' in page
+    response = backbone.post("/measurement/settings", data={
+        "csrf_token": csrf_token_from(page), "kg_per_meal": "1.5", "co2e_per_kg": "2.5"})
+    assert response.status_code == 302
+    session.expire_all()
+    assert indicators.get_settings(session).kg_per_meal == 0.68   # 1.5 lb = 680.4 g, to the gram
