@@ -8,7 +8,7 @@ import datetime as dt
 from sqlalchemy.orm import Session
 
 from coalition.models import NotificationKind, Stop, StopKind
-from coalition.services import notifications, places
+from coalition.services import notifications, places, units
 from coalition.services.notifications import Page
 
 
@@ -21,7 +21,7 @@ def tell_picked_up(session: Session, stop: Stop, kg: float, tz: dt.tzinfo, now: 
     """After a pickup is recorded: the donor hears it was collected, the recipient that it is on the way."""
     claim = stop.claim
     donor, recipient = claim.line.donation.donor, claim.recipient
-    what = f"{kg:g} kg {claim.line.description}"
+    what = f"{units.kg_text(kg)} {claim.line.description}"
     notifications.notify_organization(
         session, donor, NotificationKind.CLAIM_PROGRESS, f"Picked up: {what}",
         f"Collected for {places.public_name(recipient)}.",
@@ -38,7 +38,7 @@ def tell_delivered(session: Session, stop: Stop, kg: float, receiver: str, now: 
     """After a delivery is recorded: the donor and the recipient hear the food arrived."""
     claim = stop.claim
     donor, recipient = claim.line.donation.donor, claim.recipient
-    title = f"Delivered: {kg:g} kg {claim.line.description}"
+    title = f"Delivered: {units.kg_text(kg)} {claim.line.description}"
     notifications.notify_organization(
         session, donor, NotificationKind.CLAIM_PROGRESS, title, f"Received at {places.public_name(recipient)}.",
         Page("donations.detail", {"donation_id": claim.line.donation_id}), now)

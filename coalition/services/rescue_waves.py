@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from coalition.models import NotificationKind, RescueAlert, RoutePlan, StorageClass, User
 from coalition.models.shift import ColdChain, DriverShift, ShiftStatus
-from coalition.services import notifications, places, readiness, rescues
+from coalition.services import notifications, places, readiness, rescues, units
 from coalition.services.distance import haversine_km
 from coalition.services.notifications import Page
 
@@ -127,5 +127,5 @@ def _tell(session: Session, plan: RoutePlan, candidate: Candidate, now: dt.datet
     kg = sum(c.quantity_g for c in claims) / 1000
     note = (plan.params or {}).get("rescue", {}).get("note", "")
     notifications.notify_user(session, candidate.driver, NotificationKind.RESCUE_NEARBY,
-                              f"Rescue near you: {kg:g} kg from {places.public_name(donor)}, {candidate.distance_km:.1f} km away",
+                              f"Rescue near you: {units.kg_text(kg)} from {places.public_name(donor)}, {candidate.distance_km:.1f} km away",
                               note or "Can you take it?", Page("driver.shifts"), now)
