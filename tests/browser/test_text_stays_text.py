@@ -45,6 +45,9 @@ MACHINE_COLUMNS = {
     ("route_plans", "job_id"), ("route_plans", "message"), ("recurring_schedules", "pickup_time"),
     ("shift_patterns", "start_time"), ("shift_patterns", "end_time"), ("announcements", "audience_value"),
     ("grants", "currency"), ("grants", "supports"), ("grant_spending", "currency"),
+    ("users", "quiet_start"), ("users", "quiet_end"), ("geocode_results", "provider"),
+    ("delivery_records", "outcome"), ("temperature_readings", "stage"), ("temperature_readings", "storage"),
+    ("temperature_readings", "outcome"),
 }
 # Files, JSON and feeds: the browser downloads them or shows them as text, never as a page.
 NOT_PAGES = (".csv", ".pdf", ".zip", ".ics", ".json", ".geojson", "/photo", "/sw.js")
