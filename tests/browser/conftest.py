@@ -16,15 +16,11 @@ import re
 import threading
 from pathlib import Path
 
-import flask_migrate
 import pytest
 from playwright.sync_api import BrowserContext, ConsoleMessage, Page, Request, Response, expect, sync_playwright
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from coalition.extensions import db
-from coalition.services import demo
-from tests.dbutil import scratch_database_url
-from tests.fixtures.web import DEMO_PASSWORD, make_test_app
+from tests.fixtures.web import DEMO_PASSWORD, scratch_app
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -52,16 +48,8 @@ class _QuietHandler(WSGIRequestHandler):
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory):
     """The app on its own freshly migrated database holding the demo coalition."""
-    instance = tmp_path_factory.mktemp("browser-instance")
-    application = make_test_app(scratch_database_url("browser", instance), instance)
-    with application.app_context():
-        flask_migrate.upgrade()
-        demo.load_demo(db.session)
-        db.session.commit()
-        db.session.remove()
-    yield application
-    with application.app_context():
-        db.engine.dispose()
+    with scratch_app("browser", tmp_path_factory.mktemp("browser-instance")) as application:
+        yield application
 
 
 @contextlib.contextmanager

@@ -8,31 +8,22 @@ from __future__ import annotations
 
 import re
 
-import flask_migrate
 import pytest
 from playwright.sync_api import Page, expect
 
-from coalition.extensions import db
 from tests.browser.conftest import assert_fits_width, serve, sign_in
-from tests.dbutil import scratch_database_url
-from tests.fixtures.web import make_test_app
+from tests.fixtures.web import scratch_app
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def demo_app(tmp_path_factory):
-    instance = tmp_path_factory.mktemp("demo-day-instance")
-    application = make_test_app(scratch_database_url("demoday", instance), instance)
-    with application.app_context():
-        flask_migrate.upgrade()
-        db.session.remove()
-    result = application.test_cli_runner().invoke(args=["demo", "load"])
-    assert result.exit_code == 0, result.output
-    assert "2 routes published today" in result.output
-    yield application
-    with application.app_context():
-        db.engine.dispose()
+    with scratch_app("demoday", tmp_path_factory.mktemp("demo-day-instance"), demo_data=False) as application:
+        result = application.test_cli_runner().invoke(args=["demo", "load"])
+        assert result.exit_code == 0, result.output
+        assert "2 routes published today" in result.output
+        yield application
 
 
 @pytest.fixture(scope="module")

@@ -9,20 +9,15 @@ test checks that the text is never turned into markup in the first place.
 """
 from __future__ import annotations
 
-import flask_migrate
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Page, expect
 
-from coalition import create_app
-from coalition.config import TestConfig as AppTestConfig
 from coalition.extensions import db
 from coalition.models import RoutePlan
-from coalition.services import demo
-from tests.fixtures.web import ROLE_EMAILS
+from tests.fixtures.web import ROLE_EMAILS, scratch_app
 from tests.app.pages.route_rules import BACKBONE_STAFF, RULES, build_values
 from tests.browser.conftest import serve, sign_in
-from tests.dbutil import scratch_database_url
 
 pytestmark = pytest.mark.browser
 
@@ -109,26 +104,19 @@ def write_payloads(session) -> tuple[int, int]:
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory):
     """The demo coalition with a payload in every people-written text field, and the ids the access rules use."""
-    instance = tmp_path_factory.mktemp("hostile-instance")
-    application = create_app(AppTestConfig(instance, scratch_database_url("hostile", instance)),
-                             instance_path=instance)
-    with application.app_context():
-        flask_migrate.upgrade()
-        demo.load_demo(db.session)
-        db.session.commit()
-        values = build_values(db.session)  # looks up demo names, so before they are overwritten
-        plans = []
-        for plan in db.session.scalars(sa.select(RoutePlan)):
-            # The factories' plans were never solved; give them the figures a solve records.
-            plan.figures = plan.figures or SOLVED_FIGURES
-            plans.append(plan.id)
-        columns, written = write_payloads(db.session)
-        db.session.commit()
-        db.session.remove()
-    with serve(application) as url:
-        yield {"url": url, "values": values, "plans": plans, "columns": columns, "written": written}
-    with application.app_context():
-        db.engine.dispose()
+    with scratch_app("hostile", tmp_path_factory.mktemp("hostile-instance")) as application:
+        with application.app_context():
+            values = build_values(db.session)  # looks up demo names, so before they are overwritten
+            plans = []
+            for plan in db.session.scalars(sa.select(RoutePlan)):
+                # The factories' plans were never solved; give them the figures a solve records.
+                plan.figures = plan.figures or SOLVED_FIGURES
+                plans.append(plan.id)
+            columns, written = write_payloads(db.session)
+            db.session.commit()
+            db.session.remove()
+        with serve(application) as url:
+            yield {"url": url, "values": values, "plans": plans, "columns": columns, "written": written}
 
 
 @pytest.fixture

@@ -8,16 +8,14 @@ from __future__ import annotations
 import datetime as dt
 import threading
 
-import flask_migrate
 import pytest
 from sqlalchemy import select
 
 from coalition.errors import Conflict
 from coalition.extensions import db
 from coalition.models import Claim, Organization, User
-from coalition.services import claims, demo, donations
-from tests.fixtures.web import make_test_app
-from tests.dbutil import scratch_database_url
+from coalition.services import claims, donations
+from tests.fixtures.web import scratch_app
 
 CLAIMERS = 24
 LINE_KG = 100
@@ -32,16 +30,8 @@ def session():
 
 @pytest.fixture(scope="module")
 def concurrency_app(tmp_path_factory):
-    instance = tmp_path_factory.mktemp("concurrency")
-    application = make_test_app(scratch_database_url("concurrency", instance), instance)
-    application.config["SQLALCHEMY_ENGINE_OPTIONS"] = {}
-    with application.app_context():
-        flask_migrate.upgrade()
-        demo.load_demo(db.session)
-        db.session.commit()
-    yield application
-    with application.app_context():
-        db.engine.dispose()
+    with scratch_app("concurrency", tmp_path_factory.mktemp("concurrency")) as application:
+        yield application
 
 
 def _post_line(app, kg: float) -> int:

@@ -10,16 +10,14 @@ import datetime as dt
 import threading
 import uuid
 
-import flask_migrate
 import pytest
 from sqlalchemy import func, select
 
 from coalition.extensions import db
 from coalition.models import DeliveryRecord, StopAction
-from coalition.services import demo, driving
+from coalition.services import driving
 from tests.fixtures import driving as f
-from tests.fixtures.web import make_test_app
-from tests.dbutil import scratch_database_url
+from tests.fixtures.web import scratch_app
 
 SENDERS = 8
 
@@ -32,15 +30,8 @@ def session():
 
 @pytest.fixture(scope="module")
 def race_app(tmp_path_factory):
-    instance = tmp_path_factory.mktemp("driving-race")
-    application = make_test_app(scratch_database_url("driving_race", instance), instance)
-    with application.app_context():
-        flask_migrate.upgrade()
-        demo.load_demo(db.session)
-        db.session.commit()
-    yield application
-    with application.app_context():
-        db.engine.dispose()
+    with scratch_app("driving_race", tmp_path_factory.mktemp("driving-race")) as application:
+        yield application
 
 
 def test_concurrent_sends_of_one_delivery_record_it_once(race_app):
