@@ -25,8 +25,8 @@ from coalition.models import DeliveryRecord, FoodCategory, Organization, User
 from coalition.models.food import KG
 from coalition.services import cold_chain_records
 from coalition.services.csv_export import write_csv
+from coalition.services.periods import local_bounds
 from coalition.services.places import Place
-from coalition.services.receipts import local_bounds
 
 LB_PER_KG = 2.20462262
 EMPTY = "No donations in this period"

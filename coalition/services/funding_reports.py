@@ -18,10 +18,10 @@ from coalition import permissions
 from coalition.errors import NotFound, PermissionDenied, ValidationError
 from coalition.models import CoalitionSettings, FundingPurpose, Grant, GrantStatus
 from coalition.models.measurement import DEFAULT_CO2E_PER_KG, DEFAULT_KG_PER_MEAL
-from coalition.services import indicators, units
+from coalition.services import indicators, periods, units
 from coalition.services.csv_export import write_csv
 from coalition.services.funding import CURRENCY_DIGITS, format_money, plain_amount, to_decimal, visible_grants_query
-from coalition.services.receipts import local_bounds
+from coalition.services.periods import local_bounds
 
 
 @dataclass
@@ -76,29 +76,9 @@ class FunderReport:
     method: str = ""
 
 
-MAX_PERIOD_DAYS = 366 * 5 + 1
-
-
 def parse_period(start_text: str | None, end_text: str | None, today: dt.date) -> tuple[dt.date, dt.date]:
-    """Local dates from ``YYYY-MM-DD`` texts; no start = 1 January of this year, no end = today.
-
-    Raises ValidationError (fields ``start``/``end``) for an unreadable date, an end before the start,
-    or a period longer than five years.
-    """
-    errors, dates = {}, {}
-    for name, text, default in (("start", start_text, today.replace(month=1, day=1)), ("end", end_text, today)):
-        text = (text or "").strip()
-        try:
-            dates[name] = dt.date.fromisoformat(text) if text else default
-        except ValueError:
-            errors[name] = "Give a date as YYYY-MM-DD."
-    if not errors and dates["end"] < dates["start"]:
-        errors["end"] = "The end of the period must be on or after its start."
-    if not errors and (dates["end"] - dates["start"]).days > MAX_PERIOD_DAYS:
-        errors["start"] = "A funder report covers at most five years."
-    if errors:
-        raise ValidationError("Please correct the period.", errors)
-    return dates["start"], dates["end"]
+    """A funder report's period (see :func:`coalition.services.periods.parse_period`)."""
+    return periods.parse_period(start_text, end_text, today, "A funder report")
 
 
 def _unit_cost(spent_minor: int, currency: str, quantity: float) -> Decimal | None:

@@ -21,7 +21,8 @@ from coalition.errors import PermissionDenied, ValidationError
 from coalition.models import DeliveryRecord, FoodCategory, Organization, User
 from coalition.models.food import KG
 from coalition.models.receipts import FairMarketValue
-from coalition.services import audit, cold_chain_records, places, units
+from coalition.services import audit, cold_chain_records, periods, places, units
+from coalition.services.periods import local_bounds
 
 # Estimated fair-market value in US dollars per kg of donated food, by category. ESTIMATES for a
 # receipt that a donor's accountant reviews, roughly US wholesale-to-retail prices of surplus food
@@ -37,7 +38,6 @@ DEFAULT_USD_PER_KG: dict[FoodCategory, float] = {
     FoodCategory.OTHER: 4.00,
 }
 MAX_USD_PER_KG = 1000.0
-MAX_PERIOD_DAYS = 366 * 5 + 1
 
 
 @dataclass(frozen=True)
@@ -123,36 +123,8 @@ def set_fair_market_values(session: Session, actor: User, values: dict, now: dt.
 # --- periods ----------------------------------------------------------------------------------------
 
 def parse_period(start_text: str | None, end_text: str | None, today: dt.date) -> tuple[dt.date, dt.date]:
-    """Local dates from ``YYYY-MM-DD`` texts; no start = 1 January of this year, no end = today.
-
-    Raises ValidationError (fields ``start``/``end``) for an unreadable date, an end before
-    the start, or a period longer than five years.
-    """
-    errors = {}
-    dates = {}
-    for name, text, default in (("start", start_text, today.replace(month=1, day=1)), ("end", end_text, today)):
-        text = (text or "").strip()
-        if not text:
-            dates[name] = default
-            continue
-        try:
-            dates[name] = dt.date.fromisoformat(text)
-        except ValueError:
-            errors[name] = "Give a date as YYYY-MM-DD."
-    if not errors and dates["end"] < dates["start"]:
-        errors["end"] = "The end of the period must be on or after its start."
-    if not errors and (dates["end"] - dates["start"]).days > MAX_PERIOD_DAYS:
-        errors["start"] = "A receipt covers at most five years."
-    if errors:
-        raise ValidationError("Please correct the period.", errors)
-    return dates["start"], dates["end"]
-
-
-def local_bounds(start: dt.date, end: dt.date, tz: dt.tzinfo) -> tuple[dt.datetime, dt.datetime]:
-    """Local dates [start, end] as UTC [from, until)."""
-    begin = dt.datetime.combine(start, dt.time(0), tz).astimezone(dt.timezone.utc)
-    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(0), tz).astimezone(dt.timezone.utc)
-    return begin, until
+    """A receipt's period (see :func:`coalition.services.periods.parse_period`)."""
+    return periods.parse_period(start_text, end_text, today, "A receipt")
 
 
 # --- the receipt --------------------------------------------------------------------------------------

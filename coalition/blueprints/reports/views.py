@@ -17,7 +17,7 @@ from coalition.extensions import db
 from coalition.models import FoodCategory
 from coalition.models.base import utcnow
 from coalition.permissions import login_required, requires
-from coalition.services import cold_chain_records, compliance, organizations, receipts
+from coalition.services import cold_chain_records, compliance, organizations, periods, receipts
 from coalition.services import cold_chain_patterns as cold_chain_patterns_service
 
 
@@ -107,7 +107,7 @@ def _cold_chain_month(organization_id: int, month: str):
     if not permissions.can_view_cold_chain_report(current_user, organization):
         raise NotFound("There is no such cold-chain report.")
     first = compliance.parse_month(month)
-    begin, until = receipts.local_bounds(first, compliance.next_month(first) - dt.timedelta(days=1), local_zone())
+    begin, until = periods.local_bounds(first, compliance.next_month(first) - dt.timedelta(days=1), local_zone())
     side = {"donor_id": organization.id} if organization.kind.is_donor else {"recipient_id": organization.id}
     summary, records = cold_chain_records.summarize(db.session, begin, until, **side)
     return organization, first, summary, records
