@@ -15,19 +15,6 @@ from coalition.services.mail import MailSettings, send_mail
 partners_cli = AppGroup("partners", help="Onboard partner organizations.")
 
 
-def _invitation_messages(invitations) -> list[tuple[str, str, str, str]]:
-    """(e-mail, subject, body, link) of each invitation, made before the commit expires what they read.
-    Links come from BASE_URL (mail_links), never guessed; without it the import is refused."""
-    config = current_app.config
-    messages = []
-    for invitation, token in invitations:
-        link = mail_links.absolute_url("auth.accept_invitation", {"token": token})
-        subject, body = partner_import.invitation_message(invitation, link, config["INVITATION_MAX_AGE_S"],
-                                                          config["COALITION_NAME"])
-        messages.append((invitation.email, subject, body, link))
-    return messages
-
-
 def _send(messages) -> None:
     settings = MailSettings.from_config(current_app.config)
     for email, subject, body, link in messages:
@@ -70,7 +57,9 @@ def import_command(ctx, file, email: str | None, dry_run: bool) -> None:
             return
         with committed():
             result = partner_import.apply_import(db.session, actor, preview, utcnow(), config["INVITATION_MAX_AGE_S"])
-            messages = _invitation_messages(result.invitations)
+            # Links come from BASE_URL, never guessed: without it the import is refused.
+            messages = partner_import.invitation_mails(result.invitations, mail_links.absolute_url,
+                                                       config["INVITATION_MAX_AGE_S"], config["COALITION_NAME"])
     except click.ClickException as error:  # a refused request: committed() rolled back
         click.echo(f"error: {error.message}", err=True)
         click.echo("imported 0, updated 0, failed 0")

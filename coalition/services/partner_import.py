@@ -12,7 +12,9 @@ import csv
 import datetime as dt
 import io
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -281,6 +283,32 @@ def invitation_message(invitation: Invitation, link: str, max_age_s: int, coalit
     return (f"You are invited to {name} on {coalition_name}",
             f"{invitation.invited_by.display_name} invited you to join {name} as {invitation.role.value}.\n\n"
             f"Accept within {max_age_s // 86400} days:\n{link}\n")
+
+
+class InvitationMail(NamedTuple):
+    """One invitation e-mail of an import, with its link for the importer to pass on when e-mail is off."""
+
+    email: str
+    subject: str
+    body: str
+    link: str
+
+
+def invitation_mails(invitations: list[tuple[Invitation, str]], absolute_url: Callable[[str, dict], str],
+                     max_age_s: int, coalition_name: str) -> list[InvitationMail]:
+    """The e-mail of each (invitation, token) of an :class:`ImportResult`. Call it before the commit,
+    which expires the rows it reads.
+
+    ``absolute_url(endpoint, args)`` builds the acceptance link: pass ``mail_links.absolute_url`` (from
+    BASE_URL, never a request's host). What it raises (no BASE_URL: MailLinksNotConfigured) is raised
+    here, before anything is committed, so the import is refused rather than half-sent.
+    """
+    mails = []
+    for invitation, token in invitations:
+        link = absolute_url("auth.accept_invitation", {"token": token})
+        subject, body = invitation_message(invitation, link, max_age_s, coalition_name)
+        mails.append(InvitationMail(invitation.email, subject, body, link))
+    return mails
 
 
 def default_importer(session: Session, email: str | None) -> User:

@@ -48,7 +48,10 @@ def import_partners():
         if request.form.get("action") == "import" and preview.ok:
             result = partner_import.apply_import(db.session, current_user, preview, utcnow(),
                                                  current_app.config["INVITATION_MAX_AGE_S"])
-            messages = [_message(invitation, token) for invitation, token in result.invitations]
+            # Links from BASE_URL, never from the request's host.
+            messages = partner_import.invitation_mails(result.invitations, mail_links.absolute_url,
+                                                       current_app.config["INVITATION_MAX_AGE_S"],
+                                                       current_app.config["COALITION_NAME"])
     if outcome.failed:
         return _page(form, status=outcome.status)
     if result is None:
@@ -59,15 +62,6 @@ def import_partners():
     sent = [(email, None if send_mail(settings, email, subject, body) else link)
             for email, subject, body, link in messages]
     return render_template("organizations/import_done.html", result=result, invitations=sent)
-
-
-def _message(invitation, token: str) -> tuple[str, str, str, str]:
-    """(e-mail, subject, body, link) of one invitation, made before the commit expires what it reads."""
-    link = mail_links.absolute_url("auth.accept_invitation", {"token": token})  # never the request's host
-    config = current_app.config
-    subject, body = partner_import.invitation_message(invitation, link, config["INVITATION_MAX_AGE_S"],
-                                                      config["COALITION_NAME"])
-    return invitation.email, subject, body, link
 
 
 @bp.route("/import/template.csv")

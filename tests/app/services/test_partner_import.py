@@ -146,3 +146,28 @@ def test_only_a_coalition_admin_is_imported_as(session, run_import):
     result = run_import(GOOD, "--as", "grocer@example.org")
     assert result.exit_code == 1
     assert "not a coalition administrator" in result.output
+
+
+def test_each_invitation_of_an_import_is_mailed_with_the_link_made_from_its_token(session, org, user):
+    """The mail names the partner, the inviter, the role and the coalition; its link is the one absolute_url built."""
+    import datetime as dt
+
+    from coalition.models import Role
+    from coalition.services import accounts
+
+    now = dt.datetime(2026, 5, 4, 9, 0, tzinfo=dt.timezone.utc)
+    admin = user("backbone@example.org")
+    invitation, token = accounts.invite(session, admin, org("Hawthorne Green Grocer"), "new.manager@example.org",
+                                        Role.ADMIN, now, 7 * 86400)
+    built = []
+
+    def absolute_url(endpoint, args):
+        built.append((endpoint, args))
+        return f"https://coalition.example.org/accept/{args['token']}"
+
+    [mail] = partner_import.invitation_mails([(invitation, token)], absolute_url, 7 * 86400, "Riverside Food Coalition")
+    assert built == [("auth.accept_invitation", {"token": token})]
+    assert mail.email == "new.manager@example.org" and mail.link == f"https://coalition.example.org/accept/{token}"
+    assert mail.subject == "You are invited to Hawthorne Green Grocer on Riverside Food Coalition"
+    assert mail.body == (f"{admin.display_name} invited you to join Hawthorne Green Grocer as admin.\n\n"
+                         f"Accept within 7 days:\nhttps://coalition.example.org/accept/{token}\n")
