@@ -221,7 +221,6 @@ def plan_job(plan_id: int, num_workers: int | None = None) -> dict:
     ``num_workers`` > 1 starts solver processes: fine in a job, never in a request thread
     (default: the app's PLANNING_WORKERS, else 2).
     """
-    from coalition.blueprints.planning.present import plan_summary
     from coalition.extensions import db
     from coalition.services.planning import run, travel
 
@@ -234,7 +233,7 @@ def plan_job(plan_id: int, num_workers: int | None = None) -> dict:
                                 before_solving=lambda: commit(session, keep_loaded=True), zone_solver=solve_zones,
                                 osrm=travel.osrm_provider(app.config))
             commit(session)
-            return plan_summary(plan)
+            return run.plan_summary(plan)
         except Exception as error:
             session.rollback()
             log.exception("planning job for plan %s failed", plan_id)

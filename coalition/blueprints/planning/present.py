@@ -1,5 +1,5 @@
-"""How a plan reads: the map's routes, the drops grouped by their words, and the summary the planning job
-returns (the CLI prints it). Plain data from the plan's rows; nothing here knows the solver."""
+"""How a plan reads on a page: the map's routes, the drops grouped by their words, each route's summary line.
+Plain data from the plan's rows; nothing here knows the solver."""
 from __future__ import annotations
 
 import datetime as dt
@@ -7,21 +7,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from coalition.models.route_plan import PlanDrop, Route, RoutePlan, Stop, StopKind
-
-
-def plan_summary(plan: RoutePlan) -> dict:
-    """The CLI's JSON: requests, served, dropped (with reasons), vehicles used, km, solve time, validity."""
-    figures = plan.figures or {}
-    return {
-        "plan_id": plan.id, "date": plan.local_date.isoformat(), "status": plan.status.value,
-        "requests": figures.get("requests", 0), "served": figures.get("served", 0),
-        "dropped": figures.get("dropped", []), "vehicles_used": figures.get("vehicles_used", 0),
-        "distance_km": figures.get("km_driven", 0.0), "duration_s": figures.get("solve_s", 0.0),
-        "kg_moved": figures.get("kg_moved", 0.0), "share_served": figures.get("share_served", 0.0),
-        "volunteer_hours": figures.get("volunteer_hours", 0.0), "valid": figures.get("valid", False),
-        "zones": figures.get("zones", 1), "message": plan.message,
-        "travel": plan.travel, "travel_error": figures.get("travel_error"),
-    }
 
 
 def routes_for_map(plan: RoutePlan) -> list[dict]:

@@ -12,8 +12,8 @@ The flow, and the module that owns each part:
 - :mod:`.retime` moves the planned times of a route's remaining stops when a stop leaves it mid-day (a line
   refused at the door), without a solve.
 
-How a plan reads on a page (the map's data, drops grouped by reason, the CLI's summary) belongs to the
-planning blueprint.
+The summary a planning job returns (the CLI prints it) is :func:`.run.plan_summary`; how a plan reads on a
+page (the map's data, drops grouped by reason) belongs to the planning blueprint.
 
 Times in the problem are seconds since the plan day's local midnight.
 Request ids are ``c<claim id>``, vehicle ids ``s<shift id>``.

@@ -437,3 +437,18 @@ def _say_who_was_not_planned(session: Session, plan: RoutePlan, built: Built,
         plan.message += " Dropped out, only finishing what they started (no new pickups): " + "; ".join(
             f"{w['driver']} ({w['requests']} started, {w['kg_on_board']:g} kg on board)"
             for w in plan.figures["finishing_only"]) + "."
+
+
+def plan_summary(plan: RoutePlan) -> dict:
+    """The CLI's JSON: requests, served, dropped (with reasons), vehicles used, km, solve time, validity."""
+    figures = plan.figures or {}
+    return {
+        "plan_id": plan.id, "date": plan.local_date.isoformat(), "status": plan.status.value,
+        "requests": figures.get("requests", 0), "served": figures.get("served", 0),
+        "dropped": figures.get("dropped", []), "vehicles_used": figures.get("vehicles_used", 0),
+        "distance_km": figures.get("km_driven", 0.0), "duration_s": figures.get("solve_s", 0.0),
+        "kg_moved": figures.get("kg_moved", 0.0), "share_served": figures.get("share_served", 0.0),
+        "volunteer_hours": figures.get("volunteer_hours", 0.0), "valid": figures.get("valid", False),
+        "zones": figures.get("zones", 1), "message": plan.message,
+        "travel": plan.travel, "travel_error": figures.get("travel_error"),
+    }

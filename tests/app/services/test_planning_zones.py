@@ -37,7 +37,6 @@ import json  # noqa: E402
 from sqlalchemy import select  # noqa: E402
 
 from coalition.models.route_plan import PlanDrop, PlanStatus, Route, RoutePlan, Stop  # noqa: E402
-from coalition.blueprints.planning import present  # noqa: E402
 from coalition.services import claims  # noqa: E402
 from coalition.services.planning import run  # noqa: E402
 from tests.fixtures.planning import add_shift  # noqa: E402
@@ -91,7 +90,7 @@ def test_a_day_split_into_two_zones_is_one_valid_merged_plan_with_each_request_o
     assert all(served.count(c) == 2 for c in set(served))           # a pickup and a delivery, on one route
     assert not set(served) & set(dropped) and set(served) | set(dropped) == claim_ids
     assert len(dropped) == len(set(dropped))
-    assert present.plan_summary(plan)["zones"] == 2
+    assert run.plan_summary(plan)["zones"] == 2
 
 
 def test_zones_are_automatic_one_per_300_requests_and_never_smaller_than_two_requests():
