@@ -342,26 +342,10 @@ def can_manage_measurement(user: User | None) -> bool:
     return is_backbone_staff(user)
 
 
-def measurement_partners(user: User | None) -> list[Organization]:
-    """The donors and recipients whose own dashboard this user may see (they act for them)."""
-    if not _signed_in(user):
-        return []
-    found: dict[int, Organization] = {}
-    for m in user.active_memberships():
-        kind = m.organization.kind
-        if m.role in ACTING_ROLES and (kind.is_donor or kind.is_recipient):
-            found.setdefault(m.organization_id, m.organization)
-    return list(found.values())
-
-
 def can_view_partner_dashboard(user: User | None, organization: Organization) -> bool:
     """A partner sees its own contribution; the backbone sees every partner's."""
     kind = organization.kind
     return (kind.is_donor or kind.is_recipient) and (can_act_for(user, organization) or is_backbone_staff(user))
-
-
-def can_view_any_partner_dashboard(user: User | None) -> bool:
-    return bool(measurement_partners(user)) or is_backbone_staff(user)
 
 
 def can_view_coalition_progress(user: User | None) -> bool:
