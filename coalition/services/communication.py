@@ -253,7 +253,9 @@ def receipts_of(announcement: Announcement) -> Receipts:
 
 # --- meetings and action items -----------------------------------------------------------
 
-def _clean_text(value: str | None, name: str, limit: int, errors: dict, required: bool = False) -> str:
+def clean_text(value: str | None, name: str, limit: int, errors: dict, required: bool = False) -> str:
+    """``value`` stripped; a missing required text or one over ``limit`` characters adds its message to
+    ``errors[name]`` (the caller raises one ValidationError for all its fields)."""
     text = (value or "").strip()
     if required and not text:
         errors[name] = "This is required."
@@ -267,8 +269,8 @@ def create_meeting(session: Session, actor: User, title: str, starts_at: dt.date
     if not permissions.can_manage_meetings(actor):
         raise PermissionDenied("Only the backbone schedules coalition meetings.")
     errors: dict[str, str] = {}
-    title = _clean_text(title, "title", 200, errors, required=True)
-    agenda = _clean_text(agenda, "agenda", 20_000, errors)
+    title = clean_text(title, "title", 200, errors, required=True)
+    agenda = clean_text(agenda, "agenda", 20_000, errors)
     if starts_at is None:
         errors["starts_at"] = "When does it start?"
     if errors:
@@ -284,9 +286,9 @@ def record_minutes(session: Session, actor: User, meeting: Meeting, agenda: str,
     if not permissions.can_manage_meetings(actor):
         raise PermissionDenied("Only the backbone writes the minutes.")
     errors: dict[str, str] = {}
-    agenda = _clean_text(agenda, "agenda", 20_000, errors)
-    notes = _clean_text(notes, "notes", 50_000, errors)
-    decisions = _clean_text(decisions, "decisions", 20_000, errors)
+    agenda = clean_text(agenda, "agenda", 20_000, errors)
+    notes = clean_text(notes, "notes", 50_000, errors)
+    decisions = clean_text(decisions, "decisions", 20_000, errors)
     if errors:
         raise ValidationError("Please correct the highlighted fields.", errors)
     meeting.agenda, meeting.notes, meeting.decisions = agenda, notes, decisions
@@ -311,7 +313,7 @@ def assign_action_item(session: Session, actor: User, meeting: Meeting, organiza
     if not permissions.can_manage_meetings(actor):
         raise PermissionDenied("Only the backbone assigns action items.")
     errors: dict[str, str] = {}
-    description = _clean_text(description, "description", 300, errors, required=True)
+    description = clean_text(description, "description", 300, errors, required=True)
     organization = session.get(Organization, organization_id) if organization_id else None
     if organization is None or not organization.active:
         errors["organization_id"] = "Choose an active organization."

@@ -25,16 +25,8 @@ from coalition.models import (
     User,
 )
 from coalition.services import communication
+from coalition.services.communication import clean_text
 from coalition.services.notifications import Page
-
-
-def _text(value: str | None, name: str, limit: int, errors: dict, required: bool = False) -> str:
-    text = (value or "").strip()
-    if required and not text:
-        errors[name] = "This is required."
-    elif len(text) > limit:
-        errors[name] = f"At most {limit:,} characters."
-    return text
 
 
 def create_project(session: Session, actor: User, name: str, description: str, partner_ids: list[int],
@@ -46,8 +38,8 @@ def create_project(session: Session, actor: User, name: str, description: str, p
     if not permissions.can_create_project(actor):
         raise PermissionDenied("Only partners and the backbone start projects.")
     errors: dict[str, str] = {}
-    name = _text(name, "name", 200, errors, required=True)
-    description = _text(description, "description", 20_000, errors)
+    name = clean_text(name, "name", 200, errors, required=True)
+    description = clean_text(description, "description", 20_000, errors)
     if name and session.scalar(select(Project.id).where(func.lower(Project.name) == name.lower())):
         errors["name"] = "Another project already has this name."
     ids = list(dict.fromkeys(partner_ids or []))
@@ -137,7 +129,7 @@ def record_progress(session: Session, actor: User, project: Project, goal_id: in
     organization_id = _acting_partner(actor, project, organization_id, errors)
     if value is None or not math.isfinite(value) or not 0 < value <= 1e9:
         errors["value"] = f"An amount above zero, in {goal.unit}."
-    note = _text(note, "note", 300, errors)
+    note = clean_text(note, "note", 300, errors)
     if errors:
         raise ValidationError("Please correct the highlighted fields.", errors)
     entry = ProjectProgress(goal=goal, organization_id=organization_id, value=value, note=note, entered_by_id=actor.id,
@@ -152,7 +144,7 @@ def add_task(session: Session, actor: User, project: Project, title: str, organi
     """Give a partner a task (with an optional due date); its people are notified."""
     _require_contributor(actor, project)
     errors: dict[str, str] = {}
-    title = _text(title, "title", 300, errors, required=True)
+    title = clean_text(title, "title", 300, errors, required=True)
     if organization_id not in project.partner_ids:
         errors["organization_id"] = "Choose one of the project's partners."
     if errors:
@@ -182,7 +174,7 @@ def post_update(session: Session, actor: User, project: Project, organization_id
     """Add an entry to the project's timeline, signed by the partner the author acts for."""
     _require_contributor(actor, project)
     errors: dict[str, str] = {}
-    body = _text(body, "body", 5_000, errors, required=True)
+    body = clean_text(body, "body", 5_000, errors, required=True)
     if organization_id is not None or not permissions.is_backbone_staff(actor):
         organization_id = _acting_partner(actor, project, organization_id, errors)
     if errors:
