@@ -42,6 +42,15 @@ class ThrottlePolicy:
     max_failures_per_account: int = 5
     max_failures_per_address: int = 20
 
+    @classmethod
+    def from_config(cls, config) -> ThrottlePolicy:
+        """The sign-in limits the app is configured with (the web form and the API's token share them)."""
+        return cls(
+            window_s=config["SIGNIN_WINDOW_S"],
+            max_failures_per_account=config["SIGNIN_MAX_FAILURES_PER_ACCOUNT"],
+            max_failures_per_address=config["SIGNIN_MAX_FAILURES_PER_ADDRESS"],
+        )
+
 
 def clean_email(email: str, field: str = "email") -> str:
     """Validate the syntax of an address and return it lower-cased, or raise ValidationError."""

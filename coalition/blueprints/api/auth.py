@@ -75,15 +75,6 @@ def _authenticate():
     return None
 
 
-def _throttle_policy() -> accounts.ThrottlePolicy:
-    config = current_app.config
-    return accounts.ThrottlePolicy(
-        window_s=config["SIGNIN_WINDOW_S"],
-        max_failures_per_account=config["SIGNIN_MAX_FAILURES_PER_ACCOUNT"],
-        max_failures_per_address=config["SIGNIN_MAX_FAILURES_PER_ADDRESS"],
-    )
-
-
 @bp.route(f"{V1}/auth/token", methods=["POST"])
 def issue_token():
     """Exchange an e-mail and password for a bearer token (sign-in throttling applies)."""
@@ -95,7 +86,7 @@ def issue_token():
     # A failed attempt's record is kept: it is what throttles the next guesses.
     with committed(keep_on=(InvalidCredentials, TooManyAttempts)):
         user = accounts.authenticate(db.session, email, password, request.remote_addr or "unknown", now,
-                                     _throttle_policy())
+                                     accounts.ThrottlePolicy.from_config(current_app.config))
         token, secret = api_tokens.issue_token(db.session, user, now, current_app.config["API_TOKEN_MAX_AGE_S"])
     return created({"token": secret, "token_type": "Bearer", "expires_at": iso(token.expires_at)})
 

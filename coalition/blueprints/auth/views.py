@@ -21,15 +21,6 @@ from coalition.services.mail import MailSettings, send_mail
 log = logging.getLogger(__name__)
 
 
-def _throttle_policy() -> accounts.ThrottlePolicy:
-    config = current_app.config
-    return accounts.ThrottlePolicy(
-        window_s=config["SIGNIN_WINDOW_S"],
-        max_failures_per_account=config["SIGNIN_MAX_FAILURES_PER_ACCOUNT"],
-        max_failures_per_address=config["SIGNIN_MAX_FAILURES_PER_ADDRESS"],
-    )
-
-
 @bp.route("/signin", methods=["GET", "POST"])
 def sign_in():
     if current_user.is_authenticated:
@@ -40,8 +31,8 @@ def sign_in():
         # A failed attempt's record is kept (committed): it is what throttles the next guesses.
         with transaction.write(form, keep_on=(InvalidCredentials, TooManyAttempts)) as outcome:
             user = accounts.authenticate(
-                db.session, form.email.data, form.password.data,
-                request.remote_addr or "unknown", utcnow(), _throttle_policy(),
+                db.session, form.email.data, form.password.data, request.remote_addr or "unknown", utcnow(),
+                accounts.ThrottlePolicy.from_config(current_app.config),
             )
         status = outcome.status
         if not outcome.failed:
