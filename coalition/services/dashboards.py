@@ -40,8 +40,23 @@ def period_filters(from_month: str | None, to_month: str | None, now: dt.datetim
     return indicators.Filters(start, end, organization_id)
 
 
+class PeriodMonths:
+    """The first and last month (``YYYY-MM``) of a page's period, for its period form and links;
+    mixed into the page's dataclass, which has the period's ``filters``."""
+
+    filters: indicators.Filters
+
+    @property
+    def from_month(self) -> str:
+        return self.filters.start.strftime("%Y-%m")
+
+    @property
+    def to_month(self) -> str:
+        return (self.filters.end - dt.timedelta(days=1)).strftime("%Y-%m")
+
+
 @dataclasses.dataclass
-class Dashboard:
+class Dashboard(PeriodMonths):
     """What a dashboard shows for a period: the coalition's figures, and a partner's when one is chosen."""
 
     filters: indicators.Filters
@@ -58,14 +73,6 @@ class Dashboard:
     partner_totals: indicators.Totals | None = None
     partner_months: list[indicators.Row] | None = None
     partner_people: indicators.PeopleServed | None = None
-
-    @property
-    def from_month(self) -> str:
-        return self.filters.start.strftime("%Y-%m")
-
-    @property
-    def to_month(self) -> str:
-        return (self.filters.end - dt.timedelta(days=1)).strftime("%Y-%m")
 
 
 def build_dashboard(session: Session, filters: indicators.Filters, partner: Organization | None = None,

@@ -14,13 +14,13 @@ what it gave, received and carried itself:
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from coalition.models import CoalitionSettings, DeliveryRecord, Membership, Organization, PartnerReport, Role
 from coalition.services import indicators
+from coalition.services.dashboards import PeriodMonths
 
 PARTS = ("donated", "received", "delivered", "people_served")
 PART_LABELS = {"donated": "kg donated", "received": "kg received", "delivered": "kg delivered by your drivers",
@@ -60,7 +60,7 @@ class YourPart:
 
 
 @dataclasses.dataclass
-class Progress:
+class Progress(PeriodMonths):
     """What the shared progress page shows for a period."""
 
     filters: indicators.Filters
@@ -72,14 +72,6 @@ class Progress:
     months: list[indicators.Row]
     neighborhoods: list
     part: YourPart | None
-
-    @property
-    def from_month(self) -> str:
-        return self.filters.start.strftime("%Y-%m")
-
-    @property
-    def to_month(self) -> str:
-        return (self.filters.end - dt.timedelta(days=1)).strftime("%Y-%m")
 
 
 def build_progress(session: Session, filters: indicators.Filters, organization: Organization | None) -> Progress:
