@@ -8,11 +8,18 @@ from flask import current_app
 from wtforms.fields import DateTimeLocalField
 from wtforms.validators import Optional
 
+from coalition.models.base import utcnow
+
 LOCAL_FORMATS = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
 
 
 def local_zone() -> ZoneInfo:
     return ZoneInfo(current_app.config["COALITION_TIMEZONE"])
+
+
+def local_today() -> dt.date:
+    """Today's date in the coalition's time zone."""
+    return utcnow().astimezone(local_zone()).date()
 
 
 def local_datetime(label: str, **kwargs) -> DateTimeLocalField:

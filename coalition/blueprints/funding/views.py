@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-import datetime as dt
-
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
@@ -11,17 +9,13 @@ from coalition.blueprints import transaction
 from coalition.blueprints.forms import show_domain_error
 from coalition.blueprints.funding import bp
 from coalition.blueprints.funding.forms import GrantForm, ReportPeriodForm, SpendingForm
-from coalition.blueprints.local_time import local_zone
+from coalition.blueprints.local_time import local_today, local_zone
 from coalition.errors import NotFound, RuleError
 from coalition.extensions import db
 from coalition.models import Grant
 from coalition.models.base import utcnow
 from coalition.permissions import requires
 from coalition.services import funding, funding_reports, organizations
-
-
-def _today() -> dt.date:
-    return utcnow().astimezone(local_zone()).date()
 
 
 def _load(grant_id: int) -> Grant:
@@ -125,7 +119,7 @@ def record_spending(grant_id: int):
 def _report(form: ReportPeriodForm):
     """The report the form asks for, or the rule error to show beside its fields."""
     grant_id = request.args.get("grant", type=int)
-    start, end = funding_reports.parse_period(form.start.data, form.end.data, _today())
+    start, end = funding_reports.parse_period(form.start.data, form.end.data, local_today())
     return funding_reports.build_funder_report(db.session, current_user, start, end, local_zone(), grant_id)
 
 

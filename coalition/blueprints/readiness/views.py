@@ -6,7 +6,7 @@ from wtforms.fields.choices import SelectChoice
 
 from coalition import permissions
 from coalition.blueprints import transaction
-from coalition.blueprints.local_time import local_zone
+from coalition.blueprints.local_time import local_today
 from coalition.blueprints.readiness import bp
 from coalition.blueprints.readiness.forms import PairingForm, ProfileForm
 from coalition.errors import NotFound
@@ -14,10 +14,6 @@ from coalition.extensions import db
 from coalition.models.base import utcnow
 from coalition.permissions import authorize, login_required, requires
 from coalition.services import readiness
-
-
-def _today():
-    return utcnow().astimezone(local_zone()).date()
 
 
 def _pairing_form(formdata=None) -> PairingForm:
@@ -33,7 +29,7 @@ def _pairing_form(formdata=None) -> PairingForm:
 @requires(permissions.can_manage_readiness)
 def index():
     """The backbone's view: every driver's readiness, what expires in the next 30 days, mentor pairings."""
-    today = _today()
+    today = local_today()
     return _index(_pairing_form(), today), 200
 
 
@@ -48,13 +44,13 @@ def _index(form: PairingForm, today):
 def pair():
     form = _pairing_form(request.form)
     if not form.validate_on_submit():
-        return _index(form, _today()), 422
+        return _index(form, local_today()), 422
     driver = readiness.get_driver(db.session, int(form.driver_id.data))
     mentor = readiness.get_driver(db.session, int(form.mentor_id.data)) if form.mentor_id.data else None
     with transaction.write(form) as outcome:
         readiness.set_mentor(db.session, current_user, driver, mentor, form.until.data, utcnow())
     if outcome.failed:
-        return _index(form, _today()), outcome.status
+        return _index(form, local_today()), outcome.status
     flash(f"{driver.display_name} now rides with {mentor.display_name}." if mentor
           else f"{driver.display_name} drives on their own.", "success")
     return redirect(url_for("readiness.index"))
@@ -91,7 +87,7 @@ def profile():
             return redirect(request.full_path.rstrip("?"))
     elif form.is_submitted():
         status = 422
-    today = _today()
+    today = local_today()
     existing = readiness.get_profile(db.session, driver) if status == 200 else existing
     return render_template("readiness/profile.html", form=form, driver=driver, own=driver.id == current_user.id,
                            state=readiness.readiness_from_profile(existing, today),

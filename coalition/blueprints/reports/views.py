@@ -8,7 +8,7 @@ from flask_login import current_user
 from coalition import permissions
 from coalition.blueprints.forms import show_domain_error
 from coalition.blueprints import transaction
-from coalition.blueprints.local_time import local_zone
+from coalition.blueprints.local_time import local_today, local_zone
 from coalition.blueprints.reports import bp
 from coalition.blueprints.reports.forms import FairMarketValueForm, ReceiptPeriodForm
 from coalition.blueprints.viewer_places import viewer_places
@@ -19,10 +19,6 @@ from coalition.models.base import utcnow
 from coalition.permissions import login_required, requires
 from coalition.services import cold_chain_records, compliance, organizations, periods, receipts
 from coalition.services import cold_chain_patterns as cold_chain_patterns_service
-
-
-def _today() -> dt.date:
-    return utcnow().astimezone(local_zone()).date()
 
 
 def _donor(organization_id: int):
@@ -40,7 +36,7 @@ def receipts_index():
     if permissions.is_backbone_staff(current_user):
         donors = [o for o in organizations.list_organizations(db.session) if o.kind.is_donor]
     form = ReceiptPeriodForm(request.args)
-    today = _today()
+    today = local_today()
     if not form.start.data:
         form.start.data = today.replace(month=1, day=1).isoformat()
     if not form.end.data:
@@ -54,7 +50,7 @@ def receipt_pdf(organization_id: int):
     donor = _donor(organization_id)
     form = ReceiptPeriodForm(request.args)
     try:
-        start, end = receipts.parse_period(form.start.data, form.end.data, _today())
+        start, end = receipts.parse_period(form.start.data, form.end.data, local_today())
         receipt = receipts.build_receipt(db.session, current_user, donor, start, end, local_zone())
     except RuleError as error:  # a read, nothing to roll back; access errors go to the error handlers
         show_domain_error(form, error)
@@ -66,7 +62,7 @@ def receipt_pdf(organization_id: int):
 
 
 def _last_month() -> str:
-    return (_today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
+    return (local_today().replace(day=1) - dt.timedelta(days=1)).strftime("%Y-%m")
 
 
 @bp.route("/compliance")
