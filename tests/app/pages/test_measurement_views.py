@@ -25,21 +25,6 @@ def demo_measurement(session):
 
 
 @pytest.fixture
-def login_fresh(app):
-    """Sign a new client in as a role (login_as reuses one client, which cannot sign in twice)."""
-    from tests.fixtures.web import sign_in
-
-    def _login(role):
-        from tests.fixtures.web import ROLE_EMAILS
-
-        client = app.test_client()
-        assert sign_in(client, ROLE_EMAILS[role]).status_code == 302
-        return client
-
-    return _login
-
-
-@pytest.fixture
 def delivered(session, org):
     """One known delivery this month: 54.4 kg (100 meals) of bread from the grocer to the food bank."""
     record = deliveries.record_delivery(session, delivered_at=dt.datetime.now(UTC) - dt.timedelta(minutes=5), kg=54.4,

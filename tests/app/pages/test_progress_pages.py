@@ -6,22 +6,10 @@ import io
 import subprocess
 import zipfile
 
-import pytest
 from sqlalchemy import select
 
 from coalition.models import Neighborhood, User
-from tests.fixtures.web import ROLE_EMAILS, sign_in
-
-
-@pytest.fixture
-def login_fresh(app):
-    """Sign a new client in as a role (login_as reuses one client, which cannot sign in twice)."""
-    def _login(role):
-        client = app.test_client()
-        assert sign_in(client, ROLE_EMAILS[role]).status_code == 302
-        return client
-
-    return _login
+from tests.fixtures.web import ROLE_EMAILS
 
 
 def _north(session) -> int:
