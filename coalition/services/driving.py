@@ -2,9 +2,8 @@
 
 Each action is recorded once by :mod:`coalition.services.stop_actions` (the phone's own
 ``client_action_id``; a replay returns the first result); this module says what each one does.
-A delivery records what moved through
-``claims.record_movement``, which writes the claim's one DeliveryRecord (the
-only source of kg distributed); nothing here writes kg anywhere else.
+A delivery records what moved through ``claims.record_movement``, which writes the claim's one
+DeliveryRecord (the only source of kg distributed); nothing here writes kg anywhere else.
 """
 from __future__ import annotations
 
