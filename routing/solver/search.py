@@ -105,10 +105,12 @@ def ruin_recreate_phase(data: Data, vehicles: list[int], clock: Clock, share: fl
     # Independent runs, the best kept: a run now and then settles in a poor basin on
     # plans of a few long routes (about one run in six on Li & Lim's LRC2 instances),
     # and two shorter runs miss it far more rarely than one long one.
+    # Large days need every iteration one run can get (see params.RUIN_RECREATE_ONE_RUN).
+    runs = tuning.RUIN_RECREATE_RUNS if len(model.requests) < tuning.RUIN_RECREATE_ONE_RUN else 1
     result = None
     until = time.monotonic() + clock.left() * share
-    for run in range(tuning.RUIN_RECREATE_RUNS):
-        seconds = max(0.05, (until - time.monotonic()) / (tuning.RUIN_RECREATE_RUNS - run))
+    for run in range(runs):
+        seconds = max(0.05, (until - time.monotonic()) / (runs - run))
         began = time.monotonic()
         found = ruin_recreate.search(inst, seconds, seed=seed * tuning.RUIN_RECREATE_RUNS + run, start=begin)
         if found is None:

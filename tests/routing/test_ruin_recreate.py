@@ -64,6 +64,15 @@ def test_solve_uses_the_compiled_search_when_it_models_the_problem(line, monkeyp
     assert sol.num_vehicles == 1
 
 
+def test_a_large_day_gets_one_longer_run_per_worker(line, monkeypatch):
+    calls = _count_searches(monkeypatch)
+    monkeypatch.setattr(tuning, "RUIN_RECREATE_ONE_RUN", 3)
+    problem = _chain(line, n=3)
+    sol = solve(problem, SolveParams(time_limit_s=1))
+    assert len(calls) == 1 and calls[0] is not None
+    assert validate(problem, sol) == []
+
+
 def test_fleet_minimisation_merges_routes(line):
     """Started from one vehicle per request, the fleet phase ends with a single route."""
     problem = _chain(line, n=4, vehicles=4)
