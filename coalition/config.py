@@ -170,6 +170,12 @@ class Config:
         self.RESCUE_WAVE_SIZE = _int("RESCUE_WAVE_SIZE", 3)
         self.RESCUE_WAVE_MINUTES = _int("RESCUE_WAVE_MINUTES", 10)
         self.RESCUE_ALERTS_PER_DRIVER_DAY = _int("RESCUE_ALERTS_PER_DRIVER_DAY", 3)
+        # No-shows: a pickup whose driver has not arrived NO_SHOW_MARGIN_MINUTES after they were due is flagged
+        # and the driver asked; without an answer for NO_SHOW_ANSWER_MINUTES (or when "on my way" has held it
+        # NO_SHOW_HOLD_MINUTES) the coordinators are told.
+        self.NO_SHOW_MARGIN_MINUTES = _int("NO_SHOW_MARGIN_MINUTES", 15)
+        self.NO_SHOW_ANSWER_MINUTES = _int("NO_SHOW_ANSWER_MINUTES", 10)
+        self.NO_SHOW_HOLD_MINUTES = _int("NO_SHOW_HOLD_MINUTES", 20)
         self.API_TOKEN_MAX_AGE_S = _int("API_TOKEN_MAX_AGE_S", 30 * 24 * 3600)
         # Photos stored for a donation posting never finished are deleted by the periodic job after this.
         self.ABANDONED_UPLOAD_GRACE_H = _int("ABANDONED_UPLOAD_GRACE_H", 24)

@@ -48,6 +48,8 @@ class PeriodicResult:
     pushes_sent: int = 0
     shifts_reminded: int = 0
     rescue_alerts: int = 0
+    late_pickups_flagged: int = 0
+    no_show_alerts: int = 0
     uploads_deleted: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -57,6 +59,7 @@ class PeriodicResult:
                 f"{self.occurrences_created} recurring occurrences created, {self.emails_sent} e-mails sent, "
                 f"{self.pushes_sent} pushes sent, {self.shifts_reminded} shift reminders, "
                 f"{self.rescue_alerts} drivers told of rescues, "
+                f"{self.late_pickups_flagged} late pickups flagged ({self.no_show_alerts} escalated), "
                 f"{self.uploads_deleted} abandoned photos deleted")
         return text + (f"; errors: {'; '.join(self.errors)}" if self.errors else "")
 
@@ -99,6 +102,14 @@ def alert_rescues(session: Session, now: dt.datetime, config: Mapping) -> int:
                                    per_driver_day=int(config.get("RESCUE_ALERTS_PER_DRIVER_DAY", 3)),
                                    radius_km=float(config.get("RESCUE_RADIUS_KM", 15)))
     return rescue_waves.send_rescue_waves(session, now, ZoneInfo(config.get("COALITION_TIMEZONE", "UTC")), rules)
+
+
+def escalate_no_shows(session: Session, now: dt.datetime, config: Mapping) -> tuple[int, int]:
+    """Flag late pickups and ask their drivers; tell the coordinators of those due (NO_SHOW_* settings)."""
+    from coalition.services import no_shows
+
+    return no_shows.run_escalation(session, now, ZoneInfo(config.get("COALITION_TIMEZONE", "UTC")),
+                                   no_shows.NoShowRules.from_config(config))
 
 
 def send_emails(session: Session, now: dt.datetime, config: Mapping) -> int:
@@ -155,6 +166,9 @@ def run_periodic(session: Session, now: dt.datetime, config: Mapping) -> Periodi
     def rescue_alerts() -> None:
         result.rescue_alerts = alert_rescues(session, now, config)
 
+    def late_pickups() -> None:
+        result.late_pickups_flagged, result.no_show_alerts = escalate_no_shows(session, now, config)
+
     def uploads() -> None:
         result.uploads_deleted = delete_abandoned_uploads(session, now, config)
 
@@ -165,6 +179,7 @@ def run_periodic(session: Session, now: dt.datetime, config: Mapping) -> Periodi
     step("indicator snapshots", lambda: indicator_snapshots.periodic_snapshot(session, now))  # at most daily
     step("shift reminders", reminders)   # after the shifts are generated, before the push and e-mail
     step("rescue waves", rescue_alerts)
+    step("no-shows", late_pickups)
     step("push", pushes)     # after the steps that notify, like e-mail
     step("e-mail", emails)   # it mails what the steps above just announced
     step("abandoned uploads", uploads)

@@ -26,6 +26,7 @@ from coalition.models.need import Need, NeedStatus
 from coalition.models.notification import Notification, NotificationKind, NotificationPreference
 from coalition.models.push import PushDelivery, PushSubscription
 from coalition.models.rescue_alert import RescueAlert
+from coalition.models.no_show import DriverAnswer, NoShow
 from coalition.models.organization import WEEKDAYS, Organization, OrganizationKind
 from coalition.models.route_plan import (
     FoodSafetyRule,
@@ -51,7 +52,7 @@ __all__ = [
     "ACTIVE_CLAIM_STATUSES", "KG", "WEEKDAYS",
     "ApiToken", "AuditEvent", "Claim", "ClaimStatus", "Donation", "DonationDecline", "DonationKind",
     "DonationLine", "DonationStatus", "FoodCategory", "Invitation", "Membership", "Need", "NeedStatus",
-    "Notification", "NotificationKind", "NotificationPreference", "Organization", "OrganizationKind",
+    "DriverAnswer", "NoShow", "Notification", "NotificationKind", "NotificationPreference", "Organization", "OrganizationKind",
     "PasswordResetRequest", "PriorityPartner", "PushDelivery", "PushSubscription", "RescueAlert", "RecurringSchedule", "Role",
     "SignInFailure", "StorageClass", "User",
     "grams", "kg", "normalize_email",

@@ -29,7 +29,9 @@ class NotificationKind(str, enum.Enum):
     ROUTE_CHANGED = "route_changed"        # a re-published plan changed the driver's stops
     SHIFT_REMINDER = "shift_reminder"      # the evening before a shift
     RESCUE_NEARBY = "rescue_nearby"        # a same-day rescue a driver's shift, place and cold chain fit
-    CLAIM_PROGRESS = "claim_progress"      # a claim's food picked up, on the way, delivered
+    CLAIM_PROGRESS = "claim_progress"      # a claim's food picked up, on the way, delivered, or a problem
+    NO_SHOW_CHECK = "no_show_check"        # the driver is late for a pickup: are you on your way?
+    NO_SHOW_ALERT = "no_show_alert"        # coordinators: a pickup's driver did not come or cannot make it
 
     @property
     def label(self) -> str:
@@ -49,7 +51,9 @@ class NotificationKind(str, enum.Enum):
             "route_changed": "Your route changed after it was published",
             "shift_reminder": "The evening before your shift",
             "rescue_nearby": "A same-day rescue near you that you could take",
-            "claim_progress": "Your food was picked up, is on the way, was delivered",
+            "claim_progress": "Your food was picked up, is on the way, was delivered, or met a problem",
+            "no_show_check": "You are late for a pickup: are you on your way?",
+            "no_show_alert": "A pickup's driver has not come or cannot make it",
         }[self.value]
 
 

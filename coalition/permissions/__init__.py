@@ -403,6 +403,22 @@ def can_dispatch(user: User | None) -> bool:
     return is_backbone_staff(user)
 
 
+def can_answer_no_show(user: User | None, no_show) -> bool:
+    """"Are you on your way?" is answered by the late pickup's own driver only."""
+    return _signed_in(user) and no_show.driver_id == user.id
+
+
+def can_handle_no_shows(user: User | None) -> bool:
+    """The coordinators who plan routes follow late pickups: re-plan, offer as a rescue, record a missed one."""
+    return can_plan_routes(user)
+
+
+def can_view_reliability(user: User | None) -> bool:
+    """A driver's record of late and missed pickups is for the coordinators only: never other drivers, nor
+    the partners they drive for."""
+    return can_plan_routes(user)
+
+
 def authorize(allowed: bool, message: str = "You do not have permission to do that.") -> None:
     """Raise PermissionDenied unless ``allowed``; views call it after loading the object."""
     if not allowed:

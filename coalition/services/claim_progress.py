@@ -1,5 +1,5 @@
 """Telling a claim's donor and recipient how its food moves: picked up, on the way with the estimated
-arrival from the published plan, delivered. Only the people of those two organizations are told, each as
+arrival from the published plan, delivered, or a problem (reported at a stop, or a pickup missed). Only the people of those two organizations are told, each as
 their preferences for "claim progress" say (in-app, e-mail, push or not at all)."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import datetime as dt
 
 from sqlalchemy.orm import Session
 
-from coalition.models import NotificationKind, Stop, StopKind
+from coalition.models import Claim, NotificationKind, Stop, StopKind
 from coalition.services import notifications, places, units
 from coalition.services.notifications import Page
 
@@ -44,4 +44,19 @@ def tell_delivered(session: Session, stop: Stop, kg: float, receiver: str, now: 
         Page("donations.detail", {"donation_id": claim.line.donation_id}), now)
     notifications.notify_organization(
         session, recipient, NotificationKind.CLAIM_PROGRESS, title, f"Received by {receiver}.",
+        Page("claims.detail", {"claim_id": claim.id}), now)
+
+
+def tell_problem(session: Session, claim: Claim, what: str, now: dt.datetime) -> None:
+    """A problem with the claim's food (``what``: a fixed label such as "Not ready at the pickup", never the
+    driver's own words): its donor and its recipient hear it, each with a link to their own page of it.
+    The text names places by their public names only."""
+    donor, recipient = claim.line.donation.donor, claim.recipient
+    title = f"Problem: {units.weight_text(claim.quantity_g)} {claim.line.description}"
+    notifications.notify_organization(
+        session, donor, NotificationKind.CLAIM_PROGRESS, title, f"{what} (for {places.public_name(recipient)}).",
+        Page("donations.detail", {"donation_id": claim.line.donation_id}), now)
+    notifications.notify_organization(
+        session, recipient, NotificationKind.CLAIM_PROGRESS, title,
+        f"{what} (from {places.public_name(donor)}). The coordinators are on it.",
         Page("claims.detail", {"claim_id": claim.id}), now)

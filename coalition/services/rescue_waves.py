@@ -62,7 +62,14 @@ def _acting_driver(shift: DriverShift) -> User | None:
 def rescue_audience(session: Session, plan: RoutePlan, now: dt.datetime, tz: dt.tzinfo,
                     radius_km: float) -> list[Candidate]:
     """Drivers who fit an open rescue today, nearest first (each driver once, by their nearest shift)."""
-    claims = rescues.rescue_claims(session, plan)
+    return fitting_drivers(session, rescues.rescue_claims(session, plan), now, tz, radius_km)
+
+
+def fitting_drivers(session: Session, claims: list, now: dt.datetime, tz: dt.tzinfo,
+                    radius_km: float) -> list[Candidate]:
+    """Drivers who could collect ``claims`` (one donation) today: a shift of theirs overlaps its pickup window,
+    starts within ``radius_km`` of the pickup and keeps its food cold enough, and they are ready to drive;
+    nearest first, each driver once (by their nearest shift)."""
     if not claims:
         return []
     donation = claims[0].line.donation

@@ -76,9 +76,10 @@ def is_rescue_shift():
 
 
 def _claims_on_published_routes(session: Session) -> set[int]:
+    # A skipped stop left its route (a late pickup handed over as a rescue): its claim is free to offer.
     return set(session.scalars(
         select(Stop.claim_id).join(Route, Stop.route_id == Route.id).join(RoutePlan, Route.plan_id == RoutePlan.id)
-        .where(RoutePlan.status == PlanStatus.PUBLISHED)))
+        .where(RoutePlan.status == PlanStatus.PUBLISHED, Stop.status != StopStatus.SKIPPED)))
 
 
 def _claims_on_open_offers(session: Session) -> set[int]:

@@ -207,3 +207,4 @@ def correct(stop_id: int):
 
 
 from coalition.blueprints.driver import work  # noqa: E402,F401  (rescues, cover, the board, the calendar)
+from coalition.blueprints.driver import no_shows  # noqa: E402,F401  (late pickups: the driver's answer, the alerts)

@@ -40,10 +40,25 @@ RULES = {
     "driver.calendar": ("GET", "/driver/calendar", DRIVERS, {200}),
     # The secret token is the feed's only credential: calendar apps cannot sign in.
     "driver.calendar_feed": ("GET", "/driver/calendar/{calendar_token}.ics", PUBLIC, {200}),
+    # A late pickup of driver@'s {no_show}: only its driver answers; an empty answer is 422, nothing changes.
+    "driver.no_show_question": ("GET", "/driver/no-shows/{no_show}/question", DRIVERS, {200}),
+    "driver.answer_no_show": ("POST", "/driver/no-shows/{no_show}/answer", DRIVERS, {422}),
+    # The coordinators' side: the alert, its one-tap actions, the missed record and the reliability history.
+    "driver.no_shows_index": ("GET", "/driver/no-shows", BACKBONE_STAFF, {200}),
+    "driver.missed_csv": ("GET", "/driver/no-shows/missed.csv", BACKBONE_STAFF, {200}),
+    "driver.no_show": ("GET", "/driver/no-shows/{no_show}", BACKBONE_STAFF, {200}),
+    # No reason: 422 and nothing recorded. No route chosen: 422, no re-plan started.
+    "driver.miss_no_show": ("POST", "/driver/no-shows/{no_show}/missed", BACKBONE_STAFF, {422}),
+    "driver.replan_no_show": ("POST", "/driver/no-shows/{no_show}/replan", BACKBONE_STAFF, {422}),
+    # Offered as a rescue (303); run after the posts above (endpoints sorted), it is the last to touch {no_show}.
+    "driver.rescue_no_show": ("POST", "/driver/no-shows/{no_show}/rescue", BACKBONE_STAFF, {303}),
+    # Coordinators only: the driver themself, other drivers and partners are refused.
+    "driver.reliability": ("GET", "/driver/reliability/{driver_user}", BACKBONE_STAFF, {200}),
 }
 
 
 def build_values(session, values: dict) -> dict:
+    from coalition.models import DriverAnswer, NoShow
     from coalition.services import driving, rescues
     from tests.fixtures import driving as f
 
@@ -61,7 +76,11 @@ def build_values(session, values: dict) -> dict:
     offered = rescues.offer_rescue(session, coordinator, [f.make_claim(session, now).id], "", today, now)
     taken = rescues.offer_rescue(session, coordinator, [f.make_claim(session, now).id], "", today, now)
     rescues.take_rescue(session, driver, taken.id, ZoneInfo("America/Los_Angeles"), now)
+    late = f.make_route(session, now).stops[0]
+    no_show = NoShow(claim_id=late.claim_id, driver_id=driver.id, stop_id=late.id, due_at=now, flagged_at=now,
+                     answer=DriverAnswer.NONE, escalation_reason="", missed_reason="")
+    session.add(no_show)
     session.commit()
     return {"stop": route.stops[0].id, "delivered_stop": delivery.id, "shift": route.shift_id,
             "cover_shift": other.id, "open_rescue": offered.id, "taken_rescue": taken.id,
-            "calendar_token": rescues.calendar_token(driver)}
+            "calendar_token": rescues.calendar_token(driver), "no_show": no_show.id, "driver_user": driver.id}
