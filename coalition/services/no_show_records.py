@@ -40,7 +40,7 @@ def outcome_of(session: Session, row: NoShow, rules: NoShowRules) -> Outcome:
     if stop is None:
         return Outcome("open", "Offered as a rescue, not taken yet")
     if stop.route.shift.acting_driver_id != row.driver_id:
-        return Outcome("reassigned", f"Re-assigned to {stop.route.shift.acting_driver.display_name}")
+        return Outcome("reassigned", f"Re-assigned to {stop.route.driver.display_name}")
     if stop.arrived_at is not None:
         late = stop.arrived_at > row.due_at + dt.timedelta(minutes=rules.margin_minutes)
         return Outcome("late" if late else "done", OUTCOMES["late" if late else "done"])
@@ -144,4 +144,4 @@ def missed_csv(months: list[MissedMonth]) -> str:
     """The missed pickups per month as CSV, weights in the coalition's unit."""
     unit = units.unit()
     return write_csv(["month", "missed_pickups", f"{unit}_not_collected"],
-                     [(f"{m.month:%Y-%m}", m.pickups, units.to_number(m.grams, unit)) for m in months])
+                     [(f"{m.month:%Y-%m}", m.pickups, units.to_display(m.grams, unit, grouped=False)) for m in months])

@@ -7,7 +7,7 @@ import uuid
 
 from sqlalchemy import select
 
-from coalition.models import Membership, Notification, NotificationKind
+from coalition.models import Membership, NoShow, Notification, NotificationKind
 from coalition.services import driving, notifications
 from coalition.services.notifications import NOTIFIED_ROLES
 from tests.fixtures import driving as f
@@ -67,3 +67,30 @@ def test_a_person_who_turned_claim_progress_off_is_not_told(session, now):
     _pick_up(session, now)
     told = {n.user_id for n in _progress(session)}
     assert foodbank.id not in told and f.user(session, "grocer@example.org").id in told
+
+
+def test_a_problem_at_a_stop_tells_the_claims_donor_and_recipient_only_without_the_drivers_words(session, now):
+    route = f.make_route(session, now, claims=[f.make_claim(session, now), f.make_claim(session, now, recipient="Old Town Night Shelter",
+                                                                                          claimant="shelter@example.org")])
+    pickup = route.stops[0]
+    driver = f.user(session, "driver@example.org")
+    driving.report_problem(session, driver, pickup.id, str(uuid.uuid4()), now,
+                           {"problem_kind": "not_ready", "note": "Back door code 4411, 12 Elm St"}, now)
+    problems = [n for n in _progress(session) if n.title.startswith("Problem:")]
+    claim = pickup.claim
+    assert {n.user_id for n in problems} == _people(session, claim.line.donation.donor) | _people(session, claim.recipient)
+    assert f.user(session, "shelter@example.org").id not in {n.user_id for n in problems}   # the other claim's recipient
+    assert all("Not ready at the pickup" in n.body and "4411" not in n.body + n.title for n in problems)
+
+
+def test_a_missed_pickup_tells_the_donor_and_recipient_of_a_problem(session, now):
+    from coalition.services import no_show_records, no_shows
+
+    stop = f.make_route(session, now - dt.timedelta(hours=2)).stops[0]
+    no_shows.flag_late_pickups(session, now, no_shows.NoShowRules())
+    row = session.scalar(select(NoShow).where(NoShow.claim_id == stop.claim_id))
+    no_show_records.record_missed(session, f.user(session, "coordinator@example.org"), row.id, "No driver", now)
+    problems = [n for n in _progress(session) if n.title.startswith("Problem:")]
+    claim = stop.claim
+    assert {n.user_id for n in problems} == _people(session, claim.line.donation.donor) | _people(session, claim.recipient)
+    assert all("The pickup was missed" in n.body for n in problems)

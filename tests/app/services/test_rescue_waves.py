@@ -150,3 +150,33 @@ def test_the_periodic_job_sends_each_wave_once_even_when_rerun(session, now, app
     assert _told(session, plan) == ["driver1@example.org", "driver2@example.org", "driver3@example.org"]
     told = session.scalars(select(Notification.user_id).where(Notification.kind == NotificationKind.RESCUE_NEARBY))
     assert len(list(told)) == 3
+
+
+def test_rescue_alerts_are_not_urgent_they_wait_out_quiet_hours(session, now, app, worker_context, push_service):
+    """Only "your route changed in the next two hours" breaks quiet hours; a nearby rescue waits for them to end."""
+    import json
+
+    from coalition.models import PushSubscription
+    from coalition.services import push
+    from tests.fixtures.push_service import browser_keys, vapid_keys
+
+    _shift(session, now, "driver1@example.org", km=2)
+    driver = f.user(session, "driver1@example.org")
+    local = now.astimezone(TZ)
+    push.set_quiet_hours(session, driver, f"{(local - dt.timedelta(hours=1)):%H:%M}", f"{(local + dt.timedelta(hours=1)):%H:%M}")
+    keys = browser_keys()
+    session.add(PushSubscription(user_id=driver.id, endpoint=f"{push_service.url}/push/phone", p256dh=keys.p256dh,
+                                 auth=keys.auth, user_agent="Test phone"))
+    _rescue(session, now)
+    assert send_rescue_waves(session, now, TZ, WaveRules()) == 1
+    alert = session.scalar(select(Notification).where(Notification.kind == NotificationKind.RESCUE_NEARBY,
+                                                      Notification.user_id == driver.id))
+    assert alert.urgent is False
+    session.commit()
+    public, private = vapid_keys()
+    config = {**app.config, "VAPID_PUBLIC_KEY": public, "VAPID_PRIVATE_KEY": private,
+              "VAPID_SUBJECT": "mailto:dispatch@example.org", "COALITION_TIMEZONE": str(TZ)}
+    assert jobs.send_pushes(session, now + dt.timedelta(minutes=5), config).sent == 0          # quiet: held
+    assert push_service.received == []
+    assert jobs.send_pushes(session, now + dt.timedelta(hours=1, minutes=1), config).sent == 1  # after them
+    assert json.loads(keys.decrypt(push_service.received[0].body))["title"].startswith("Rescue near you")
