@@ -24,7 +24,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from coalition.errors import NotFound, ValidationError
-from coalition.models import Notification, PushDelivery, PushSubscription, User
+from coalition.models import Notification, NotificationKind, PushDelivery, PushSubscription, User
 from coalition.services.notifications import MailUrl, mail_link
 
 # How long a push service keeps a message for a phone that is off; older news is not worth a buzz.
@@ -174,11 +174,20 @@ def _remove(session: Session, subscription: PushSubscription) -> None:
     session.flush()
 
 
+# Buttons on the notification itself: tapping one opens the notification's page with ``?answer=<action>``,
+# where the answer is confirmed with one more tap (a service worker holds no CSRF token to post it itself).
+ACTIONS = {NotificationKind.NO_SHOW_CHECK: ({"action": "on_the_way", "title": "Yes, on my way"},
+                                            {"action": "cant_make_it", "title": "Can't make it"})}
+
+
 def payload(notification: Notification, page_url: MailUrl) -> dict:
-    """What the service worker shows: title and body as text, and the absolute address opened on tap
-    ('' when the notification links nowhere: the worker opens the notification list)."""
-    return {"title": notification.title, "body": (notification.body or "")[:BODY_CHARS],
+    """What the service worker shows: title and body as text, the absolute address opened on tap ('' when
+    the notification links nowhere: the worker opens the notification list), and its action buttons."""
+    data = {"title": notification.title, "body": (notification.body or "")[:BODY_CHARS],
             "url": mail_link(notification, page_url), "tag": f"notification-{notification.id}"}
+    if notification.kind in ACTIONS and data["url"]:
+        data["actions"] = list(ACTIONS[notification.kind])
+    return data
 
 
 def send_web_push(subscription: PushSubscription, data: str, settings: PushSettings) -> tuple[int | None, str]:

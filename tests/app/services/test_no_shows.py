@@ -266,3 +266,28 @@ def test_missed_csv_in_the_coalitions_unit(session, app):
             assert no_show_records.missed_csv(months).splitlines()[1] == "2026-11,2,12.5"
         finally:
             app.config["WEIGHT_UNIT"] = "kg"
+
+
+def test_the_question_is_pushed_with_two_answer_buttons_to_the_drivers_phone_only(session, now, late, app,
+                                                                                  worker_context, push_service):
+    import json
+
+    from coalition.models import PushSubscription
+    from tests.fixtures.push_service import browser_keys, vapid_keys
+
+    driver = f.user(session, "driver@example.org")
+    keys = browser_keys()
+    session.add(PushSubscription(user_id=driver.id, endpoint=f"{push_service.url}/push/driver", p256dh=keys.p256dh,
+                                 auth=keys.auth, user_agent="Test phone"))
+    due = now + dt.timedelta(hours=1)
+    no_shows.flag_late_pickups(session, due + dt.timedelta(minutes=16), RULES)
+    row = _row(session, late)
+    session.commit()
+    public, private = vapid_keys()
+    config = {**app.config, "VAPID_PUBLIC_KEY": public, "VAPID_PRIVATE_KEY": private,
+              "VAPID_SUBJECT": "mailto:dispatch@example.org"}
+    jobs.send_pushes(session, due + dt.timedelta(minutes=16), config)
+    messages = [json.loads(keys.decrypt(r.body)) for r in push_service.received]
+    question = [m for m in messages if m["url"].endswith(f"/driver/no-shows/{row.id}/question")]
+    assert len(question) == 1 and question[0]["title"].startswith("Are you on your way")
+    assert [a["action"] for a in question[0]["actions"]] == ["on_the_way", "cant_make_it"]
