@@ -365,6 +365,30 @@ def start_background(func: Callable, *args, job_timeout_s: int = 600, redis_url:
     return thread
 
 
+def push_job() -> dict:
+    """Push what is pending now: the periodic worker's push step, run as soon as a request has committed news
+    that should not wait for the next periodic run (a published route change). Each send is recorded before
+    it leaves and unique per notification and browser, so this job and the worker never push one twice."""
+    from coalition.extensions import db
+
+    with _app_context() as app:
+        session = db.session
+        try:
+            return asdict(send_pushes(session, dt.datetime.now(dt.timezone.utc), app.config))
+        except Exception as error:  # the periodic worker pushes whatever this run could not
+            session.rollback()
+            log.exception("push job failed")
+            return {"error": str(error)}
+
+
+def start_push_send(redis_url: str | None = None, queue_name: str = QUEUE_NAME):
+    """Start :func:`push_job` without blocking the request: on RQ when REDIS_URL is set, else in a thread of
+    this process (inline while testing). Call it after the commit; nothing starts without VAPID keys."""
+    if not push.PushSettings.from_config(current_app.config).enabled:
+        return None
+    return start_background(push_job, job_timeout_s=120, redis_url=redis_url, queue_name=queue_name)
+
+
 def start_plan_job(plan, redis_url: str | None = None, queue_name: str = QUEUE_NAME):
     """Hand a SOLVING plan to :func:`plan_job` in the background; records the job id on the plan (not committed)."""
     limit = float((plan.params or {}).get("time_limit_s", 10))

@@ -47,6 +47,7 @@ def answer_no_show(no_show_id: int):
                         _rules())
     if outcome.failed:
         return _question(no_shows.get_no_show(db.session, no_show_id), outcome.error, outcome.status)
+    jobs.start_push_send()   # "can't make it" reaches the coordinators' phones now
     if request.form.get("answer") == "on_the_way":
         flash("Thanks: the coordinators know you are on your way.", "success")
     else:

@@ -109,6 +109,7 @@ def publish(plan_id: int):
         told = edits.publish_plan(db.session, current_user, plan, utcnow(), local_zone())
     if outcome.failed:
         return redirect(url_for("planning.show", plan_id=plan_id)), 303
+    jobs.start_push_send()   # the drivers' route changes reach their phones now, not at the worker's next run
     flash(f"Published: {told['drivers']} drivers and {told['organizations']} partners were told their times.",
           "success")
     return redirect(url_for("planning.show", plan_id=plan_id))
