@@ -143,8 +143,10 @@ def flag_late_pickups(session: Session, now: dt.datetime, rules: NoShowRules) ->
 def escalate_due(session: Session, now: dt.datetime, tz: dt.tzinfo, rules: NoShowRules) -> int:
     """Tell the coordinators of each flagged pickup still not reached whose driver did not answer in time,
     or whose "on my way" ran out; returns how many pickups were escalated."""
-    waiting = session.scalars(select(NoShow).where(NoShow.escalated_at.is_(None), NoShow.missed_at.is_(None))
-                              .order_by(NoShow.id)).all()
+    # Only recent flags: one whose driver arrived stays unescalated for good and need not be read every run.
+    waiting = session.scalars(select(NoShow).where(
+        NoShow.escalated_at.is_(None), NoShow.missed_at.is_(None),
+        NoShow.flagged_at > now - dt.timedelta(hours=rules.lookback_hours)).order_by(NoShow.id)).all()
     told = 0
     for row in waiting:
         stop = current_pickup(session, row.claim_id)

@@ -42,7 +42,7 @@ MACHINE_COLUMNS = {
     ("grants", "currency"), ("grants", "supports"), ("grant_spending", "currency"),
     ("users", "quiet_start"), ("users", "quiet_end"), ("geocode_results", "provider"),
     ("delivery_records", "outcome"), ("temperature_readings", "stage"), ("temperature_readings", "storage"),
-    ("temperature_readings", "outcome"),
+    ("temperature_readings", "outcome"), ("no_shows", "escalation_reason"),
 }
 # Files, JSON and feeds: the browser downloads them or shows them as text, never as a page.
 NOT_PAGES = (".csv", ".pdf", ".zip", ".ics", ".json", ".geojson", "/photo", "/sw.js")
