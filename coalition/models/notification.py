@@ -53,7 +53,7 @@ class NotificationKind(str, enum.Enum):
             "rescue_nearby": "A same-day rescue near you that you could take",
             "claim_progress": "Your food was picked up, is on the way, was delivered, or met a problem",
             "no_show_check": "You are late for a pickup: are you on your way?",
-            "no_show_alert": "A pickup's driver has not come or cannot make it",
+            "no_show_alert": "The driver of a pickup has not come or cannot make it",
         }[self.value]
 
 

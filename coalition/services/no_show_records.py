@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from coalition import permissions
 from coalition.errors import Conflict, PermissionDenied, ValidationError
 from coalition.models import DriverAnswer, NoShow, PlanStatus, Route, RoutePlan, Stop, StopKind, StopStatus, User
-from coalition.services import audit, claim_progress, units
+from coalition.services import audit, claim_progress, places, units
 from coalition.services.csv_export import write_csv
 from coalition.services.no_shows import NoShowRules, current_pickup, due_at, get_no_show
 
@@ -117,8 +117,6 @@ def reliability(session: Session, driver: User, now: dt.datetime, tz: dt.tzinfo,
 
 
 def _what(claim) -> str:
-    from coalition.services import places
-
     return f"{units.weight_text(claim.quantity_g)} {claim.line.description} at {places.public_name(claim.line.donation.donor)}"
 
 

@@ -23,6 +23,7 @@ from coalition.models import (
     Membership,
     NoShow,
     NotificationKind,
+    Organization,
     OrganizationKind,
     PlanStatus,
     Role,
@@ -164,8 +165,6 @@ def escalate_due(session: Session, now: dt.datetime, tz: dt.tzinfo, rules: NoSho
 
 def coordinators(session: Session) -> list[User]:
     """The people who plan the routes: the backbone's active admins and coordinators."""
-    from coalition.models import Organization
-
     return list(session.scalars(
         select(User).join(Membership, Membership.user_id == User.id)
         .join(Organization, Organization.id == Membership.organization_id)

@@ -17,7 +17,6 @@ from coalition.models import (
     NotificationKind,
     PlanStatus,
     Route,
-    RoutePlan,
     StopStatus,
     User,
 )
