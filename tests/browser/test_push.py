@@ -61,6 +61,31 @@ def test_the_push_worker_shows_a_pushed_message_as_text_with_its_page(new_contex
     assert _shown(page, "Elsewhere")["url"] == f"{app_url}/notifications/"
 
 
+def test_the_push_worker_shows_a_late_pickups_two_answer_buttons_and_no_others(new_context, app_url):
+    """A late pickup's question carries "on my way" / "can't make it"; the worker keeps at most two well-formed
+    actions and remembers them, so a tap on one opens the question page with that answer chosen."""
+    context = new_context()
+    context.grant_permissions(["notifications"], origin=app_url)
+    page = context.new_page()
+    page.goto("/signin")
+    page.evaluate(f"() => navigator.serviceWorker.register('{WORKER}', {{scope: '{SCOPE}'}})")
+    cdp = context.new_cdp_session(page)
+    registration = _registration_id(cdp, page)
+    actions = [{"action": "<img src=x>", "title": "Bad"}, {"action": "on_the_way", "title": "Yes, on my way"},
+               {"action": "cant_make_it", "title": "Can't make it"}]
+    cdp.send("ServiceWorker.deliverPushMessage", {"origin": app_url, "registrationId": registration, "data": json.dumps(
+        {"title": "Are you on your way?", "body": "", "url": f"{app_url}/driver/no-shows/7/question",
+         "tag": "notification-3", "actions": actions})})
+    _shown(page, "Are you on your way?")
+    shown = page.evaluate("""() => navigator.serviceWorker.getRegistration('%s')
+        .then(r => r.getNotifications())
+        .then(list => list.filter(n => n.title === "Are you on your way?")
+                          .map(n => ({buttons: n.actions.map(a => [a.action, a.title]), kept: n.data.actions}))[0])"""
+                          % SCOPE)
+    assert shown == {"buttons": [["on_the_way", "Yes, on my way"], ["cant_make_it", "Can't make it"]],
+                     "kept": ["on_the_way", "cant_make_it"]}
+
+
 @pytest.fixture
 def push_configured(live_app):
     public, private = vapid_keys()
