@@ -67,6 +67,7 @@ def _poison(session, org):
     # Neighbourhoods, goal, partner reports and a few deliveries a month, as the demo has them.
     measurement_demo.load_demo_measurement(session, dt.datetime.now(dt.timezone.utc), deliveries_per_month=3)
     deliver(session, org, 10, "bakery", when=dt.datetime(2021, 3, 10, 19, tzinfo=dt.timezone.utc))   # compliance
+    _missed_pickup(session)   # while the demo's names are still theirs: the claim is posted by name
 
     written: dict[str, list[str]] = {"name": [], "address": [], "phone": [], "service_neighborhoods": [],
                                      "neighborhood": [], "source": []}
@@ -103,6 +104,18 @@ def _poison(session, org):
     written["grant"] = [f"{grant.title} ({grant.funder_name})"]
     session.commit()
     return written
+
+
+def _missed_pickup(session) -> None:
+    """One pickup recorded as missed, so the missed-pickups-per-month export has a row."""
+    from coalition.models import DriverAnswer, NoShow, User
+    from tests.fixtures.driving import make_claim
+
+    now = dt.datetime.now(dt.timezone.utc)
+    claim = make_claim(session, now)
+    driver = session.scalar(select(User).where(User.email == "driver@example.org"))
+    session.add(NoShow(claim_id=claim.id, driver_id=driver.id, due_at=now, flagged_at=now, answer=DriverAnswer.NONE,
+                       escalation_reason="", missed_at=now, missed_reason=payload(6, 88)))
 
 
 def _csv_urls(app, partner_id: int) -> list[str]:
