@@ -340,10 +340,12 @@ def _problem(session, actor, stop: Stop, payload, performed_at, now) -> None:
     stop.problem_kind, stop.note = kind, note
     stop.arrived_at = stop.arrived_at or performed_at
     stop.completed_at, stop.status = performed_at, StopStatus.PROBLEM
-    reason, claim = f"{PROBLEM_LABELS[kind]}{': ' + note if note else ''}", stop.claim
+    reason = f"{PROBLEM_LABELS[kind]}{': ' + note if note else ''}"
+    claim = stop.claim
     _tell_backbone(session, f"Problem at {stop.organization.name}: {PROBLEM_LABELS[kind].lower()}",
                    f"{actor.display_name}, {units.weight_text(claim.quantity_g)} {claim.line.description}. {note}".strip(),
                    performed_at)
+    # The partners hear the fixed label only: the driver's note may name a door code or a private address.
     claim_progress.tell_problem(session, claim, f"{PROBLEM_LABELS[kind]} at the {stop.kind.value}", performed_at)
     if stop.kind is StopKind.PICKUP and kind in NOTHING_MOVES and claim.status in (ClaimStatus.CLAIMED, ClaimStatus.SCHEDULED):
         claims.record_movement(session, actor, claim, 0, None, reason, performed_at)
