@@ -12,10 +12,22 @@
  * Node layout (as in routing/solver/model.py): vehicle k has start node 2k and end
  * node 2k+1; request j has pickup node 2V+2j and delivery node 2V+2j+1.
  * Times are the model's integers: cumul(next) >= cumul(cur) + tm[cur][next]
- * (tm includes the service time at cur), cumul within [e, l] of each node,
- * delivery cumul - pickup cumul <= ride[j] when ride[j] >= 0. Schedules are
- * as early as possible, so every plan reported here is feasible for the model
- * (OR-Tools re-reads and re-times it anyway).
+ * (tm includes the service time at cur), cumul within [e, l] of each node and
+ * within one of its windows when it has several, delivery cumul - pickup cumul
+ * <= ride[j] when ride[j] >= 0, end cumul - start cumul <= the vehicle's span
+ * limit, and the driver's break (start window, length) taken before leaving,
+ * between two visits or after the end, as OR-Tools' break intervals with the
+ * service times as visit transits allow. Done visits of a re-plan lead their
+ * vehicle's route, pinned (never removed; a request picked up but not yet
+ * delivered only has its delivery moved, on its vehicle). Every route kept here
+ * passes route_fits, which is exact or stricter, so every plan reported is
+ * feasible for the model (OR-Tools re-reads and re-times it anyway).
+ *
+ * Insertion evaluates positions with O(1) necessary conditions from per-route
+ * caches (earliest and latest times at each visit, loads); rules those caches
+ * leave out (ride limits, span limits, breaks) are checked by route_fits only
+ * for a candidate that would improve the best insertion found so far, so days
+ * without them pay nothing.
  *
  * Plain C11, no dependencies; its interface is _ruin_recreate.h, and
  * _ruin_recreate_module.c makes it the extension module routing._ruin_recreate,
@@ -45,6 +57,14 @@ typedef struct {
     const unsigned char *allowed; /* R x V */
     int any_ride;
     int *adj;  /* 2R x nadj: the nearest other visits, by increasing cost */
+    const i64 *service;           /* n, or NULL: no service times known (breaks then need them) */
+    const int *wstart;            /* n + 1, or NULL: every stop has one window [e, l] */
+    const i64 *wlo, *whi;
+    const i64 *span;              /* V, or NULL: most end minus start (-1: none) */
+    const i64 *blo, *bhi, *blen;  /* V, or NULL: break start window and length (blen -1: none) */
+    const i64 *locked;            /* V, or NULL: length of each route's pinned prefix */
+    unsigned char *full_check;    /* V: route_fits must confirm insertions (ride, span or break) */
+    unsigned char *pinned;        /* n: a done visit */
 } Inst;
 
 typedef struct {
@@ -76,6 +96,33 @@ static double now_s(void) {
 #define IS_PICKUP(node) ((((node) - 2 * I->V) % 2) == 0)
 
 static _Thread_local int CAPL; /* per-route capacity of seq */
+
+#define LOCKED(k) (I->locked ? (int)I->locked[k] : 0)
+#define HAS_BREAK(k) (I->blen && I->blen[k] >= 0)
+
+/* Earliest start of service at node v for an arrival at a (INF64: every window has closed). */
+static inline i64 serve(const Inst *I, int v, i64 a) {
+    if (a < I->e[v]) a = I->e[v];
+    if (a > I->l[v]) return INF64;
+    if (I->wstart && I->wstart[v] != I->wstart[v + 1]) {
+        for (int x = I->wstart[v]; x < I->wstart[v + 1]; x++)
+            if (a <= I->whi[x]) return a < I->wlo[x] ? I->wlo[x] : a;
+        return INF64;
+    }
+    return a;
+}
+
+/* Latest start of service at node v not after x (-INF64: none). */
+static inline i64 latest(const Inst *I, int v, i64 x) {
+    if (x > I->l[v]) x = I->l[v];
+    if (x < I->e[v]) return -INF64;
+    if (I->wstart && I->wstart[v] != I->wstart[v + 1]) {
+        for (int x2 = I->wstart[v + 1] - 1; x2 >= I->wstart[v]; x2--)
+            if (x >= I->wlo[x2]) return x < I->whi[x2] ? x : I->whi[x2];
+        return -INF64;
+    }
+    return x;
+}
 
 static Sol *sol_new(const Inst *I) {
     Sol *s = calloc(1, sizeof(Sol));
@@ -117,37 +164,171 @@ static i64 sol_cost(const Inst *I, Sol *s) {
     return c;
 }
 
-/* Full check of a route given as an array (ASAP schedule): windows, shift end, capacity, ride. */
-static int route_ok(const Inst *I, int k, const int *q, int L, i64 *cum) {
-    i64 t = I->e[2 * k];
+#define SVC(v) (I->service ? I->service[v] : 0)
+/* Break placements (see route_fits): no break, before leaving, on the drive into
+ * position i (0 .. L, L being the end), after the end (L + 1). */
+#define NO_BREAK (-2)
+#define BEFORE_LEAVING (-1)
+
+/* Times of route k's visits q[0..L-1] (into cum[0..L-1]; the end's into cum[L], the
+ * break's start into cum[L + 1]) leaving at s or after, each as early as possible, its
+ * break placed at P; returns the end's time, or INF64 when a window or the break's start
+ * window is missed. */
+static i64 schedule(const Inst *I, int k, const int *q, int L, i64 s, int P, i64 *cum) {
+    if (P == BEFORE_LEAVING && s < I->blo[k] + I->blen[k]) s = I->blo[k] + I->blen[k];
+    i64 t = serve(I, 2 * k, s);
+    if (t == INF64) return INF64;
+    if (P == BEFORE_LEAVING) cum[L + 1] = I->blo[k];
     int prev = 2 * k;
+    for (int i = 0; i <= L; i++) {
+        int v = i < L ? q[i] : 2 * k + 1;
+        i64 a = t + TM(prev, v);
+        if (i == P) {
+            /* the break starts after prev's service, within its window; the drive and
+             * the break both fit before v (the break may be taken while waiting there) */
+            i64 bs = t + SVC(prev);
+            if (bs < I->blo[k]) bs = I->blo[k];
+            if (bs > I->bhi[k]) return INF64;
+            cum[L + 1] = bs;
+            a += I->blen[k];
+            if (a < bs + I->blen[k]) a = bs + I->blen[k];
+        }
+        a = serve(I, v, a);
+        if (a == INF64) return INF64;
+        if (i < L) cum[i] = a;
+        t = a; prev = v;
+    }
+    if (P == L + 1) {
+        if (t > I->bhi[k]) return INF64;
+        cum[L + 1] = t > I->blo[k] ? t : I->blo[k];
+    }
+    cum[L] = t;
+    return t;
+}
+
+/* The latest start from which route k can visit q[0..L-1] in time with its break at P
+ * (-INF64: none), ride and span limits aside. A later start never arrives earlier anywhere. */
+static i64 latest_start(const Inst *I, int k, const int *q, int L, int P) {
+    i64 x = I->l[2 * k + 1];
+    if (P == L + 1 && x > I->bhi[k]) x = I->bhi[k];
+    x = latest(I, 2 * k + 1, x);
+    int next = 2 * k + 1;
+    for (int i = L - 1; i >= -1 && x > -INF64; i--) {
+        int v = i >= 0 ? q[i] : 2 * k;
+        i64 y = x - TM(v, next);
+        if (P == i + 1) {
+            i64 b = I->blen[k], sv = SVC(v);
+            if (I->blo[k] + b > x) return -INF64;
+            y -= b;
+            if (y > x - b - sv) y = x - b - sv;
+            if (y > I->bhi[k] - sv) y = I->bhi[k] - sv;
+        }
+        x = latest(I, v, y);
+        next = v;
+    }
+    if (P == BEFORE_LEAVING && x < I->blo[k] + I->blen[k]) return -INF64;
+    return x;
+}
+
+/* The schedule from start s with the break at P: its windows, ride limits and span limit. */
+static int times_ok(const Inst *I, int k, const int *q, int L, i64 s, int P, i64 *cum) {
+    i64 end = schedule(I, k, q, L, s, P, cum);
+    if (end == INF64) return 0;
+    if (I->span && I->span[k] >= 0) {
+        i64 left = P == BEFORE_LEAVING && s < I->blo[k] + I->blen[k] ? I->blo[k] + I->blen[k] : s;
+        if (left < I->e[2 * k]) left = I->e[2 * k];
+        if (end - left > I->span[k]) return 0;
+    }
+    if (!I->any_ride) return 1;
+    for (int i = 0; i < L; i++) {
+        int v = q[i], j = REQ(v);
+        if (IS_PICKUP(v) || I->ride[j] < 0) continue;
+        int found = 0;
+        for (int m = i - 1; m >= 0; m--) if (q[m] == v - 1) { if (cum[i] - cum[m] > I->ride[j]) return 0; found = 1; break; }
+        if (!found) return 0;
+    }
+    return 1;
+}
+
+/* Whether route k may visit q[0..L-1] in this order: most visits, capacity, windows,
+ * ride limits, span limit and break, as the model states them. Exact but for a span
+ * limit on stops with several windows, tried from the earliest and the latest start
+ * only (stricter). cum: scratch of 3L + 6 entries. With it, *start and *place (the
+ * break's placement) give a schedule that keeps every rule (see schedule).
+ *
+ * A break is placed before leaving (it ends by the start), on the drive into a visit
+ * or into the end (after the previous service, possibly while waiting), or after the
+ * end. Without ride and span limits the cheap test of each placement on the earliest
+ * and latest times of the route without its break is exact; with them, a placement
+ * that passes is confirmed by a schedule from its latest start, which is the best one
+ * for both (a later start absorbs waiting and never lengthens a ride). */
+static int fit_route(const Inst *I, int k, const int *q, int L, i64 *cum, i64 *start, int *place) {
+    if (L > I->max_visits[k]) return 0;
     i64 load[RR_MAX_DIMENSIONS] = {0};
     for (int i = 0; i < L; i++) {
-        int v = q[i];
-        i64 a = t + TM(prev, v);
-        if (a < I->e[v]) a = I->e[v];
-        if (a > I->l[v]) return 0;
-        cum[i] = a;
-        int j = REQ(v);
-        int pick = IS_PICKUP(v);
+        int v = q[i], j = REQ(v), pick = IS_PICKUP(v);
         for (int d = 0; d < I->D; d++) {
             load[d] += pick ? I->dem[j * I->D + d] : -I->dem[j * I->D + d];
             if (load[d] > I->cap[k * I->D + d]) return 0;
         }
-        if (!pick && I->ride[j] >= 0) {
-            int p = v - 1, found = 0;
-            for (int m = i - 1; m >= 0; m--) if (q[m] == p) { if (a - cum[m] > I->ride[j]) return 0; found = 1; break; }
-            if (!found) return 0;
-        }
-        t = a; prev = v;
     }
-    i64 a = t + TM(prev, 2 * k + 1);
-    if (a < I->e[2 * k + 1]) a = I->e[2 * k + 1];
-    return a <= I->l[2 * k + 1];
+    int limits = I->any_ride || (I->span && I->span[k] >= 0);
+    *start = I->e[2 * k];
+    *place = NO_BREAK;
+    if (!HAS_BREAK(k)) {
+        i64 ls = latest_start(I, k, q, L, NO_BREAK);
+        if (ls == -INF64) return 0;
+        if (!limits) return 1;
+        if (times_ok(I, k, q, L, ls, NO_BREAK, cum)) { *start = ls; return 1; }
+        return I->e[2 * k] < ls && times_ok(I, k, q, L, I->e[2 * k], NO_BREAK, cum);
+    }
+    /* Without the break: earliest (asap) and latest (lat) times, index i + 1 for visit i,
+     * 0 for the start, L + 1 for the end (cum keeps its first L + 2 entries for schedule). */
+    i64 *asap = cum + L + 2, *lat = cum + 2 * L + 4;
+    asap[0] = serve(I, 2 * k, I->e[2 * k]);
+    asap[L + 1] = schedule(I, k, q, L, I->e[2 * k], NO_BREAK, asap + 1);
+    if (asap[L + 1] == INF64) return 0;
+    i64 x = latest(I, 2 * k + 1, I->l[2 * k + 1]);
+    lat[L + 1] = x;
+    for (int i = L - 1, next = 2 * k + 1; i >= -1; i--) {
+        int v = i >= 0 ? q[i] : 2 * k;
+        x = x == -INF64 ? -INF64 : latest(I, v, x - TM(v, next));
+        lat[i + 1] = x; next = v;
+    }
+    i64 bl = I->blo[k], bh = I->bhi[k], b = I->blen[k];
+    for (int P = BEFORE_LEAVING; P <= L + 1; P++) {
+        int ok;
+        if (P == BEFORE_LEAVING) {
+            ok = (asap[0] > bl + b ? asap[0] : bl + b) <= lat[0];
+        } else if (P == L + 1) {
+            ok = asap[L + 1] <= bh;
+        } else {
+            int u = P == 0 ? 2 * k : q[P - 1], v = P == L ? 2 * k + 1 : q[P];
+            i64 t = asap[P], bs = t + SVC(u);
+            if (bs < bl) bs = bl;
+            i64 arrive = t + TM(u, v) + b;
+            if (arrive < bs + b) arrive = bs + b;
+            ok = bs <= bh && serve(I, v, arrive) <= lat[P + 1];
+        }
+        if (!ok) continue;
+        *place = P;
+        if (!limits) return 1;
+        i64 ls = latest_start(I, k, q, L, P);
+        if (ls == -INF64) continue;
+        if (times_ok(I, k, q, L, ls, P, cum)) { *start = ls; return 1; }
+        if (I->e[2 * k] < ls && times_ok(I, k, q, L, I->e[2 * k], P, cum)) return 1;
+    }
+    return 0;
+}
+
+static int route_fits(const Inst *I, int k, const int *q, int L, i64 *cum) {
+    i64 start;
+    int place;
+    return fit_route(I, k, q, L, cum, &start, &place);
 }
 
 /* Per-route caches for insertion: ASAP cumul at each position, latest feasible
- * cumul (ignoring ride limits), load after each position. */
+ * cumul (ignoring ride and span limits and the break), load after each position. */
 typedef struct { i64 *asap, *lat, *load; } Cache;
 
 static void cache_route(const Inst *I, const Sol *s, int k, Cache *c) {
@@ -158,56 +339,93 @@ static void cache_route(const Inst *I, const Sol *s, int k, Cache *c) {
     for (int d = 0; d < I->D; d++) c->load[d] = 0; /* index 0: before the first visit */
     for (int i = 0; i < L; i++) {
         int v = q[i];
-        i64 a = t + TM(prev, v);
-        if (a < I->e[v]) a = I->e[v];
+        i64 a = serve(I, v, t + TM(prev, v));
         c->asap[i] = a;
         int j = REQ(v), pick = IS_PICKUP(v);
         for (int d = 0; d < I->D; d++)
             c->load[(i + 1) * I->D + d] = c->load[i * I->D + d] + (pick ? I->dem[j * I->D + d] : -I->dem[j * I->D + d]);
         t = a; prev = v;
     }
-    i64 lat = I->l[2 * k + 1];
+    i64 lat = latest(I, 2 * k + 1, I->l[2 * k + 1]);
     int next = 2 * k + 1;
     c->lat[L] = lat;
     for (int i = L - 1; i >= 0; i--) {
         int v = q[i];
-        i64 x = lat - TM(v, next);
-        if (x > I->l[v]) x = I->l[v];
+        i64 x = lat == -INF64 ? -INF64 : latest(I, v, lat - TM(v, next));
         c->lat[i] = x; lat = x; next = v;
     }
 }
 
+/* Route k's visits with request j's pickup inserted before position i (none if i < 0)
+ * and its delivery before position m, into tmp; returns its length. */
+static int with_request(const int *q, int L, int p, int i, int m, int *tmp) {
+    int n2 = 0;
+    for (int x = 0; x < L; x++) {
+        if (x == i) tmp[n2++] = p;
+        if (x == m) tmp[n2++] = p + 1;
+        tmp[n2++] = q[x];
+    }
+    if (i == L) tmp[n2++] = p;
+    if (m == L) tmp[n2++] = p + 1;
+    return n2;
+}
+
+/* Best insertion of the delivery of request j, whose pickup is a done visit in route
+ * k's pinned prefix (the food is on board): after the prefix, on this route only. */
+static i64 best_insert_delivery(const Inst *I, const Sol *s, int k, int j, Cache *c, double blink, int *di,
+                                int *tmp, i64 *cum) {
+    int L = s->len[k], first = LOCKED(k);
+    const int *q = s->seq + (size_t)k * CAPL;
+    int p = 2 * I->V + 2 * j, d = p + 1, pp = -1;
+    for (int x = 0; x < first && x < L; x++) if (q[x] == p) pp = x;
+    if (pp < 0 || L + 1 > I->max_visits[k]) return INF64;
+    i64 best = INF64;
+    for (int m = first; m <= L; m++) {
+        int prev = q[m - 1], next = m == L ? 2 * k + 1 : q[m];
+        i64 ad = serve(I, d, c->asap[m - 1] + TM(prev, d));
+        if (ad == INF64) continue;
+        if (I->ride[j] >= 0 && ad - c->asap[pp] > I->ride[j]) continue;
+        if (serve(I, next, ad + TM(d, next)) > c->lat[m]) continue;
+        i64 delta = CM(prev, d) + CM(d, next) - CM(prev, next);
+        if (delta >= best) continue;
+        if (blink > 0 && urand() < blink) continue;
+        if (I->full_check[k] && !route_fits(I, k, tmp, with_request(q, L, p, -1, m, tmp), cum)) continue;
+        best = delta; *di = m;
+    }
+    return best;
+}
+
 /* Best insertion of request j into route k: returns the cost delta (INF64 if none),
  * positions in *pi (pickup before original position pi) and *di (delivery before
- * original position di, di >= pi). Positions are skipped with probability blink. */
+ * original position di, di >= pi). Positions are skipped with probability blink.
+ * A request whose pickup is done has only its delivery inserted (*pi = -1). */
 static i64 best_insert(const Inst *I, const Sol *s, int k, int j, Cache *c, double blink, int *pi, int *di,
                        int *tmp, i64 *cum) {
     int L = s->len[k];
     const int *q = s->seq + (size_t)k * CAPL;
     int p = 2 * I->V + 2 * j, d = p + 1;
+    if (I->pinned[p]) { *pi = -1; return best_insert_delivery(I, s, k, j, c, blink, di, tmp, cum); }
     i64 best = INF64;
     const i64 *dm = I->dem + (size_t)j * I->D;
     const i64 *cp = I->cap + (size_t)k * I->D;
     for (int d0 = 0; d0 < I->D; d0++) if (dm[d0] > cp[d0]) return INF64;
     if (L + 2 > I->max_visits[k]) return INF64;
     i64 fixed = L == 0 ? I->fixed[k] : 0;
-    for (int i = 0; i <= L; i++) {
+    for (int i = LOCKED(k); i <= L; i++) {
         int prev = i == 0 ? 2 * k : q[i - 1];
         i64 tprev = i == 0 ? I->e[2 * k] : c->asap[i - 1];
         /* capacity just before position i */
         int capok = 1;
         for (int d0 = 0; d0 < I->D; d0++) if (c->load[i * I->D + d0] + dm[d0] > cp[d0]) { capok = 0; break; }
         if (!capok) continue;
-        i64 ap = tprev + TM(prev, p);
-        if (ap < I->e[p]) ap = I->e[p];
-        if (ap > I->l[p]) continue;
+        i64 ap = serve(I, p, tprev + TM(prev, p));
+        if (ap == INF64) continue;
         /* walk the segment i..m-1 after the pickup, inserting the delivery before m */
         i64 t = ap; int cur = p;
         for (int m = i; m <= L; m++) {
             if (m > i) {
                 int v = q[m - 1];
-                i64 a = t + TM(cur, v);
-                if (a < I->e[v]) a = I->e[v];
+                i64 a = serve(I, v, t + TM(cur, v));
                 if (a > c->lat[m - 1]) break; /* the rest of the route cannot absorb the delay */
                 int ok = 1;
                 for (int d0 = 0; d0 < I->D; d0++) if (c->load[m * I->D + d0] + dm[d0] > cp[d0]) { ok = 0; break; }
@@ -215,31 +433,19 @@ static i64 best_insert(const Inst *I, const Sol *s, int k, int j, Cache *c, doub
                 t = a; cur = v;
             }
             int next = m == L ? 2 * k + 1 : q[m];
-            i64 ad = t + TM(cur, d);
-            if (ad < I->e[d]) ad = I->e[d];
-            if (ad > I->l[d]) continue;
+            i64 ad = serve(I, d, t + TM(cur, d));
+            if (ad == INF64) continue;
             if (I->ride[j] >= 0 && ad - ap > I->ride[j]) continue;
-            i64 an = ad + TM(d, next);
-            if (an < I->e[next]) an = I->e[next];
-            if (an > c->lat[m]) continue;
+            if (serve(I, next, ad + TM(d, next)) > c->lat[m]) continue;
             i64 delta;
             if (m == i) delta = CM(prev, p) + CM(p, d) + CM(d, next) - CM(prev, next);
             else delta = CM(prev, p) + CM(p, q[i]) - CM(prev, q[i]) + CM(q[m - 1], d) + CM(d, next) - CM(q[m - 1], next);
             delta += fixed;
             if (delta >= best) continue;
             if (blink > 0 && urand() < blink) continue;
-            if (I->any_ride) {
-                /* ride limits of requests spanning the insertion: check the whole route */
-                int n2 = 0;
-                for (int x = 0; x < L; x++) {
-                    if (x == i) tmp[n2++] = p;
-                    if (x == m) tmp[n2++] = d;
-                    tmp[n2++] = q[x];
-                }
-                if (i == L) tmp[n2++] = p;
-                if (m == L) tmp[n2++] = d;
-                if (!route_ok(I, k, tmp, n2, cum)) continue;
-            }
+            /* ride limits of requests spanning the insertion, the span limit and the
+             * break: check the whole route */
+            if (I->full_check[k] && !route_fits(I, k, tmp, with_request(q, L, p, i, m, tmp), cum)) continue;
             best = delta; *pi = i; *di = m;
         }
     }
@@ -260,14 +466,17 @@ static void do_insert(const Inst *I, Sol *s, int k, int j, int pi, int di, int *
     s->where[j] = k;
 }
 
-static void remove_request(const Inst *I, Sol *s, int j) {
+/* Takes request j out of its route; returns whether it did. Done visits stay: a request
+ * whose both visits are done is never taken out, one picked up loses its delivery only. */
+static int remove_request(const Inst *I, Sol *s, int j) {
     int k = s->where[j];
-    if (k < 0) return;
-    int *q = s->seq + (size_t)k * CAPL;
     int p = 2 * I->V + 2 * j, d = p + 1, n2 = 0;
-    for (int x = 0; x < s->len[k]; x++) if (q[x] != p && q[x] != d) q[n2++] = q[x];
+    if (k < 0 || I->pinned[d]) return 0;
+    int *q = s->seq + (size_t)k * CAPL;
+    for (int x = 0; x < s->len[k]; x++) if ((q[x] != p || I->pinned[p]) && q[x] != d) q[n2++] = q[x];
     s->len[k] = n2;
     s->where[j] = -1;
+    return 1;
 }
 
 typedef struct {
@@ -289,8 +498,8 @@ static void ruin_routes(const Inst *I, Sol *s, Work *w, int seed) {
     for (int r = 0; r < 2; r++) {
         int k = r == 0 ? first : second;
         if (k < 0) continue;
-        while (s->len[k]) {
-            int jj = REQ(s->seq[(size_t)k * CAPL]);
+        while (s->len[k] > LOCKED(k)) {
+            int jj = REQ(s->seq[(size_t)k * CAPL + LOCKED(k)]);
             remove_request(I, s, jj);
             w->removed[w->nremoved++] = jj;
         }
@@ -342,8 +551,7 @@ static void ruin(const Inst *I, Sol *s, Work *w, double cbar, int lmax) {
             if (!dup) reqs[nreq++] = jj;
         }
         for (int y = 0; y < nreq; y++) {
-            if (s->where[reqs[y]] < 0) continue;
-            remove_request(I, s, reqs[y]);
+            if (s->where[reqs[y]] < 0 || !remove_request(I, s, reqs[y])) continue;
             w->removed[w->nremoved++] = reqs[y];
         }
         w->ruined[k] = 1;
@@ -448,10 +656,50 @@ static int cmp_adj(const void *a, const void *b) {
     return (cx > cy) - (cx < cy);
 }
 
+static Inst inst_of(const RRInstance *in) {
+    Inst inst = {.n = in->n, .V = in->V, .R = in->R, .D = in->D, .tm = in->time, .cm = in->cost,
+                 .e = in->earliest, .l = in->latest, .dem = in->demand, .cap = in->capacity, .ride = in->ride,
+                 .fixed = in->fixed, .max_visits = in->max_visits, .value = in->value, .allowed = in->allowed,
+                 .service = in->service, .wstart = in->win_start, .wlo = in->win_lo, .whi = in->win_hi,
+                 .span = in->max_span, .blo = in->break_lo, .bhi = in->break_hi, .blen = in->break_len,
+                 .locked = in->locked_len};
+    if (!inst.blo || !inst.bhi) inst.blen = NULL;
+    for (int j = 0; j < in->R; j++) if (in->ride[j] >= 0) inst.any_ride = 1;
+    return inst;
+}
+
+/* Times of a plan (see _ruin_recreate.h). */
+int rr_schedule(const RRInstance *in, const int *routes, int64_t *times, int64_t *break_start) {
+    Inst inst = inst_of(in);
+    const Inst *I = &inst;
+    int L_max = 2 * in->R + 2;
+    i64 *cum = malloc(sizeof(i64) * 3 * (size_t)(L_max + 2));
+    if (!cum) return RR_NO_MEMORY;
+    for (int v = 0; v < in->n; v++) times[v] = -1;
+    for (int k = 0, pos = 0; k < in->V; k++) {
+        const int *q = routes + pos;
+        int L = 0;
+        while (q[L] >= 0) L++;
+        pos += L + 1;
+        break_start[k] = -1;
+        if (L == 0) continue;
+        i64 start;
+        int place;
+        if (!fit_route(I, k, q, L, cum, &start, &place)) continue; /* (done visits the rules no longer allow) */
+        schedule(I, k, q, L, start, place, cum);
+        times[2 * k] = place == BEFORE_LEAVING && start < I->blo[k] + I->blen[k] ? I->blo[k] + I->blen[k] : start;
+        if (times[2 * k] < I->e[2 * k]) times[2 * k] = I->e[2 * k];
+        for (int i = 0; i < L; i++) times[q[i]] = cum[i];
+        times[2 * k + 1] = cum[L];
+        if (place != NO_BREAK) break_start[k] = cum[L + 1];
+    }
+    free(cum);
+    return RR_OK;
+}
+
 /* Solve (see _ruin_recreate.h). */
 int rr_solve(const RRInstance *in, const RRParams *params, int *out, RRStats *stats) {
     const int n = in->n, V = in->V, R = in->R, D = in->D;
-    const i64 *ride = in->ride;
     const int *init = in->start;
     const int init_len = in->start_len;
     const double time_limit_s = params->seconds, fleet_share = params->fleet_share, t0 = params->t0,
@@ -460,11 +708,12 @@ int rr_solve(const RRInstance *in, const RRParams *params, int *out, RRStats *st
     if (D > RR_MAX_DIMENSIONS) return RR_TOO_MANY_DIMENSIONS;
     double start = now_s();
     stats->history_len = 0;
-    Inst inst = {.n = n, .V = V, .R = R, .D = D, .tm = in->time, .cm = in->cost, .e = in->earliest,
-                 .l = in->latest, .dem = in->demand, .cap = in->capacity, .ride = ride, .fixed = in->fixed,
-                 .max_visits = in->max_visits, .value = in->value, .allowed = in->allowed};
+    Inst inst = inst_of(in);
     Inst *I = &inst;
-    for (int j = 0; j < R; j++) if (ride[j] >= 0) I->any_ride = 1;
+    I->full_check = malloc((size_t)(V ? V : 1));
+    I->pinned = calloc((size_t)(n ? n : 1), 1);
+    if (!I->full_check || !I->pinned) { free(I->full_check); free(I->pinned); return RR_NO_MEMORY; }
+    for (int k = 0; k < V; k++) I->full_check[k] = I->any_ride || (I->span && I->span[k] >= 0) || HAS_BREAK(k);
     CAPL = 2 * R + 2;
     rng_state = params->seed * 2654435761ULL + 88172645463325252ULL;
     for (int x = 0; x < 10; x++) rnd();
@@ -474,7 +723,7 @@ int rr_solve(const RRInstance *in, const RRParams *params, int *out, RRStats *st
     I->nadj = nv - 1 < MAX_ADJ ? nv - 1 : MAX_ADJ;
     I->adj = malloc(sizeof(int) * (size_t)(nv > 1 ? nv : 2) * (size_t)(I->nadj > 0 ? I->nadj : 1));
     int *row = malloc(sizeof(int) * (size_t)(nv > 1 ? nv : 2));
-    if (!I->adj || !row) { free(I->adj); free(row); return RR_NO_MEMORY; }
+    if (!I->adj || !row) { free(I->adj); free(row); free(I->full_check); free(I->pinned); return RR_NO_MEMORY; }
     g_inst = I;
     for (int a = 0; a < nv; a++) {
         int m = 0;
@@ -494,7 +743,7 @@ int rr_solve(const RRInstance *in, const RRParams *params, int *out, RRStats *st
     w.removed = malloc(sizeof(int) * (R + 1));
     w.nremoved = 0;
     w.tmp = malloc(sizeof(int) * (CAPL + 2));
-    w.cum = malloc(sizeof(i64) * (CAPL + 2));
+    w.cum = malloc(sizeof(i64) * 3 * (CAPL + 2)); /* see route_fits */
     w.ruined = malloc(sizeof(int) * V);
     w.key = malloc(sizeof(double) * (R + 1));
     i64 *abs_count = calloc(R + 1, sizeof(i64));
@@ -506,8 +755,19 @@ int rr_solve(const RRInstance *in, const RRParams *params, int *out, RRStats *st
         for (int x = 0; x < init_len && k < V; x++) {
             if (init[x] < 0) { k++; continue; }
             int v = init[x];
+            if (s->len[k] < LOCKED(k)) I->pinned[v] = 1;
             s->seq[(size_t)k * CAPL + s->len[k]++] = v;
             if (IS_PICKUP(v)) s->where[REQ(v)] = k;
+        }
+        /* A route the rules no longer allow (a re-plan later in the day, a request now
+         * kept from that vehicle, a hand-edited plan) keeps its done visits only; the
+         * rest is planned again. */
+        for (k = 0; k < V; k++) {
+            const int *q = s->seq + (size_t)k * CAPL;
+            int ok = route_fits(I, k, q, s->len[k], w.cum);
+            for (int x = 0; x < s->len[k] && ok; x++) ok = I->allowed[(size_t)REQ(q[x]) * V + k];
+            if (s->len[k] && !ok)
+                while (s->len[k] > LOCKED(k)) remove_request(I, s, REQ(s->seq[(size_t)k * CAPL + LOCKED(k)]));
         }
         count_absent(I, s);
         sol_cost(I, s);
@@ -531,11 +791,13 @@ int rr_solve(const RRInstance *in, const RRParams *params, int *out, RRStats *st
             if (used_routes(I, s) <= 1) break;
             /* take away a route: the smallest one, or a random one */
             int pick = -1, m = 0;
+            /* (never a route with done visits) */
             if (urand() < 0.5) {
-                for (int k = 0; k < V; k++) if (s->len[k] && (pick < 0 || s->len[k] < s->len[pick])) pick = k;
+                for (int k = 0; k < V; k++) if (s->len[k] && !LOCKED(k) && (pick < 0 || s->len[k] < s->len[pick])) pick = k;
             } else {
-                for (int k = 0; k < V; k++) if (s->len[k] && irand(++m) == 0) pick = k;
+                for (int k = 0; k < V; k++) if (s->len[k] && !LOCKED(k) && irand(++m) == 0) pick = k;
             }
+            if (pick < 0) break;
             while (s->len[pick]) remove_request(I, s, REQ(s->seq[(size_t)pick * CAPL]));
             s->active[pick] = 0;
             count_absent(I, s);
@@ -602,5 +864,6 @@ int rr_solve(const RRInstance *in, const RRParams *params, int *out, RRStats *st
     sol_free(s); sol_free(s2); sol_free(best);
     for (int k = 0; k < V; k++) { free(w.cache[k].asap); free(w.cache[k].lat); free(w.cache[k].load); }
     free(w.cache); free(w.removed); free(w.tmp); free(w.cum); free(w.ruined); free(w.key); free(abs_count); free(I->adj);
+    free(I->full_check); free(I->pinned);
     return RR_OK;
 }

@@ -26,6 +26,22 @@ typedef struct {
     const unsigned char *allowed; /* R x V: which vehicles may serve each request */
     const int *start;          /* optional starting plan: per vehicle its nodes, then -1 */
     int start_len;             /* 0: no starting plan */
+    /* The rules below may be left NULL (none of them on this day). */
+    const int64_t *service;    /* n: service time at each node (time[a][b] - service[a] is the drive) */
+    /* Stops with more than one window, CSR-style: node v's windows are
+     * [win_lo[x], win_hi[x]] for x in win_start[v] .. win_start[v + 1] - 1, sorted,
+     * disjoint, within [earliest, latest]; none listed: [earliest, latest] alone. */
+    const int *win_start;      /* n + 1 */
+    const int64_t *win_lo, *win_hi;
+    const int64_t *max_span;   /* V: most end minus start time of a route, or -1 */
+    /* V: each driver's break: its start within [break_lo, break_hi], break_len long
+     * (-1: no break); taken before leaving, between two visits (waiting or part-way
+     * through the drive) or after the end, never during a service. */
+    const int64_t *break_lo, *break_hi, *break_len;
+    /* V: the first locked_len[k] nodes of vehicle k's starting route are done
+     * visits: they stay first, in order; a request whose pickup is done keeps its
+     * pickup there and its delivery on vehicle k (see allowed). Needs ``start``. */
+    const int64_t *locked_len;
 } RRInstance;
 
 typedef struct {
@@ -67,5 +83,12 @@ enum { RR_OK = 0, RR_NO_MEMORY = -1, RR_TOO_MANY_DIMENSIONS = -2 };
  * -1: 2R + V ints) and its figures to ``stats``. Returns RR_OK or an error
  * code. Thread-safe: its few globals are thread-local. */
 int rr_solve(const RRInstance *in, const RRParams *params, int *out, RRStats *stats);
+
+/* The times of the plan ``routes`` (as rr_solve writes it) that the search vouches
+ * for: ``times`` (n) gets each node's time on a used route (-1 elsewhere: starts and
+ * ends of unused vehicles, left-out requests, and the nodes of a route that breaks a
+ * rule, which only a re-plan's done visits can make), ``break_start`` (V) each
+ * driver's break start (-1: no break or no such route). Returns RR_OK or RR_NO_MEMORY. */
+int rr_schedule(const RRInstance *in, const int *routes, int64_t *times, int64_t *break_start);
 
 #endif

@@ -8,7 +8,12 @@ installed (``setup.py``); an install that cannot build it fails, so every
 installed copy has it.
 
 Plain data in and out: integer matrices and bounds of the solver's OR-Tools
-model (see :class:`routing.solver.model.Model`), node ids back.
+model (see :class:`routing.solver.model.Model`), node ids back. It knows every
+rule of that model: windows (one or several per stop), shifts, capacities,
+most visits, allowed vehicles, ride limits, fixed costs, route-duration
+limits, drivers' breaks and the done visits of a re-plan; the one thing it
+does not price is lateness past the soft bound that OR-Tools puts on an
+overdue delivery of food already on board (it sees that delivery's whole range).
 """
 
 from __future__ import annotations
@@ -37,6 +42,20 @@ class Instance:
     - ``value``: per request, what leaving it out costs; the total value left out is
       the first criterion, before vehicles and cost.
     - ``allowed``: R x V, which vehicles may serve each request.
+
+    The rules below default to None (no such rule on this day):
+
+    - ``service``: per node, its service time (``time[a][b] - service[a]`` is the drive);
+      needed with breaks.
+    - ``win_start``, ``win_lo``, ``win_hi``: stops with several windows, CSR-style:
+      node v's windows are ``[win_lo[x], win_hi[x]]`` for x in
+      ``win_start[v] .. win_start[v + 1] - 1``, sorted, disjoint, within
+      ``[earliest[v], latest[v]]``; a node with none listed has ``[earliest, latest]``.
+    - ``max_span``: per vehicle, the most its end minus its start time may be, or -1.
+    - ``break_lo``, ``break_hi``, ``break_len``: per vehicle, its break's start window
+      and length (``break_len`` -1: no break).
+    - ``locked_len``: per vehicle, how many nodes at the head of its route in the
+      search's ``start`` are done visits (they stay there, in order).
     """
 
     time: np.ndarray
@@ -50,6 +69,15 @@ class Instance:
     max_visits: np.ndarray
     value: np.ndarray
     allowed: np.ndarray
+    service: np.ndarray | None = None
+    win_start: np.ndarray | None = None
+    win_lo: np.ndarray | None = None
+    win_hi: np.ndarray | None = None
+    max_span: np.ndarray | None = None
+    break_lo: np.ndarray | None = None
+    break_hi: np.ndarray | None = None
+    break_len: np.ndarray | None = None
+    locked_len: np.ndarray | None = None
 
 
 @dataclass(frozen=True)
@@ -66,6 +94,10 @@ class Result:
     #: Each improvement of the best plan: (seconds into the search, vehicles, cost,
     #: requests left out, their value); close ones share an entry (see _ruin_recreate.h).
     history: tuple[tuple[float, int, int, int, int], ...] = ()
+    #: Per node, its time in the plan as the search timed it (-1: not on a used route),
+    #: and per vehicle its break's start (-1: none): a schedule that keeps every rule.
+    times: tuple[int, ...] = ()
+    break_starts: tuple[int, ...] = ()
 
     def rank(self) -> tuple[int, int, int]:
         """Smaller is better: value left out, then vehicles, then cost."""
@@ -77,7 +109,8 @@ def search(inst: Instance, seconds: float, *, seed: int = 0, fleet_share: float 
            blink: float = 0.01, temperatures: tuple[float, float] = (0.2, 0.002)) -> Result | None:
     """Search for ``seconds``; None when the instance has more than :data:`MAX_DIMENSIONS` load dimensions.
 
-    ``start``: optional routes (node ids per vehicle) to start from.
+    ``start``: optional routes (node ids per vehicle) to start from; with done visits
+    (``inst.locked_len``) it is needed, and each vehicle's route starts with them.
     Annealing temperatures follow the instance's scale: from a fifth of the
     mean request-to-request arc cost down to a five-hundredth of it.
     Raises ValueError when ``start`` is not a plan of the instance (see :func:`is_plan`).
@@ -95,18 +128,22 @@ def search(inst: Instance, seconds: float, *, seed: int = 0, fleet_share: float 
                          "delivery nodes (pickup first) at most once")
     begin = None if start is None else np.array([x for route in start for x in (*route, -1)], dtype=np.int32)
 
-    def i64(a) -> np.ndarray:
-        return np.ascontiguousarray(a, dtype=np.int64)
+    def i64(a) -> np.ndarray | None:
+        return None if a is None else np.ascontiguousarray(a, dtype=np.int64)
 
     found = _ruin_recreate.solve(
         time=i64(inst.time), cost=i64(inst.cost), earliest=i64(inst.earliest), latest=i64(inst.latest),
         demand=i64(inst.demand), capacity=i64(inst.capacity), ride=i64(inst.ride), fixed=i64(inst.fixed),
         max_visits=i64(inst.max_visits), value=i64(inst.value),
-        allowed=np.ascontiguousarray(inst.allowed, dtype=np.uint8), start=begin,
+        allowed=np.ascontiguousarray(inst.allowed, dtype=np.uint8), start=begin, service=i64(inst.service),
+        win_start=None if inst.win_start is None else np.ascontiguousarray(inst.win_start, dtype=np.int32),
+        win_lo=i64(inst.win_lo), win_hi=i64(inst.win_hi), max_span=i64(inst.max_span),
+        break_lo=i64(inst.break_lo), break_hi=i64(inst.break_hi), break_len=i64(inst.break_len),
+        locked_len=i64(inst.locked_len),
         seconds=float(seconds), fleet_share=float(fleet_share), t0=t0, tf=tf, cbar=float(cbar),
         max_string=int(max_string), blink=float(blink), seed=int(seed) & (2**64 - 1))
     return Result(found.routes, found.left_out, found.fleet_iterations, found.cost_iterations, found.vehicles,
-                  found.cost, found.value_left_out, found.history)
+                  found.cost, found.value_left_out, found.history, found.times, found.break_starts)
 
 
 def is_plan(routes: list[list[int]], V: int, R: int) -> bool:

@@ -145,9 +145,11 @@ class Model:
     def rr_instance(self) -> ruin_recreate.Instance:
         """This model as plain integer arrays for the compiled ruin-and-recreate search.
 
-        Bounds and allowed vehicles are read back from the OR-Tools variables, so
-        the two searches see the same model (multiple windows and breaks excepted:
-        see ``search.ruin_recreate_fits``)."""
+        Bounds, the gaps between a stop's windows, breaks and allowed vehicles are
+        read back from the OR-Tools variables, so the two searches see the same model.
+        A request already on a vehicle (its pickup done) is worth more than all the
+        others together: OR-Tools has no plan without it. Done visits lead their
+        vehicle's route in the search's start (see :meth:`locked_nodes`)."""
         routing, manager = self.routing, self.manager
         V, R = len(self.vehicles), len(self.requests)
         lo = np.zeros(self.n_nodes, dtype=np.int64)
@@ -166,9 +168,30 @@ class Model:
         capacity = np.array([caps for _q, caps in self.loads], dtype=np.int64).reshape(len(self.loads), V).T
         fixed = np.array([routing.GetFixedCostOfVehicle(k) for k in range(V)], dtype=np.int64)
         max_visits = np.array(self.stop_caps, dtype=np.int64)
+        value = np.array([max(1, r.value) for r in self.requests], dtype=np.int64)
+        bound = [j for j, r in enumerate(self.requests) if r.id in self.data.bound_vehicle]
+        value[bound] = int(value.sum()) + 1
+        windows = _several_windows(self, lo, hi)
+        rules: dict[str, np.ndarray | None] = {"service": self.service}
+        if windows is not None:
+            rules.update(zip(("win_start", "win_lo", "win_hi"), windows))
+        if any(x >= 0 for x in self.max_span):
+            rules["max_span"] = np.array(self.max_span, dtype=np.int64)
+        if self.breaks:
+            ivs = [self.breaks.get(k) for k in range(V)]
+            rules["break_lo"] = np.array([iv.StartMin() if iv else 0 for iv in ivs], dtype=np.int64)
+            rules["break_hi"] = np.array([iv.StartMax() if iv else 0 for iv in ivs], dtype=np.int64)
+            rules["break_len"] = np.array([iv.DurationMin() if iv else -1 for iv in ivs], dtype=np.int64)
+        if self.data.locked_prefix:
+            rules["locked_len"] = np.array([len(nodes) for nodes in self.locked_nodes()], dtype=np.int64)
         return ruin_recreate.Instance(self.t_mat, self.c_mat, lo, hi, demand, capacity,
-                                      np.array(self.ride_limits, dtype=np.int64), fixed, max_visits,
-                                      np.array([max(1, r.value) for r in self.requests], dtype=np.int64), allowed)
+                                      np.array(self.ride_limits, dtype=np.int64), fixed, max_visits, value, allowed,
+                                      **rules)
+
+    def locked_nodes(self) -> list[list[int]]:
+        """Per model vehicle, the nodes of its done visits in the order they happened."""
+        prefix = self.data.locked_prefix
+        return [[self.done_node[key] for key in prefix.get(vi, ())] for vi in self.vehicles]
 
     def close(self, seconds: float) -> None:
         """Close the model with the parameters of a search of ``seconds``: reading a plan
@@ -186,12 +209,53 @@ class Model:
         """Per model vehicle, the nodes of ``sol``'s visits that exist in this model (for the compiled search)."""
         return [[self.manager.IndexToNode(i) for i in route] for route in self.routes_to_indices(sol)]
 
-    def read_nodes(self, routes: list[list[int]], seconds: float) -> Solution | None:
-        """Routes given as nodes per model vehicle, re-timed by this model, or None when they break a rule."""
+    def read_nodes(self, routes: list[list[int]], seconds: float, times: tuple[int, ...] = (),
+                   break_starts: tuple[int, ...] = ()) -> Solution | None:
+        """Routes given as nodes per model vehicle, re-timed by this model, or None when they break a rule.
+
+        ``times`` (per node, scaled; -1 off the routes) and ``break_starts`` (per model
+        vehicle, -1: none), when given, are a schedule to check: the model checks those
+        values instead of searching for some (a search that, with breaks and several
+        windows per stop, can run out of time on a plan that keeps every rule)."""
         self.close(seconds)
         indices = [[self.manager.NodeToIndex(node) for node in route] for route in routes]
+        if times and all(times[node] >= 0 for route in routes for node in route):
+            assignment = self._checked(indices, times, break_starts)
+            if assignment is not None:
+                return self.to_solution(assignment)
         assignment = self.routing.ReadAssignmentFromRoutes(indices, True)
         return None if assignment is None else self.to_solution(assignment)
+
+    def _checked(self, indices: list[list[int]], times: tuple[int, ...], break_starts: tuple[int, ...]):
+        """The assignment of these routes with these times and break starts, if the model accepts it; else None."""
+        routing, manager, time_dim = self.routing, self.manager, self.time
+        solver = routing.solver()
+        assignment = solver.Assignment()
+        if not routing.RoutesToAssignment(indices, True, True, assignment):
+            return None
+        for node, t in enumerate(times):
+            if t < 0:
+                continue
+            for index in self._indices_of(node):
+                assignment.Add(time_dim.CumulVar(index))
+                assignment.SetValue(time_dim.CumulVar(index), int(t))
+        for k, start in enumerate(break_starts):
+            if k in self.breaks and start >= 0:
+                iv = self.breaks[k]
+                assignment.Add(iv)
+                assignment.SetStartValue(iv, int(start))
+                assignment.SetDurationValue(iv, iv.DurationMin())
+                assignment.SetEndValue(iv, int(start) + iv.DurationMin())
+                assignment.SetPerformedValue(iv, 1)
+        return assignment if solver.CheckAssignment(assignment) else None
+
+    def _indices_of(self, node: int) -> list[int]:
+        """The routing indices of a node: a vehicle's start or end node is its Start or End index."""
+        V = len(self.vehicles)
+        if node < 2 * V:
+            k, is_end = divmod(node, 2)
+            return [self.routing.End(k) if is_end else self.routing.Start(k)]
+        return [self.manager.NodeToIndex(node)]
 
     def _rid(self, index: int) -> str:
         node = self.manager.IndexToNode(index)
@@ -426,6 +490,7 @@ def _stops(m: Model) -> None:
 def _vehicles(m: Model, breaks: bool) -> None:
     """Each vehicle's shift, maximum duration, fixed cost and break."""
     data, problem, routing, time_dim = m.data, m.data.problem, m.routing, m.time
+    m.max_span = [-1] * len(m.vehicles)  # scaled; -1: none (for Model.rr_instance)
     for k, vi in enumerate(m.vehicles):
         v = problem.vehicles[vi]
         lo = data.t_lo(v.shift.start_s)
@@ -443,7 +508,8 @@ def _vehicles(m: Model, breaks: bool) -> None:
         time_dim.CumulVar(routing.End(k)).SetRange(lo, max(lo, hi))
         if v.max_duration_s is not None:
             span = max(0.0, v.max_duration_s - reserve)
-            time_dim.SetSpanUpperBoundForVehicle(int(math.floor(span * TIME_SCALE)), k)
+            m.max_span[k] = int(math.floor(span * TIME_SCALE))
+            time_dim.SetSpanUpperBoundForVehicle(m.max_span[k], k)
         routing.SetFixedCostOfVehicle(m.vehicle_weight + v.fixed_cost * COST_SCALE, k)
         routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(routing.Start(k)))
         routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(k)))
@@ -486,6 +552,7 @@ def _requests(m: Model, strict: bool) -> None:
     solver = routing.solver()
     m._limits = []  # keeps the ride-limit callbacks alive while OR-Tools holds them
     m.ride_limits = [-1] * len(m.requests)
+    m.window_gaps = {}  # node -> the gaps between its windows (for Model.rr_instance)
     for j, r in enumerate(m.requests):
         pi, di = m.index_of[(r.id, "pickup")], m.index_of[(r.id, "delivery")]
         routing.AddPickupAndDelivery(pi, di)
@@ -534,6 +601,35 @@ def _time_windows(m: Model, j: int, pi: int, di: int) -> None:
             gap_lo, gap_hi = data.t_hi(a.end_s) + 1, data.t_lo(b.start_s) - 1
             if gap_lo <= gap_hi:
                 cumul.RemoveInterval(gap_lo, gap_hi)
+                m.window_gaps.setdefault(m.manager.IndexToNode(idx), []).append((gap_lo, gap_hi))
+
+
+def _several_windows(m: Model, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, ...] | None:
+    """The windows of the stops that keep more than one, as the compiled search takes them
+    (``win_start``, ``win_lo``, ``win_hi``; see :class:`routing.ruin_recreate.Instance`): each
+    node's range [lo, hi] less the gaps removed from its cumul. ``lo`` and ``hi`` are narrowed
+    in place to the first window's start and the last one's end. None when no stop has several."""
+    per_node: dict[int, list[tuple[int, int]]] = {}
+    for node, gaps in m.window_gaps.items():
+        windows, at = [], int(lo[node])
+        for gap_lo, gap_hi in sorted(gaps):
+            if gap_lo > at:
+                windows.append((at, min(gap_lo - 1, int(hi[node]))))
+            at = max(at, gap_hi + 1)
+        windows.append((at, int(hi[node])))
+        windows = [(a, b) for a, b in windows if a <= b]
+        if windows:
+            lo[node], hi[node] = windows[0][0], windows[-1][1]
+        if len(windows) > 1:
+            per_node[node] = windows
+    if not per_node:
+        return None
+    start = np.zeros(m.n_nodes + 1, dtype=np.int32)
+    for node, windows in per_node.items():
+        start[node + 1] = len(windows)
+    start = np.cumsum(start).astype(np.int32)
+    flat = [w for node in sorted(per_node) for w in per_node[node]]
+    return (start, np.array([a for a, _ in flat], dtype=np.int64), np.array([b for _, b in flat], dtype=np.int64))
 
 
 def _ride_limit(m: Model, j: int, pi: int, di: int) -> int:

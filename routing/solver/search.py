@@ -71,36 +71,49 @@ def phase(data: Data, vehicles: list[int], weight: int, seconds: float, start: S
 
 
 def ruin_recreate_fits(data: Data) -> bool:
-    """Whether the compiled ruin-and-recreate search models this problem exactly.
+    """Whether the compiled ruin-and-recreate search plans this day.
 
-    It knows windows (one per stop), shifts, capacities, allowed vehicles, ride
-    limits and fixed costs; not breaks, several windows per stop, maximum route
-    durations or re-optimization locks, and it is not deterministic."""
-    problem = data.problem
-    if (data.params.deterministic or data.locked_prefix or not data.requests
-            or len(data.requests) > tuning.RUIN_RECREATE_MAX_REQUESTS):
-        return False
-    if any(v.break_ is not None or v.max_duration_s is not None for v in problem.vehicles):
-        return False
-    for r in data.requests:
-        for spec in (problem.pickup_of(r), problem.delivery_of(r)):
-            if spec.windows is not None and len(spec.windows) > 1:
-                return False
-    return True
+    It knows every rule of the model (see :mod:`routing.ruin_recreate`): windows,
+    one or several per stop, shifts, capacities, most visits, allowed vehicles, ride
+    limits, fixed costs, route-duration limits, breaks and the done visits of a
+    re-plan. It is not deterministic, and past ``RUIN_RECREATE_MAX_REQUESTS`` its
+    plan would take too long to read back."""
+    return (not data.params.deterministic and bool(data.requests)
+            and len(data.requests) <= tuning.RUIN_RECREATE_MAX_REQUESTS)
+
+
+def start_routes(model: Model, start: Solution | None) -> list[list[int]] | None:
+    """The compiled search's starting routes on ``model`` (nodes per model vehicle): ``start``'s,
+    each vehicle's done visits first in the order they happened, the rest in their order.
+
+    When ``start`` is no plan of this model (e.g. a hand-edited plan with a delivery before
+    its pickup), only what must stay: the done visits, then the deliveries of the food they
+    picked up (the search moves those where they fit). None when there is neither."""
+    V, R = len(model.vehicles), len(model.requests)
+    prefixes = model.locked_nodes()
+    if start is not None:
+        routes = [prefix + [x for x in route if x not in set(prefix)]
+                  for prefix, route in zip(prefixes, model.node_routes(start))]
+        if ruin_recreate.is_plan(routes, V, R):
+            return routes
+    if not any(prefixes):
+        return None
+    routes = []
+    for prefix in prefixes:
+        done = set(prefix)
+        routes.append(prefix + [x + 1 for x in prefix if (x - 2 * V) % 2 == 0 and x + 1 not in done])
+    return routes
 
 
 def ruin_recreate_phase(data: Data, vehicles: list[int], clock: Clock, share: float, seed: int,
                          start: Solution | None, tracker: Tracker | None = None) -> Solution | None:
     """The compiled search on this model for ``share`` of the time left once the model
-    is built; its plan read back through OR-Tools (which re-checks every constraint
-    and times the visits). None if it cannot run or its plan does not load.
+    is built, from ``start`` (see :func:`start_routes`); its plan read back through
+    OR-Tools (which re-checks every constraint and times the visits, breaks
+    included). None if it cannot run or its plan does not load.
     ``tracker`` is given each run's improvements with their times."""
     model = Model(data, vehicles, data.vehicle_weight)
-    begin = None
-    if start is not None:
-        begin = model.node_routes(start)
-        if not ruin_recreate.is_plan(begin, len(model.vehicles), len(model.requests)):
-            begin = None  # e.g. a hand-edited plan with a delivery before its pickup: start afresh
+    begin = start_routes(model, start)
     inst = model.rr_instance()
     # Independent runs, the best kept: a run now and then settles in a poor basin on
     # plans of a few long routes (about one run in six on Li & Lim's LRC2 instances),
@@ -122,7 +135,7 @@ def ruin_recreate_phase(data: Data, vehicles: list[int], clock: Clock, share: fl
     if result is None:
         return None
     # Reading a large plan back completes a time for every stop: give it what is left.
-    return model.read_nodes(result.routes, clock.left())
+    return model.read_nodes(result.routes, clock.left(), result.times, result.break_starts)
 
 
 # Search variants, one per worker: first-solution strategy, metaheuristic, and

@@ -50,6 +50,7 @@ def test_clusters_share_the_fleet_in_proportion_to_requests(line):
 
 
 def test_a_large_day_is_planned_by_clusters_and_respects_breaks_and_ride_limits(line, monkeypatch):
+    """The OR-Tools path of a large day (deterministic: the compiled search plans the others)."""
     monkeypatch.setattr(tuning, "LARGE_DAY", 5)
     monkeypatch.setattr(tuning, "CLUSTER_SIZE", 6)
     built: list[int] = []
@@ -61,7 +62,7 @@ def test_a_large_day_is_planned_by_clusters_and_respects_breaks_and_ride_limits(
 
     monkeypatch.setattr(search, "construct_by_clusters", spy)
     p = _two_towns(line)
-    sol = solve(p, SolveParams(time_limit_s=4))
+    sol = solve(p, SolveParams(time_limit_s=4, deterministic=True))
     assert built == [12]
     assert validate(p, sol) == []
     assert not sol.dropped

@@ -87,28 +87,20 @@ def test_fleet_minimisation_merges_routes(line):
     assert result.fleet_iterations > 0
 
 
-def test_problems_with_breaks_or_several_windows_stay_with_or_tools(line, monkeypatch):
+def test_deterministic_solves_stay_with_or_tools(line, monkeypatch):
+    """The compiled search is timed by the wall clock: same input, same output needs OR-Tools alone."""
     calls = _count_searches(monkeypatch)
-    from routing import Break, TimeWindow
     problem = _chain(line)
-    with_break = dataclasses.replace(problem, vehicles=tuple(
-        dataclasses.replace(v, break_=Break(TimeWindow(0, 500), 10)) for v in problem.vehicles))
-    sol = solve(with_break, SolveParams(time_limit_s=1))
-    assert validate(with_break, sol) == []
+    sol = solve(problem, SolveParams(time_limit_s=5, deterministic=True))
+    assert validate(problem, sol) == []
     assert calls == []
-
-
-def _fits(problem: Problem) -> Problem:
-    """The same problem without breaks and route-duration limits (what the compiled search models)."""
-    vehicles = tuple(dataclasses.replace(v, break_=None, max_duration_s=None) for v in problem.vehicles)
-    return dataclasses.replace(problem, vehicles=vehicles)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(problems())
 def test_random_problems_through_the_compiled_search_give_valid_plans(problem):
-    """Windows, capacities, cold chain, ride limits and shifts hold in every plan it returns."""
-    problem = _fits(problem)
+    """Windows, capacities, cold chain, ride limits, shifts, breaks and route-duration limits
+    hold in every plan it returns."""
     sol = solve(problem, SolveParams(time_limit_s=0.4))
     assert validate(problem, sol) == []
     served = {r for route in sol.routes for r in route.request_ids()}
@@ -191,8 +183,10 @@ def _arrays(inst: ruin_recreate.Instance) -> dict:
     """The keyword arguments of the extension's solve() for ``inst``, search settings included."""
     return dict(time=inst.time, cost=inst.cost, earliest=inst.earliest, latest=inst.latest, demand=inst.demand,
                 capacity=inst.capacity, ride=inst.ride, fixed=inst.fixed, max_visits=inst.max_visits,
-                value=inst.value, allowed=inst.allowed, start=None, seconds=0.05, fleet_share=0.5, t0=1.0, tf=0.1,
-                cbar=10.0, max_string=10, blink=0.01, seed=1)
+                value=inst.value, allowed=inst.allowed, start=None, service=inst.service, win_start=inst.win_start,
+                win_lo=inst.win_lo, win_hi=inst.win_hi, max_span=inst.max_span, break_lo=inst.break_lo,
+                break_hi=inst.break_hi, break_len=inst.break_len, locked_len=inst.locked_len, seconds=0.05,
+                fleet_share=0.5, t0=1.0, tf=0.1, cbar=10.0, max_string=10, blink=0.01, seed=1)
 
 
 def test_the_extension_answers_with_named_fields(line):
