@@ -7,8 +7,9 @@ Prints wall time, peak memory (this process and its workers), vehicles used,
 requests served and dropped, and whether the validator finds the plan clean.
 With ``--repeat N`` the same day is solved N times (a time-limited search
 varies with the machine's load) and the medians are printed last.
-``--no-breaks`` takes the drivers' breaks away (as the app's plans have none), so
-the compiled ruin-and-recreate search plans the day instead of OR-Tools alone.
+``--no-breaks`` takes the drivers' breaks away (as the app's plans have none); with
+or without them the compiled ruin-and-recreate search plans the day (a warning on
+stderr says when OR-Tools could not read its plan back and planned alone).
 Target: a valid plan within 60 s and under 4 GB.
 """
 

@@ -1,17 +1,18 @@
 """The pipeline of search phases for one worker, and the worker processes that run it side by side.
 
-When the compiled ruin-and-recreate search (:mod:`routing.ruin_recreate`)
-models the problem exactly (one window per stop, no breaks, no route-duration
-limit, no re-optimization locks, not deterministic; see
-:func:`~routing.solver.search.ruin_recreate_fits`), it gets most of the budget
-on the OR-Tools model's integer data: fleet minimisation by absence counters,
-then simulated annealing on cost. Its plan is read back into the OR-Tools
-model, which checks every constraint and times the visits. On 100-customer
-pickup-and-delivery benchmarks it reaches published best-known fleets where
-OR-Tools' own local search stalls.
+Unless the solve is deterministic (or the day is past
+``RUIN_RECREATE_MAX_REQUESTS``; see :func:`~routing.solver.search.ruin_recreate_fits`),
+the compiled ruin-and-recreate search (:mod:`routing.ruin_recreate`) gets most
+of the budget on the OR-Tools model's integer data, every rule included
+(breaks, several windows per stop, route-duration limits, the done visits of a
+re-plan): fleet minimisation by absence counters, then simulated annealing on
+cost. Its plan and the times it vouches for are read back into the OR-Tools
+model, which checks every constraint. On 100-customer pickup-and-delivery
+benchmarks it reaches published best-known fleets where OR-Tools' own local
+search stalls.
 
-Otherwise the search runs in three OR-Tools phases, each a fresh model
-warm-started from the previous phase's routes:
+Otherwise, or if its plan does not read back, the search runs in three
+OR-Tools phases, each a fresh model warm-started from the previous phase's routes:
 
 1. *construct*: all vehicles, a large fixed cost per used vehicle, a first
    solution plus a short guided local search;
