@@ -17,6 +17,12 @@ limit (and, rarely, a quarter more), so the whole job may take up to 1.75x it.
 Builds a scratch SQLite database, loads the demo and its busy day (tomorrow),
 then plans it exactly as ``flask routes plan`` does (services/planning/ via
 coalition.jobs.plan_job) and prints the figures.
+
+``--replan-at 12:00`` then publishes the plan, marks every stop planned to start by
+that local time done (at its planned times), and re-plans the rest of the day at
+that time as the planning page's re-plan does (one worker, in this process), saying
+whether the compiled search planned it: how many runs, and whether OR-Tools read
+its plan back (a re-plan it could not read would fall back to OR-Tools alone).
 """
 from __future__ import annotations
 
@@ -33,8 +39,11 @@ import flask_migrate
 from coalition import create_app, jobs
 from coalition.config import Config
 from coalition.extensions import db
+from coalition.models import StopStatus
 from coalition.services import demo
-from coalition.services.planning import queries, run
+from coalition.services.planning import edits, queries, run
+from routing import ruin_recreate
+from routing.solver import search
 
 MONACO_BOX = ((43.7270, 43.7500), (7.4100, 7.4380))     # (lat min, max), (lon min, max)
 
@@ -76,6 +85,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--monaco", action="store_true", help="move the demo's places into Monaco")
     parser.add_argument("--osrm", default=None, help="plan on this OSRM server's road matrix (with --monaco)")
+    parser.add_argument("--replan-at", default=None, metavar="HH:MM",
+                        help="then re-plan the rest of the day at this local time, stops started by it done")
     args = parser.parse_args()
     if args.osrm and not args.monaco:
         parser.error("--osrm needs --monaco: the local road servers cover Monaco, the demo is in Portland")
@@ -101,6 +112,8 @@ def main() -> None:
         started = time.perf_counter()
         summary = jobs.plan_job(plan.id, args.workers)
         wall = time.perf_counter() - started
+        if args.replan_at:
+            replan_summary = replan(app, plan.id, busy.day, tz, args.replan_at, args.time_limit)
     summary["dropped"] = len(summary["dropped"])
     print(json.dumps(summary, indent=1))
     if moved:
@@ -108,6 +121,52 @@ def main() -> None:
     print(f"travel: {summary['travel']}")
     print(f"busy day {busy.day}: {busy.claims} requests, {busy.shifts} shifts; wall time {wall:.1f} s "
           f"(target < 30 s): {'PASS' if wall < 30 and summary['valid'] else 'FAIL'}")
+    if args.replan_at:
+        print(replan_summary)
+
+
+def replan(app, plan_id: int, day: dt.date, tz, at: str, time_limit_s: float) -> str:
+    """Publish plan ``plan_id``, mark its stops started by ``at`` (local HH:MM) done, re-plan the rest at ``at``."""
+    from coalition.models import RoutePlan
+
+    hour, minute = (int(x) for x in at.split(":"))
+    now = dt.datetime.combine(day, dt.time(hour, minute), tz).astimezone(dt.timezone.utc)
+    runs, read_back = [], []
+    real_search, real_phase = ruin_recreate.search, search.ruin_recreate_phase
+
+    def counting_search(*a, **k):
+        runs.append(real_search(*a, **k))
+        return runs[-1]
+
+    def watching_phase(*a, **k):
+        read_back.append(real_phase(*a, **k))
+        return read_back[-1]
+
+    ruin_recreate.search, search.ruin_recreate_phase = counting_search, watching_phase
+    try:
+        plan = db.session.get(RoutePlan, plan_id)
+        actor = plan.created_by or queries.default_planner(db.session)
+        edits.publish_plan(db.session, actor, plan, now, tz)
+        done = 0
+        for route in plan.routes:
+            for stop in route.stops:
+                if stop.service_start_at <= now:  # (a driver at a stop by then finishes it)
+                    stop.status, stop.arrived_at, stop.completed_at = StopStatus.DONE, stop.arrival_at, stop.departure_at
+                    done += 1
+        db.session.commit()
+        again = edits.start_replan(db.session, actor, tz, now, day, time_limit_s=time_limit_s)
+        db.session.commit()
+        started = time.perf_counter()
+        result = run.run_plan(db.session, again.id, tz, now)
+        db.session.commit()
+        wall = time.perf_counter() - started
+    finally:
+        ruin_recreate.search, search.ruin_recreate_phase = real_search, real_phase
+    kept = sum(1 for r in result.routes for s in r.stops if s.status is StopStatus.DONE)
+    used = bool(read_back) and all(x is not None for x in read_back)
+    return (f"re-plan at {at}: {done} stops done before it, {kept} kept as done; served {result.figures['served']}, "
+            f"valid={result.figures.get('valid')}; compiled search runs={len(runs)}, read back by OR-Tools="
+            f"{'yes' if used else 'no'}; wall {wall:.1f} s")
 
 
 if __name__ == "__main__":
