@@ -293,7 +293,7 @@ def _compiled(problem: Problem, params: SolveParams):
     return data, search.finalize(data, plan, search.Clock(time.monotonic() + 5))
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(days())
 def test_random_days_with_every_rule_through_the_compiled_search_give_valid_plans(problem):
     _data, sol = _compiled(problem, SolveParams(time_limit_s=0.5))
@@ -302,7 +302,7 @@ def test_random_days_with_every_rule_through_the_compiled_search_give_valid_plan
     assert served | {d.request_id for d in sol.dropped} == {r.id for r in problem.requests}
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(days(), st.floats(0.2, 0.8))
 def test_random_replans_keep_done_visits_and_give_valid_plans(problem, when):
     """A plan, then the visits it finishes before a cut (a share of the day) done at their planned
