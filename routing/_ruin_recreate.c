@@ -29,43 +29,25 @@
  * for a candidate that would improve the best insertion found so far, so days
  * without them pay nothing.
  *
- * Plain C11, no dependencies; its interface is _ruin_recreate.h, and
- * _ruin_recreate_module.c makes it the extension module routing._ruin_recreate,
+ * Plain C11, no dependencies; its interface is _ruin_recreate.h, the exact
+ * check of a route and its times are _rr_route.c (with _rr_route.h, the model
+ * both share), and _ruin_recreate_module.c makes it the extension module routing._ruin_recreate,
  * built when the package is installed. Its few globals are thread-local:
  * planning threads of one web process may search at the same time (the
  * binding releases the GIL during the search).
  */
 #include "_ruin_recreate.h"
+#include "_rr_route.h"
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <math.h>
 #include <time.h>
 
-typedef int64_t i64;
-#define INF64 ((i64)1 << 62)
 #define MAX_ADJ 300
 #define ROUTE_RUIN_RATE 0.05
 #define STALL_SHARE 0.15
 
-typedef struct {
-    int n, V, R, D;
-    const i64 *tm, *cm, *e, *l, *dem, *cap, *ride, *fixed;
-    const i64 *max_visits;        /* V: most visits on a route */
-    const i64 *value;             /* R: what leaving a request out costs (first criterion) */
-    int nadj;                     /* length of each adjacency row */
-    const unsigned char *allowed; /* R x V */
-    int any_ride;
-    int *adj;  /* 2R x nadj: the nearest other visits, by increasing cost */
-    const i64 *service;           /* n, or NULL: no service times known (breaks then need them) */
-    const int *wstart;            /* n + 1, or NULL: every stop has one window [e, l] */
-    const i64 *wlo, *whi;
-    const i64 *span;              /* V, or NULL: most end minus start (-1: none) */
-    const i64 *blo, *bhi, *blen;  /* V, or NULL: break start window and length (blen -1: none) */
-    const i64 *locked;            /* V, or NULL: length of each route's pinned prefix */
-    unsigned char *full_check;    /* V: route_fits must confirm insertions (ride, span or break) */
-    unsigned char *pinned;        /* n: a done visit */
-} Inst;
 
 typedef struct {
     int *seq;   /* V x cap: visits (node ids) per route */
@@ -90,39 +72,8 @@ static double now_s(void) {
     return ts.tv_sec + ts.tv_nsec * 1e-9;
 }
 
-#define TM(a, b) (I->tm[(i64)(a) * I->n + (b)])
-#define CM(a, b) (I->cm[(i64)(a) * I->n + (b)])
-#define REQ(node) (((node) - 2 * I->V) / 2)
-#define IS_PICKUP(node) ((((node) - 2 * I->V) % 2) == 0)
 
 static _Thread_local int CAPL; /* per-route capacity of seq */
-
-#define LOCKED(k) (I->locked ? (int)I->locked[k] : 0)
-#define HAS_BREAK(k) (I->blen && I->blen[k] >= 0)
-
-/* Earliest start of service at node v for an arrival at a (INF64: every window has closed). */
-static inline i64 serve(const Inst *I, int v, i64 a) {
-    if (a < I->e[v]) a = I->e[v];
-    if (a > I->l[v]) return INF64;
-    if (I->wstart && I->wstart[v] != I->wstart[v + 1]) {
-        for (int x = I->wstart[v]; x < I->wstart[v + 1]; x++)
-            if (a <= I->whi[x]) return a < I->wlo[x] ? I->wlo[x] : a;
-        return INF64;
-    }
-    return a;
-}
-
-/* Latest start of service at node v not after x (-INF64: none). */
-static inline i64 latest(const Inst *I, int v, i64 x) {
-    if (x > I->l[v]) x = I->l[v];
-    if (x < I->e[v]) return -INF64;
-    if (I->wstart && I->wstart[v] != I->wstart[v + 1]) {
-        for (int x2 = I->wstart[v + 1] - 1; x2 >= I->wstart[v]; x2--)
-            if (x >= I->wlo[x2]) return x < I->whi[x2] ? x : I->whi[x2];
-        return -INF64;
-    }
-    return x;
-}
 
 static Sol *sol_new(const Inst *I) {
     Sol *s = calloc(1, sizeof(Sol));
@@ -162,169 +113,6 @@ static i64 sol_cost(const Inst *I, Sol *s) {
     for (int k = 0; k < I->V; k++) c += route_cost(I, s, k);
     s->cost = c;
     return c;
-}
-
-#define SVC(v) (I->service ? I->service[v] : 0)
-/* Break placements (see route_fits): no break, before leaving, on the drive into
- * position i (0 .. L, L being the end), after the end (L + 1). */
-#define NO_BREAK (-2)
-#define BEFORE_LEAVING (-1)
-
-/* Times of route k's visits q[0..L-1] (into cum[0..L-1]; the end's into cum[L], the
- * break's start into cum[L + 1]) leaving at s or after, each as early as possible, its
- * break placed at P; returns the end's time, or INF64 when a window or the break's start
- * window is missed. */
-static i64 schedule(const Inst *I, int k, const int *q, int L, i64 s, int P, i64 *cum) {
-    if (P == BEFORE_LEAVING && s < I->blo[k] + I->blen[k]) s = I->blo[k] + I->blen[k];
-    i64 t = serve(I, 2 * k, s);
-    if (t == INF64) return INF64;
-    if (P == BEFORE_LEAVING) cum[L + 1] = I->blo[k];
-    int prev = 2 * k;
-    for (int i = 0; i <= L; i++) {
-        int v = i < L ? q[i] : 2 * k + 1;
-        i64 a = t + TM(prev, v);
-        if (i == P) {
-            /* the break starts after prev's service, within its window; the drive and
-             * the break both fit before v (the break may be taken while waiting there) */
-            i64 bs = t + SVC(prev);
-            if (bs < I->blo[k]) bs = I->blo[k];
-            if (bs > I->bhi[k]) return INF64;
-            cum[L + 1] = bs;
-            a += I->blen[k];
-            if (a < bs + I->blen[k]) a = bs + I->blen[k];
-        }
-        a = serve(I, v, a);
-        if (a == INF64) return INF64;
-        if (i < L) cum[i] = a;
-        t = a; prev = v;
-    }
-    if (P == L + 1) {
-        if (t > I->bhi[k]) return INF64;
-        cum[L + 1] = t > I->blo[k] ? t : I->blo[k];
-    }
-    cum[L] = t;
-    return t;
-}
-
-/* The latest start from which route k can visit q[0..L-1] in time with its break at P
- * (-INF64: none), ride and span limits aside. A later start never arrives earlier anywhere. */
-static i64 latest_start(const Inst *I, int k, const int *q, int L, int P) {
-    i64 x = I->l[2 * k + 1];
-    if (P == L + 1 && x > I->bhi[k]) x = I->bhi[k];
-    x = latest(I, 2 * k + 1, x);
-    int next = 2 * k + 1;
-    for (int i = L - 1; i >= -1 && x > -INF64; i--) {
-        int v = i >= 0 ? q[i] : 2 * k;
-        i64 y = x - TM(v, next);
-        if (P == i + 1) {
-            i64 b = I->blen[k], sv = SVC(v);
-            if (I->blo[k] + b > x) return -INF64;
-            y -= b;
-            if (y > x - b - sv) y = x - b - sv;
-            if (y > I->bhi[k] - sv) y = I->bhi[k] - sv;
-        }
-        x = latest(I, v, y);
-        next = v;
-    }
-    if (P == BEFORE_LEAVING && x < I->blo[k] + I->blen[k]) return -INF64;
-    return x;
-}
-
-/* The schedule from start s with the break at P: its windows, ride limits and span limit. */
-static int times_ok(const Inst *I, int k, const int *q, int L, i64 s, int P, i64 *cum) {
-    i64 end = schedule(I, k, q, L, s, P, cum);
-    if (end == INF64) return 0;
-    if (I->span && I->span[k] >= 0) {
-        i64 left = P == BEFORE_LEAVING && s < I->blo[k] + I->blen[k] ? I->blo[k] + I->blen[k] : s;
-        if (left < I->e[2 * k]) left = I->e[2 * k];
-        if (end - left > I->span[k]) return 0;
-    }
-    if (!I->any_ride) return 1;
-    for (int i = 0; i < L; i++) {
-        int v = q[i], j = REQ(v);
-        if (IS_PICKUP(v) || I->ride[j] < 0) continue;
-        int found = 0;
-        for (int m = i - 1; m >= 0; m--) if (q[m] == v - 1) { if (cum[i] - cum[m] > I->ride[j]) return 0; found = 1; break; }
-        if (!found) return 0;
-    }
-    return 1;
-}
-
-/* Whether route k may visit q[0..L-1] in this order: most visits, capacity, windows,
- * ride limits, span limit and break, as the model states them. Exact but for a span
- * limit on stops with several windows, tried from the earliest and the latest start
- * only (stricter). cum: scratch of 3L + 6 entries. With it, *start and *place (the
- * break's placement) give a schedule that keeps every rule (see schedule).
- *
- * A break is placed before leaving (it ends by the start), on the drive into a visit
- * or into the end (after the previous service, possibly while waiting), or after the
- * end. Without ride and span limits the cheap test of each placement on the earliest
- * and latest times of the route without its break is exact; with them, a placement
- * that passes is confirmed by a schedule from its latest start, which is the best one
- * for both (a later start absorbs waiting and never lengthens a ride). */
-static int fit_route(const Inst *I, int k, const int *q, int L, i64 *cum, i64 *start, int *place) {
-    if (L > I->max_visits[k]) return 0;
-    i64 load[RR_MAX_DIMENSIONS] = {0};
-    for (int i = 0; i < L; i++) {
-        int v = q[i], j = REQ(v), pick = IS_PICKUP(v);
-        for (int d = 0; d < I->D; d++) {
-            load[d] += pick ? I->dem[j * I->D + d] : -I->dem[j * I->D + d];
-            if (load[d] > I->cap[k * I->D + d]) return 0;
-        }
-    }
-    int limits = I->any_ride || (I->span && I->span[k] >= 0);
-    *start = I->e[2 * k];
-    *place = NO_BREAK;
-    if (!HAS_BREAK(k)) {
-        i64 ls = latest_start(I, k, q, L, NO_BREAK);
-        if (ls == -INF64) return 0;
-        if (!limits) return 1;
-        if (times_ok(I, k, q, L, ls, NO_BREAK, cum)) { *start = ls; return 1; }
-        return I->e[2 * k] < ls && times_ok(I, k, q, L, I->e[2 * k], NO_BREAK, cum);
-    }
-    /* Without the break: earliest (asap) and latest (lat) times, index i + 1 for visit i,
-     * 0 for the start, L + 1 for the end (cum keeps its first L + 2 entries for schedule). */
-    i64 *asap = cum + L + 2, *lat = cum + 2 * L + 4;
-    asap[0] = serve(I, 2 * k, I->e[2 * k]);
-    asap[L + 1] = schedule(I, k, q, L, I->e[2 * k], NO_BREAK, asap + 1);
-    if (asap[L + 1] == INF64) return 0;
-    i64 x = latest(I, 2 * k + 1, I->l[2 * k + 1]);
-    lat[L + 1] = x;
-    for (int i = L - 1, next = 2 * k + 1; i >= -1; i--) {
-        int v = i >= 0 ? q[i] : 2 * k;
-        x = x == -INF64 ? -INF64 : latest(I, v, x - TM(v, next));
-        lat[i + 1] = x; next = v;
-    }
-    i64 bl = I->blo[k], bh = I->bhi[k], b = I->blen[k];
-    for (int P = BEFORE_LEAVING; P <= L + 1; P++) {
-        int ok;
-        if (P == BEFORE_LEAVING) {
-            ok = (asap[0] > bl + b ? asap[0] : bl + b) <= lat[0];
-        } else if (P == L + 1) {
-            ok = asap[L + 1] <= bh;
-        } else {
-            int u = P == 0 ? 2 * k : q[P - 1], v = P == L ? 2 * k + 1 : q[P];
-            i64 t = asap[P], bs = t + SVC(u);
-            if (bs < bl) bs = bl;
-            i64 arrive = t + TM(u, v) + b;
-            if (arrive < bs + b) arrive = bs + b;
-            ok = bs <= bh && serve(I, v, arrive) <= lat[P + 1];
-        }
-        if (!ok) continue;
-        *place = P;
-        if (!limits) return 1;
-        i64 ls = latest_start(I, k, q, L, P);
-        if (ls == -INF64) continue;
-        if (times_ok(I, k, q, L, ls, P, cum)) { *start = ls; return 1; }
-        if (I->e[2 * k] < ls && times_ok(I, k, q, L, I->e[2 * k], P, cum)) return 1;
-    }
-    return 0;
-}
-
-static int route_fits(const Inst *I, int k, const int *q, int L, i64 *cum) {
-    i64 start;
-    int place;
-    return fit_route(I, k, q, L, cum, &start, &place);
 }
 
 /* Per-route caches for insertion: ASAP cumul at each position, latest feasible
@@ -389,7 +177,7 @@ static i64 best_insert_delivery(const Inst *I, const Sol *s, int k, int j, Cache
         i64 delta = CM(prev, d) + CM(d, next) - CM(prev, next);
         if (delta >= best) continue;
         if (blink > 0 && urand() < blink) continue;
-        if (I->full_check[k] && !route_fits(I, k, tmp, with_request(q, L, p, -1, m, tmp), cum)) continue;
+        if (I->full_check[k] && !rr_route_fits(I, k, tmp, with_request(q, L, p, -1, m, tmp), cum)) continue;
         best = delta; *di = m;
     }
     return best;
@@ -445,7 +233,7 @@ static i64 best_insert(const Inst *I, const Sol *s, int k, int j, Cache *c, doub
             if (blink > 0 && urand() < blink) continue;
             /* ride limits of requests spanning the insertion, the span limit and the
              * break: check the whole route */
-            if (I->full_check[k] && !route_fits(I, k, tmp, with_request(q, L, p, i, m, tmp), cum)) continue;
+            if (I->full_check[k] && !rr_route_fits(I, k, tmp, with_request(q, L, p, i, m, tmp), cum)) continue;
             best = delta; *pi = i; *di = m;
         }
     }
@@ -656,47 +444,6 @@ static int cmp_adj(const void *a, const void *b) {
     return (cx > cy) - (cx < cy);
 }
 
-static Inst inst_of(const RRInstance *in) {
-    Inst inst = {.n = in->n, .V = in->V, .R = in->R, .D = in->D, .tm = in->time, .cm = in->cost,
-                 .e = in->earliest, .l = in->latest, .dem = in->demand, .cap = in->capacity, .ride = in->ride,
-                 .fixed = in->fixed, .max_visits = in->max_visits, .value = in->value, .allowed = in->allowed,
-                 .service = in->service, .wstart = in->win_start, .wlo = in->win_lo, .whi = in->win_hi,
-                 .span = in->max_span, .blo = in->break_lo, .bhi = in->break_hi, .blen = in->break_len,
-                 .locked = in->locked_len};
-    if (!inst.blo || !inst.bhi) inst.blen = NULL;
-    for (int j = 0; j < in->R; j++) if (in->ride[j] >= 0) inst.any_ride = 1;
-    return inst;
-}
-
-/* Times of a plan (see _ruin_recreate.h). */
-int rr_schedule(const RRInstance *in, const int *routes, int64_t *times, int64_t *break_start) {
-    Inst inst = inst_of(in);
-    const Inst *I = &inst;
-    int L_max = 2 * in->R + 2;
-    i64 *cum = malloc(sizeof(i64) * 3 * (size_t)(L_max + 2));
-    if (!cum) return RR_NO_MEMORY;
-    for (int v = 0; v < in->n; v++) times[v] = -1;
-    for (int k = 0, pos = 0; k < in->V; k++) {
-        const int *q = routes + pos;
-        int L = 0;
-        while (q[L] >= 0) L++;
-        pos += L + 1;
-        break_start[k] = -1;
-        if (L == 0) continue;
-        i64 start;
-        int place;
-        if (!fit_route(I, k, q, L, cum, &start, &place)) continue; /* (done visits the rules no longer allow) */
-        schedule(I, k, q, L, start, place, cum);
-        times[2 * k] = place == BEFORE_LEAVING && start < I->blo[k] + I->blen[k] ? I->blo[k] + I->blen[k] : start;
-        if (times[2 * k] < I->e[2 * k]) times[2 * k] = I->e[2 * k];
-        for (int i = 0; i < L; i++) times[q[i]] = cum[i];
-        times[2 * k + 1] = cum[L];
-        if (place != NO_BREAK) break_start[k] = cum[L + 1];
-    }
-    free(cum);
-    return RR_OK;
-}
-
 /* Solve (see _ruin_recreate.h). */
 int rr_solve(const RRInstance *in, const RRParams *params, int *out, RRStats *stats) {
     const int n = in->n, V = in->V, R = in->R, D = in->D;
@@ -708,7 +455,7 @@ int rr_solve(const RRInstance *in, const RRParams *params, int *out, RRStats *st
     if (D > RR_MAX_DIMENSIONS) return RR_TOO_MANY_DIMENSIONS;
     double start = now_s();
     stats->history_len = 0;
-    Inst inst = inst_of(in);
+    Inst inst = rr_inst_of(in);
     Inst *I = &inst;
     I->full_check = malloc((size_t)(V ? V : 1));
     I->pinned = calloc((size_t)(n ? n : 1), 1);
@@ -764,7 +511,7 @@ int rr_solve(const RRInstance *in, const RRParams *params, int *out, RRStats *st
          * rest is planned again. */
         for (k = 0; k < V; k++) {
             const int *q = s->seq + (size_t)k * CAPL;
-            int ok = route_fits(I, k, q, s->len[k], w.cum);
+            int ok = rr_route_fits(I, k, q, s->len[k], w.cum);
             for (int x = 0; x < s->len[k] && ok; x++) ok = I->allowed[(size_t)REQ(q[x]) * V + k];
             if (s->len[k] && !ok)
                 while (s->len[k] > LOCKED(k)) remove_request(I, s, REQ(s->seq[(size_t)k * CAPL + LOCKED(k)]));
