@@ -24,10 +24,10 @@ def _registration_id(cdp, page) -> str:
     return next(r["registrationId"] for r in seen if r["scopeURL"].endswith(SCOPE) and not r["isDeleted"])
 
 
-def _shown(page, title: str) -> dict:
-    """The worker's shown notification titled ``title``, polled for up to 5 s (page.wait_for_function would
-    take the pending promise itself as its truthy answer)."""
-    for _ in range(50):
+def _shown(page, title: str, seconds: float = 5) -> dict | None:
+    """The worker's shown notification titled ``title``, polled for up to ``seconds`` (page.wait_for_function
+    would take the pending promise itself as its truthy answer); None if it did not show."""
+    for _ in range(int(seconds * 10)):
         found = page.evaluate("""title => navigator.serviceWorker.getRegistration('%s')
             .then(r => r.getNotifications())
             .then(list => list.filter(n => n.title === title)
@@ -36,7 +36,22 @@ def _shown(page, title: str) -> dict:
         if found:
             return found
         page.wait_for_timeout(100)
-    raise AssertionError(f"the push worker showed no notification titled {title!r}")
+    return None
+
+
+def _push(cdp, page, app_url: str, registration: str, message: dict) -> dict:
+    """Delivers ``message`` to the push worker and returns the notification it showed.
+
+    On a loaded machine the DevTools protocol's delivery to a worker that is still starting can be lost
+    (seen once in a full run), so it is delivered again every few seconds, up to 20 s: the message's tag makes
+    a second delivery replace the first notification rather than add one."""
+    for _ in range(5):
+        cdp.send("ServiceWorker.deliverPushMessage",
+                 {"origin": app_url, "registrationId": registration, "data": json.dumps(message)})
+        found = _shown(page, message["title"], seconds=4)
+        if found:
+            return found
+    raise AssertionError(f"the push worker showed no notification titled {message['title']!r}")
 
 
 def test_the_push_worker_shows_a_pushed_message_as_text_with_its_page(new_context, app_url):
@@ -48,17 +63,13 @@ def test_the_push_worker_shows_a_pushed_message_as_text_with_its_page(new_contex
     cdp = context.new_cdp_session(page)
     registration = _registration_id(cdp, page)
 
-    def deliver(message: dict) -> None:
-        cdp.send("ServiceWorker.deliverPushMessage",
-                 {"origin": app_url, "registrationId": registration, "data": json.dumps(message)})
-
-    deliver({"title": "Your route changed", "body": "Stop 2 <b>now</b> at 10:40", "url": f"{app_url}/driver/",
-             "tag": "notification-1"})
-    assert _shown(page, "Your route changed") == {"title": "Your route changed", "body": "Stop 2 <b>now</b> at 10:40",
-                                                  "url": f"{app_url}/driver/"}
+    shown = _push(cdp, page, app_url, registration, {"title": "Your route changed", "body": "Stop 2 <b>now</b> at 10:40",
+                                                     "url": f"{app_url}/driver/", "tag": "notification-1"})
+    assert shown == {"title": "Your route changed", "body": "Stop 2 <b>now</b> at 10:40", "url": f"{app_url}/driver/"}
     # A link to another site is never opened on tap: the notification list is.
-    deliver({"title": "Elsewhere", "body": "", "url": "https://evil.example/", "tag": "notification-2"})
-    assert _shown(page, "Elsewhere")["url"] == f"{app_url}/notifications/"
+    shown = _push(cdp, page, app_url, registration, {"title": "Elsewhere", "body": "", "url": "https://evil.example/",
+                                                     "tag": "notification-2"})
+    assert shown["url"] == f"{app_url}/notifications/"
 
 
 def test_the_push_worker_shows_a_late_pickups_two_answer_buttons_and_no_others(new_context, app_url):
@@ -73,10 +84,9 @@ def test_the_push_worker_shows_a_late_pickups_two_answer_buttons_and_no_others(n
     registration = _registration_id(cdp, page)
     actions = [{"action": "<img src=x>", "title": "Bad"}, {"action": "on_the_way", "title": "Yes, on my way"},
                {"action": "cant_make_it", "title": "Can't make it"}]
-    cdp.send("ServiceWorker.deliverPushMessage", {"origin": app_url, "registrationId": registration, "data": json.dumps(
-        {"title": "Are you on your way?", "body": "", "url": f"{app_url}/driver/no-shows/7/question",
-         "tag": "notification-3", "actions": actions})})
-    _shown(page, "Are you on your way?")
+    _push(cdp, page, app_url, registration, {"title": "Are you on your way?", "body": "",
+                                             "url": f"{app_url}/driver/no-shows/7/question", "tag": "notification-3",
+                                             "actions": actions})
     shown = page.evaluate("""() => navigator.serviceWorker.getRegistration('%s')
         .then(r => r.getNotifications())
         .then(list => list.filter(n => n.title === "Are you on your way?")
