@@ -23,6 +23,7 @@ from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
 from .. import ruin_recreate
 from ..solution import DROP_REASONS, DroppedRequest, Route, Solution, Visit
+from . import compiled
 from . import params as tuning
 from .data import COST_SCALE, TIME_SCALE, Data, break_fits, row_of
 
@@ -143,50 +144,9 @@ class Model:
         return [[i for i in idx if seen[self._rid(i)] == k] for k, idx in enumerate(out)]
 
     def rr_instance(self) -> ruin_recreate.Instance:
-        """This model as plain integer arrays for the compiled ruin-and-recreate search.
-
-        Bounds, the gaps between a stop's windows, breaks and allowed vehicles are
-        read back from the OR-Tools variables, so the two searches see the same model.
-        A request already on a vehicle (its pickup done) is worth more than all the
-        others together: OR-Tools has no plan without it. Done visits lead their
-        vehicle's route in the search's start (see :meth:`locked_nodes`)."""
-        routing, manager = self.routing, self.manager
-        V, R = len(self.vehicles), len(self.requests)
-        lo = np.zeros(self.n_nodes, dtype=np.int64)
-        hi = np.zeros(self.n_nodes, dtype=np.int64)
-        for k in range(V):
-            for node, index in ((2 * k, routing.Start(k)), (2 * k + 1, routing.End(k))):
-                lo[node], hi[node] = self.time.CumulVar(index).Min(), self.time.CumulVar(index).Max()
-        allowed = np.zeros((R, V), dtype=np.uint8)
-        for j in range(R):
-            for node in (2 * V + 2 * j, 2 * V + 2 * j + 1):
-                cumul = self.time.CumulVar(manager.NodeToIndex(node))
-                lo[node], hi[node] = cumul.Min(), cumul.Max()
-            vehicle = routing.VehicleVar(manager.NodeToIndex(2 * V + 2 * j))
-            allowed[j] = [vehicle.Contains(k) for k in range(V)]
-        demand = np.array([q for q, _caps in self.loads], dtype=np.int64).reshape(len(self.loads), R).T
-        capacity = np.array([caps for _q, caps in self.loads], dtype=np.int64).reshape(len(self.loads), V).T
-        fixed = np.array([routing.GetFixedCostOfVehicle(k) for k in range(V)], dtype=np.int64)
-        max_visits = np.array(self.stop_caps, dtype=np.int64)
-        value = np.array([max(1, r.value) for r in self.requests], dtype=np.int64)
-        bound = [j for j, r in enumerate(self.requests) if r.id in self.data.bound_vehicle]
-        value[bound] = int(value.sum()) + 1
-        windows = _several_windows(self, lo, hi)
-        rules: dict[str, np.ndarray | None] = {"service": self.service}
-        if windows is not None:
-            rules.update(zip(("win_start", "win_lo", "win_hi"), windows))
-        if any(x >= 0 for x in self.max_span):
-            rules["max_span"] = np.array(self.max_span, dtype=np.int64)
-        if self.breaks:
-            ivs = [self.breaks.get(k) for k in range(V)]
-            rules["break_lo"] = np.array([iv.StartMin() if iv else 0 for iv in ivs], dtype=np.int64)
-            rules["break_hi"] = np.array([iv.StartMax() if iv else 0 for iv in ivs], dtype=np.int64)
-            rules["break_len"] = np.array([iv.DurationMin() if iv else -1 for iv in ivs], dtype=np.int64)
-        if self.data.locked_prefix:
-            rules["locked_len"] = np.array([len(nodes) for nodes in self.locked_nodes()], dtype=np.int64)
-        return ruin_recreate.Instance(self.t_mat, self.c_mat, lo, hi, demand, capacity,
-                                      np.array(self.ride_limits, dtype=np.int64), fixed, max_visits, value, allowed,
-                                      **rules)
+        """This model as plain integer arrays for the compiled ruin-and-recreate search
+        (see :func:`routing.solver.compiled.instance_of`)."""
+        return compiled.instance_of(self)
 
     def locked_nodes(self) -> list[list[int]]:
         """Per model vehicle, the nodes of its done visits in the order they happened."""
@@ -602,34 +562,6 @@ def _time_windows(m: Model, j: int, pi: int, di: int) -> None:
             if gap_lo <= gap_hi:
                 cumul.RemoveInterval(gap_lo, gap_hi)
                 m.window_gaps.setdefault(m.manager.IndexToNode(idx), []).append((gap_lo, gap_hi))
-
-
-def _several_windows(m: Model, lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, ...] | None:
-    """The windows of the stops that keep more than one, as the compiled search takes them
-    (``win_start``, ``win_lo``, ``win_hi``; see :class:`routing.ruin_recreate.Instance`): each
-    node's range [lo, hi] less the gaps removed from its cumul. ``lo`` and ``hi`` are narrowed
-    in place to the first window's start and the last one's end. None when no stop has several."""
-    per_node: dict[int, list[tuple[int, int]]] = {}
-    for node, gaps in m.window_gaps.items():
-        windows, at = [], int(lo[node])
-        for gap_lo, gap_hi in sorted(gaps):
-            if gap_lo > at:
-                windows.append((at, min(gap_lo - 1, int(hi[node]))))
-            at = max(at, gap_hi + 1)
-        windows.append((at, int(hi[node])))
-        windows = [(a, b) for a, b in windows if a <= b]
-        if windows:
-            lo[node], hi[node] = windows[0][0], windows[-1][1]
-        if len(windows) > 1:
-            per_node[node] = windows
-    if not per_node:
-        return None
-    start = np.zeros(m.n_nodes + 1, dtype=np.int32)
-    for node, windows in per_node.items():
-        start[node + 1] = len(windows)
-    start = np.cumsum(start).astype(np.int32)
-    flat = [w for node in sorted(per_node) for w in per_node[node]]
-    return (start, np.array([a for a, _ in flat], dtype=np.int64), np.array([b for _, b in flat], dtype=np.int64))
 
 
 def _ride_limit(m: Model, j: int, pi: int, di: int) -> int:
