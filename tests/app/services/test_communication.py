@@ -206,14 +206,17 @@ def test_an_announcement_is_emailed_at_once_to_those_who_want_it(app, session, s
 def test_digest_readers_get_one_daily_email_after_the_digest_hour(app, session, smtp, backbone, org, user, now):
     shelter_admin = user("shelter@example.org")
     communication.set_daily_digest(session, shelter_admin, True)
-    _announce(session, backbone, now, title="First")
-    _announce(session, backbone, now, title="Second")
+    # Announced before the day's digest hour (07:00 local): later in the day, that day's digest would be due
+    # at once, whatever the clock of the machine running the test says.
+    early = dt.datetime.combine(now.astimezone(TZ).date(), dt.time(6), TZ).astimezone(dt.timezone.utc)
+    _announce(session, backbone, early, title="First")
+    _announce(session, backbone, early, title="Second")
     session.commit()
     # Nothing goes out at once to a digest reader.
-    jobs.run_periodic(session, now, app.config)
+    jobs.run_periodic(session, early, app.config)
     assert not [m for to, m in smtp.messages if to == ["shelter@example.org"]]
 
-    local_morning = dt.datetime.combine(now.astimezone(TZ).date() + dt.timedelta(days=1), dt.time(6, 30), TZ)
+    local_morning = dt.datetime.combine(early.astimezone(TZ).date() + dt.timedelta(days=1), dt.time(6, 30), TZ)
     before_digest_hour = local_morning.astimezone(dt.timezone.utc)
     assert communication.periodic(session, before_digest_hour, app.config, mail_links.absolute_url) == 0   # before 07:00
     after = (local_morning + dt.timedelta(hours=1)).astimezone(dt.timezone.utc)
