@@ -293,21 +293,21 @@ def _compiled(problem: Problem, params: SolveParams):
     return data, search.finalize(data, plan, search.Clock(time.monotonic() + 5))
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(days())
 def test_random_days_with_every_rule_through_the_compiled_search_give_valid_plans(problem):
-    _data, sol = _compiled(problem, SolveParams(time_limit_s=0.5))
+    _data, sol = _compiled(problem, SolveParams(time_limit_s=0.2))
     assert validate(problem, sol) == []
     served = {r for route in sol.routes for r in route.request_ids()}
     assert served | {d.request_id for d in sol.dropped} == {r.id for r in problem.requests}
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(days(), st.floats(0.2, 0.8))
 def test_random_replans_keep_done_visits_and_give_valid_plans(problem, when):
     """A plan, then the visits it finishes before a cut (a share of the day) done at their planned
     times: the re-plan from the cut keeps them first, in order, and is valid."""
-    first = solve(problem, SolveParams(time_limit_s=0.4))
+    first = solve(problem, SolveParams(time_limit_s=0.2))
     assume(first.used_routes)
     visits = [v for route in first.used_routes for v in route.visits]
     times = sorted(v.departure_s for v in visits)
@@ -320,7 +320,7 @@ def test_random_replans_keep_done_visits_and_give_valid_plans(problem, when):
                + b.duration_s)
     done = frozenset((v.request_id, v.kind) for v in visits if v.departure_s <= cut)
     assume(done)
-    params = SolveParams(time_limit_s=0.5, previous=first, done=done,
+    params = SolveParams(time_limit_s=0.2, previous=first, done=done,
                          done_times={(v.request_id, v.kind): v.start_s for v in visits if v.departure_s <= cut},
                          now_s=cut)
     data, sol = _compiled(problem, params)
