@@ -5,8 +5,9 @@
  * Two phases within one wall-clock budget:
  *  1. fleet minimisation: take a route away, ruin and recreate; accept a
  *     plan when fewer requests are left out, or when the left-out requests
- *     have been left out less often (absence counters); when every request is
- *     in again, the smaller fleet is kept and the next route is taken away;
+ *     have been left out less often (absence counters; among plans leaving out
+ *     no more, or any plan with params->absence_acceptance); when every request
+ *     is in again, the smaller fleet is kept and the next route is taken away;
  *  2. cost: simulated annealing over ruin and recreate on that fleet.
  *
  * Node layout (as in routing/solver/model.py): vehicle k has start node 2k and end
@@ -202,6 +203,9 @@ static i64 best_insert(const Inst *I, const Sol *s, int k, int j, Cache *c, doub
     for (int i = LOCKED(k); i <= L; i++) {
         int prev = i == 0 ? 2 * k : q[i - 1];
         i64 tprev = i == 0 ? I->e[2 * k] : c->asap[i - 1];
+        /* times along the route only grow: past the pickup's last window, no later
+         * position can take it */
+        if (tprev > I->l[p]) break;
         /* capacity just before position i */
         int capok = 1;
         for (int d0 = 0; d0 < I->D; d0++) if (c->load[i * I->D + d0] + dm[d0] > cp[d0]) { capok = 0; break; }
@@ -220,6 +224,7 @@ static i64 best_insert(const Inst *I, const Sol *s, int k, int j, Cache *c, doub
                 if (!ok) break;
                 t = a; cur = v;
             }
+            if (t > I->l[d]) break; /* (likewise for the delivery) */
             int next = m == L ? 2 * k + 1 : q[m];
             i64 ad = serve(I, d, t + TM(cur, d));
             if (ad == INF64) continue;
@@ -553,9 +558,12 @@ int rr_solve(const RRInstance *in, const RRParams *params, int *out, RRStats *st
         sol_copy(I, s2, s);
         ruin(I, s2, &w, cbar, lmax);
         recreate(I, s2, &w, blink);
-        if (s2->absent_value < s->absent_value || (s2->absent_value == s->absent_value &&
+        if (s2->absent_value < s->absent_value || ((params->absence_acceptance || s2->absent_value == s->absent_value) &&
                 absence_sum(I, s2, abs_count) < absence_sum(I, s, abs_count))) {
             Sol *t = s; s = s2; s2 = t;
+            /* A day that cannot serve every request never gets to take a route away:
+             * keep what this phase gains in requests served. */
+            if (s->absent && better(I, s, best)) { sol_copy(I, best, s); record(I, best, start, stats); }
         }
         for (int j = 0; j < R; j++) if (s->where[j] < 0) abs_count[j]++;
         it1++;

@@ -52,6 +52,10 @@ typedef struct {
     int max_string;       /* longest string removed from one route */
     double blink;         /* chance of skipping a position during insertion */
     uint64_t seed;
+    /* fleet minimisation: accept a plan whose left-out requests have been left out
+     * less often even when it leaves out more (Christiaens & Vanden Berghe's rule),
+     * rather than only among plans leaving out no more */
+    int absence_acceptance;
 } RRParams;
 
 /* Most entries of the improvement history (see RRStats.history). */

@@ -287,12 +287,13 @@ static PyObject *solve(PyObject *self, PyObject *args, PyObject *kwargs) {
     static char *keywords[] = {"time", "cost", "earliest", "latest", "demand", "capacity", "ride", "fixed",
                                "max_visits", "value", "allowed", "start", "service", "win_start", "win_lo",
                                "win_hi", "max_span", "break_lo", "break_hi", "break_len", "locked_len", "seconds",
-                               "fleet_share", "t0", "tf", "cbar", "max_string", "blink", "seed", NULL};
+                               "fleet_share", "t0", "tf", "cbar", "max_string", "blink", "seed", "absence_acceptance", NULL};
     PyObject *objs[N_ARRAYS];
     RRParams params;
     unsigned long long seed = 0;
+    int absence_acceptance = 0;
     (void)self;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "$OOOOOOOOOOOOOOOOOOOOOdddddidK:solve", keywords, &objs[A_TIME],
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "$OOOOOOOOOOOOOOOOOOOOOdddddidKp:solve", keywords, &objs[A_TIME],
                                      &objs[A_COST], &objs[A_EARLIEST], &objs[A_LATEST], &objs[A_DEMAND],
                                      &objs[A_CAPACITY], &objs[A_RIDE], &objs[A_FIXED], &objs[A_MAX_VISITS],
                                      &objs[A_VALUE], &objs[A_ALLOWED], &objs[A_START], &objs[A_SERVICE],
@@ -300,9 +301,10 @@ static PyObject *solve(PyObject *self, PyObject *args, PyObject *kwargs) {
                                      &objs[A_BREAK_LO], &objs[A_BREAK_HI], &objs[A_BREAK_LEN],
                                      &objs[A_LOCKED_LEN], &params.seconds,
                                      &params.fleet_share, &params.t0, &params.tf, &params.cbar, &params.max_string,
-                                     &params.blink, &seed))
+                                     &params.blink, &seed, &absence_acceptance))
         return NULL;
     params.seed = (uint64_t)seed;
+    params.absence_acceptance = absence_acceptance;
     if (!(params.seconds >= 0) || !(params.fleet_share >= 0 && params.fleet_share <= 1) || params.max_string < 1) {
         PyErr_SetString(PyExc_ValueError, "seconds must be >= 0, fleet_share within [0, 1], max_string >= 1");
         return NULL;
@@ -348,7 +350,7 @@ static PyMethodDef methods[] = {
     {"solve", (PyCFunction)(void (*)(void))solve, METH_VARARGS | METH_KEYWORDS,
      "solve(*, time, cost, earliest, latest, demand, capacity, ride, fixed, max_visits, value, allowed, start,\n"
      "      service, win_start, win_lo, win_hi, max_span, break_lo, break_hi, break_len, locked_len,\n"
-     "      seconds, fleet_share, t0, tf, cbar, max_string, blink, seed) -> Result\n\n"
+     "      seconds, fleet_share, t0, tf, cbar, max_string, blink, seed, absence_acceptance=False) -> Result\n\n"
      "Ruin-and-recreate search on an integer pickup-and-delivery model (int64 arrays; allowed: uint8;\n"
      "start: None or int32 nodes per vehicle, each route ended by -1; win_start: int32 offsets).\n"
      "start and the arrays from service on may be None (no such rule)."},

@@ -122,8 +122,11 @@ def run(problem: Problem, params: SolveParams, tm: TravelMatrix, variant: int, b
         # re-reads its plan, so what comes back satisfies the full model.
         # (Large days need a bigger share for reading the plan back and timing it.)
         share = 0.9 if n_req <= tuning.LARGE_DAY else 0.75
+        # Two workers on a 200-node day: one weighs absences leniently (fewer vehicles on
+        # tightly timed days), the other strictly (shorter routes); the better plan wins.
+        lenient = state.strategy.get("absence_acceptance", False) and n_req >= tuning.RUIN_RECREATE_ONE_RUN
         cand = search.ruin_recreate_phase(data, list(range(len(problem.vehicles))), clock, share,
-                                          params.seed * 7919 + variant, params.previous, tracker)
+                                          params.seed * 7919 + variant, params.previous, tracker, lenient)
         if cand is not None:
             final = search.finalize(data, cand, clock)
             tracker.plan(final)

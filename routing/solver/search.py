@@ -106,12 +106,14 @@ def start_routes(model: Model, start: Solution | None) -> list[list[int]] | None
 
 
 def ruin_recreate_phase(data: Data, vehicles: list[int], clock: Clock, share: float, seed: int,
-                         start: Solution | None, tracker: Tracker | None = None) -> Solution | None:
+                         start: Solution | None, tracker: Tracker | None = None,
+                         absence_acceptance: bool = False) -> Solution | None:
     """The compiled search on this model for ``share`` of the time left once the model
     is built, from ``start`` (see :func:`start_routes`); its plan read back through
     OR-Tools (which re-checks every constraint and times the visits, breaks
     included). None if it cannot run or its plan does not load.
-    ``tracker`` is given each run's improvements with their times."""
+    ``tracker`` is given each run's improvements with their times; ``absence_acceptance``
+    picks the fleet-minimisation rule (see :func:`routing.ruin_recreate.search`)."""
     model = Model(data, vehicles, data.vehicle_weight)
     begin = start_routes(model, start)
     inst = model.rr_instance()
@@ -125,7 +127,8 @@ def ruin_recreate_phase(data: Data, vehicles: list[int], clock: Clock, share: fl
     for run in range(runs):
         seconds = max(0.05, (until - time.monotonic()) / (runs - run))
         began = time.monotonic()
-        found = ruin_recreate.search(inst, seconds, seed=seed * tuning.RUIN_RECREATE_RUNS + run, start=begin)
+        found = ruin_recreate.search(inst, seconds, seed=seed * tuning.RUIN_RECREATE_RUNS + run, start=begin,
+                                     absence_acceptance=absence_acceptance)
         if found is None:
             return None
         if tracker is not None:
@@ -145,9 +148,10 @@ VARIANTS = (
     # worker 0: eliminate the smallest routes in turn, each with one guided local search
     {"first": "PARALLEL_CHEAPEST_INSERTION", "meta": "GUIDED_LOCAL_SEARCH", "construct": 0.2, "elim_stop": 0.35,
      "elim_try": 0.15, "continue": False},
-    # worker 1: the same from another construction
+    # worker 1: the same from another construction; on days the compiled search plans in
+    # one run (see params.RUIN_RECREATE_ONE_RUN), its lenient fleet rule
     {"first": "LOCAL_CHEAPEST_INSERTION", "meta": "GUIDED_LOCAL_SEARCH", "construct": 0.2, "elim_stop": 0.35,
-     "elim_try": 0.15, "continue": False},
+     "elim_try": 0.15, "continue": False, "absence_acceptance": True},
     # (variants 2-3, used with more workers or other seeds: shorter attempts continuing
     # near-misses with tabu search and insertion operators)
     {"first": "LOCAL_CHEAPEST_INSERTION", "meta": "GUIDED_LOCAL_SEARCH", "construct": 0.2, "elim_stop": 0.35,

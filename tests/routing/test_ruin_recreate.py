@@ -73,6 +73,27 @@ def test_a_large_day_gets_one_longer_run_per_worker(line, monkeypatch):
     assert validate(problem, sol) == []
 
 
+def test_the_second_worker_weighs_absences_leniently_on_days_of_one_run(line, monkeypatch):
+    """Worker 1 (variant 1) takes the lenient fleet rule on days planned in one run; smaller days never do."""
+    rules: list = []
+    real = ruin_recreate.search
+
+    def recording(*args, **kwargs):
+        rules.append(kwargs.get("absence_acceptance"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ruin_recreate, "search", recording)
+    problem = _chain(line, n=3)
+    monkeypatch.setattr(tuning, "RUIN_RECREATE_ONE_RUN", 3)
+    for variant in (0, 1):
+        assert validate(problem, solve(problem, SolveParams(time_limit_s=0.3, seed=variant))) == []
+    assert rules == [False, True]
+    rules.clear()
+    monkeypatch.setattr(tuning, "RUIN_RECREATE_ONE_RUN", 4)
+    solve(problem, SolveParams(time_limit_s=0.3, seed=1))
+    assert rules == [False] * tuning.RUIN_RECREATE_RUNS
+
+
 def test_fleet_minimisation_merges_routes(line):
     """Started from one vehicle per request, the fleet phase ends with a single route."""
     problem = _chain(line, n=4, vehicles=4)
@@ -85,6 +106,21 @@ def test_fleet_minimisation_merges_routes(line):
     assert len(used) == 1
     assert sorted(used[0]) == list(range(2 * V, 2 * V + 8))
     assert result.fleet_iterations > 0
+
+
+def test_a_day_that_cannot_serve_everyone_keeps_what_the_fleet_phase_gains(line):
+    """No plan serves every request here, so the fleet phase never takes a route away; the
+    requests it fits in meanwhile are kept (the cost phase gets no time: fleet_share 1)."""
+    reqs = [line.request("x", 10, 10, p_windows=w(0, 10), d_windows=w(90, 100)),
+            line.request("y", 20, 30, p_windows=w(20, 40), d_windows=w(30, 50)),
+            line.request("z", 40, 50, p_windows=w(50, 60), d_windows=w(60, 80))]
+    problem = Problem(reqs, [line.vehicle("v", kg=10, shift=(0, 200))], matrix=line.matrix())
+    data, model = _instance(problem, 1)
+    x = [r.id for r in model.requests].index("x")
+    # x alone: its 10 kg fill the vehicle from time 10 to 90, so neither y nor z can board
+    result = ruin_recreate.search(model.rr_instance(), 0.3, fleet_share=1.0, start=[[2 + 2 * x, 3 + 2 * x]])
+    assert result is not None and result.left_out == 1
+    assert 2 + 2 * x not in result.routes[0] and len(result.routes[0]) == 4
 
 
 def test_deterministic_solves_stay_with_or_tools(line, monkeypatch):
@@ -186,7 +222,8 @@ def _arrays(inst: ruin_recreate.Instance) -> dict:
                 value=inst.value, allowed=inst.allowed, start=None, service=inst.service, win_start=inst.win_start,
                 win_lo=inst.win_lo, win_hi=inst.win_hi, max_span=inst.max_span, break_lo=inst.break_lo,
                 break_hi=inst.break_hi, break_len=inst.break_len, locked_len=inst.locked_len, seconds=0.05,
-                fleet_share=0.5, t0=1.0, tf=0.1, cbar=10.0, max_string=10, blink=0.01, seed=1)
+                fleet_share=0.5, t0=1.0, tf=0.1, cbar=10.0, max_string=10, blink=0.01, seed=1,
+                absence_acceptance=False)
 
 
 def test_the_extension_answers_with_named_fields(line):
