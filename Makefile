@@ -10,7 +10,7 @@ SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Re-install only when the package's definition or the compiled search's sources change
 # (pip install builds the extension module routing._ruin_recreate).
-$(BIN)/.installed: pyproject.toml setup.py $(wildcard routing/_ruin_recreate*.[ch] routing/_rr_route.[ch])
+$(BIN)/.installed: pyproject.toml setup.py $(wildcard routing/_ruin_recreate*.[ch] routing/_rr_*.[ch])
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .

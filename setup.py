@@ -11,8 +11,9 @@ setup(
     ext_modules=[
         Extension(
             "routing._ruin_recreate",
-            sources=["routing/_ruin_recreate.c", "routing/_rr_route.c", "routing/_ruin_recreate_module.c"],
-            depends=["routing/_ruin_recreate.h", "routing/_rr_route.h"],
+            sources=["routing/_ruin_recreate.c", "routing/_rr_plan.c", "routing/_rr_route.c",
+                     "routing/_ruin_recreate_module.c"],
+            depends=["routing/_ruin_recreate.h", "routing/_rr_plan.h", "routing/_rr_route.h"],
             extra_compile_args=["-O2"],
             libraries=["m"],
             optional=False,
