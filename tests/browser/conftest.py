@@ -44,6 +44,26 @@ class _QuietHandler(WSGIRequestHandler):
     def log_request(self, code="-", size="-"):
         pass
 
+    def connection_dropped(self, error, environ=None):
+        # When the browser drops a connection while a file is being sent (a page left before its
+        # stylesheet arrived), Werkzeug's server can skip closing the response: the file would be
+        # closed only by the garbage collector, a ResourceWarning that the suite turns into an error.
+        body = (environ or {}).get(_RESPONSE_KEY)
+        if body is not None and hasattr(body, "close"):
+            body.close()
+
+
+_RESPONSE_KEY = "tests.browser.response"
+
+
+def _keeping_the_response(application):
+    """``application``, with each response also kept in its request's environ for connection_dropped."""
+    def wsgi(environ, start_response):
+        body = application(environ, start_response)
+        environ[_RESPONSE_KEY] = body
+        return body
+    return wsgi
+
 
 @pytest.fixture(scope="session")
 def live_app(tmp_path_factory):
@@ -55,7 +75,8 @@ def live_app(tmp_path_factory):
 @contextlib.contextmanager
 def serve(application):
     """Serve ``application`` with Werkzeug from a background thread on a free port; yields its base URL."""
-    server = make_server("127.0.0.1", 0, application, threaded=True, request_handler=_QuietHandler)
+    server = make_server("127.0.0.1", 0, _keeping_the_response(application), threaded=True,
+                         request_handler=_QuietHandler)
     thread = threading.Thread(target=server.serve_forever, name="browser-test-server", daemon=True)
     thread.start()
     try:
