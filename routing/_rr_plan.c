@@ -17,11 +17,15 @@ Sol *rr_sol_new(const Inst *I) {
     s->where = malloc(sizeof(int) * I->R);
     s->active = calloc(I->V, sizeof(int));
     s->ver = calloc(I->V, sizeof(i64));
+    s->rcost = calloc(I->V, sizeof(i64));
+    s->rcost_ver = calloc(I->V, sizeof(i64)); /* (version 0: empty, cost 0) */
     for (int j = 0; j < I->R; j++) s->where[j] = -1;
     s->absent = I->R;
     return s;
 }
-void rr_sol_free(Sol *s) { free(s->seq); free(s->len); free(s->where); free(s->active); free(s->ver); free(s); }
+void rr_sol_free(Sol *s) {
+    free(s->seq); free(s->len); free(s->where); free(s->active); free(s->ver); free(s->rcost); free(s->rcost_ver); free(s);
+}
 
 void rr_sol_copy(const Inst *I, Sol *dst, const Sol *src) {
     /* (a route of the same version has the same visits: most need no copy) */
@@ -32,6 +36,8 @@ void rr_sol_copy(const Inst *I, Sol *dst, const Sol *src) {
     memcpy(dst->where, src->where, sizeof(int) * I->R);
     memcpy(dst->active, src->active, sizeof(int) * I->V);
     memcpy(dst->ver, src->ver, sizeof(i64) * I->V);
+    memcpy(dst->rcost, src->rcost, sizeof(i64) * I->V);
+    memcpy(dst->rcost_ver, src->rcost_ver, sizeof(i64) * I->V);
     dst->cost = src->cost; dst->absent = src->absent; dst->absent_value = src->absent_value;
 }
 
@@ -51,7 +57,11 @@ void rr_count_absent(const Inst *I, Sol *s) {
 
 i64 rr_sol_cost(const Inst *I, Sol *s) {
     i64 c = 0;
-    for (int k = 0; k < I->V; k++) c += route_cost(I, s, k);
+    /* (only the routes changed since they were last summed: a ruin touches a few) */
+    for (int k = 0; k < I->V; k++) {
+        if (s->rcost_ver[k] != s->ver[k]) { s->rcost[k] = route_cost(I, s, k); s->rcost_ver[k] = s->ver[k]; }
+        c += s->rcost[k];
+    }
     s->cost = c;
     return c;
 }
@@ -247,14 +257,22 @@ void rr_recreate(const Inst *I, Sol *s, Work *w, double blink) {
     }
     g_key = w->key;
     qsort(list, n, sizeof(int), cmp_by_key);
-    for (int k = 0; k < I->V; k++) if (s->active[k] && w->cache[k].ver != s->ver[k]) cache_route(I, s, k, &w->cache[k]);
+    /* (most vehicles of a large fleet are out of use once the fleet shrinks: list the others) */
+    int nfleet = 0;
+    for (int k = 0; k < I->V; k++) if (s->active[k]) w->fleet[nfleet++] = k;
+    for (int f = 0; f < nfleet; f++) {
+        int k = w->fleet[f];
+        if (w->cache[k].ver != s->ver[k]) cache_route(I, s, k, &w->cache[k]);
+    }
     for (int x = 0; x < n; x++) {
         int j = list[x];
         i64 best = INF64; int bk = -1, bp = 0, bd = 0;
         /* (a request picked up on a done visit has one route: nothing to remember) */
         Memo *memo = w->memo && !I->pinned[2 * I->V + 2 * j] ? w->memo + (size_t)j * I->V : NULL;
-        for (int k = 0; k < I->V; k++) {
-            if (!s->active[k] || !I->allowed[(size_t)j * I->V + k]) continue;
+        const unsigned char *allowed = I->allowed + (size_t)j * I->V;
+        for (int f = 0; f < nfleet; f++) {
+            int k = w->fleet[f];
+            if (!allowed[k]) continue;
             int pi = 0, di = 0;
             i64 dlt;
             if (memo && memo[k].ver == s->ver[k]) { dlt = memo[k].delta; pi = memo[k].pi; di = memo[k].di; }

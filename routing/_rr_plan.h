@@ -14,6 +14,7 @@ typedef struct {
     int *where; /* R: vehicle serving request j, -1 if left out */
     int *active;/* V: may this vehicle be used */
     i64 *ver;   /* V: version of each route, new at each change (see Memo) */
+    i64 *rcost, *rcost_ver; /* V: each route's cost, for the version it was summed at */
     i64 cost;   /* arcs + fixed costs of used vehicles */
     int absent;
     i64 absent_value;
@@ -54,6 +55,7 @@ typedef struct {
     int *removed; int nremoved;
     int *tmp; i64 *cum;
     int *ruined;
+    int *fleet;   /* V: the plan's active vehicles, listed by rr_recreate */
     double *key;
 } Work;
 

@@ -228,6 +228,7 @@ int rr_solve(const RRInstance *in, const RRParams *params, int *out, RRStats *st
     w.tmp = malloc(sizeof(int) * (CAPL + 2));
     w.cum = malloc(sizeof(i64) * 3 * (CAPL + 2)); /* see route_fits */
     w.ruined = malloc(sizeof(int) * V);
+    w.fleet = malloc(sizeof(int) * V);
     w.key = malloc(sizeof(double) * (R + 1));
     i64 *abs_count = calloc(R + 1, sizeof(i64));
 
@@ -350,7 +351,7 @@ int rr_solve(const RRInstance *in, const RRParams *params, int *out, RRStats *st
     stats->cost = best->cost; stats->left_out = best->absent; stats->value_left_out = best->absent_value;
     rr_sol_free(s); rr_sol_free(s2); rr_sol_free(best);
     for (int k = 0; k < V; k++) { free(w.cache[k].asap); free(w.cache[k].lat); free(w.cache[k].load); }
-    free(w.cache); free(w.memo); free(w.removed); free(w.tmp); free(w.cum); free(w.ruined); free(w.key); free(abs_count); free(I->adj);
+    free(w.cache); free(w.memo); free(w.removed); free(w.tmp); free(w.cum); free(w.ruined); free(w.fleet); free(w.key); free(abs_count); free(I->adj);
     free(I->full_check); free(I->pinned);
     return RR_OK;
 }
