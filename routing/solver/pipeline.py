@@ -124,9 +124,13 @@ def run(problem: Problem, params: SolveParams, tm: TravelMatrix, variant: int, b
         share = 0.9 if n_req <= tuning.LARGE_DAY else 0.75
         # Two workers on a 200-node day: one weighs absences leniently (fewer vehicles on
         # tightly timed days), the other strictly (shorter routes); the better plan wins.
-        lenient = state.strategy.get("absence_acceptance", False) and n_req >= tuning.RUIN_RECREATE_ONE_RUN
+        # They also split their time differently (see search.VARIANTS).
+        one_run = n_req >= tuning.RUIN_RECREATE_ONE_RUN
+        lenient = state.strategy.get("absence_acceptance", False) and one_run
+        fleet_share = state.strategy.get("fleet_share", search.FLEET_SHARE) if one_run else search.FLEET_SHARE
         cand = search.ruin_recreate_phase(data, list(range(len(problem.vehicles))), clock, share,
-                                          params.seed * 7919 + variant, params.previous, tracker, lenient)
+                                          params.seed * 7919 + variant, params.previous, tracker, lenient,
+                                          fleet_share)
         if cand is not None:
             final = search.finalize(data, cand, clock)
             tracker.plan(final)

@@ -105,15 +105,20 @@ def start_routes(model: Model, start: Solution | None) -> list[list[int]] | None
     return routes
 
 
+#: Share of a compiled search's time spent taking routes away before the cost phase.
+FLEET_SHARE = 0.5
+
+
 def ruin_recreate_phase(data: Data, vehicles: list[int], clock: Clock, share: float, seed: int,
                          start: Solution | None, tracker: Tracker | None = None,
-                         absence_acceptance: bool = False) -> Solution | None:
+                         absence_acceptance: bool = False, fleet_share: float = FLEET_SHARE) -> Solution | None:
     """The compiled search on this model for ``share`` of the time left once the model
     is built, from ``start`` (see :func:`start_routes`); its plan read back through
     OR-Tools (which re-checks every constraint and times the visits, breaks
     included). None if it cannot run or its plan does not load.
     ``tracker`` is given each run's improvements with their times; ``absence_acceptance``
-    picks the fleet-minimisation rule (see :func:`routing.ruin_recreate.search`)."""
+    picks the fleet-minimisation rule and ``fleet_share`` its share of each run's time
+    (see :func:`routing.ruin_recreate.search`)."""
     model = Model(data, vehicles, data.vehicle_weight)
     begin = start_routes(model, start)
     inst = model.rr_instance()
@@ -128,7 +133,7 @@ def ruin_recreate_phase(data: Data, vehicles: list[int], clock: Clock, share: fl
         seconds = max(0.05, (until - time.monotonic()) / (runs - run))
         began = time.monotonic()
         found = ruin_recreate.search(inst, seconds, seed=seed * tuning.RUIN_RECREATE_RUNS + run, start=begin,
-                                     absence_acceptance=absence_acceptance)
+                                     absence_acceptance=absence_acceptance, fleet_share=fleet_share)
         if found is None:
             return None
         if tracker is not None:
@@ -145,9 +150,14 @@ def ruin_recreate_phase(data: Data, vehicles: list[int], clock: Clock, share: fl
 # budget shares (construction; elimination stops when this share is left; one
 # elimination attempt).
 VARIANTS = (
-    # worker 0: eliminate the smallest routes in turn, each with one guided local search
+    # worker 0: eliminate the smallest routes in turn, each with one guided local search;
+    # on days the compiled search plans in one run, a quarter of its time to the fleet:
+    # on 20 of the 27 200- and 400-node benchmark days the fleet was final within a
+    # tenth of the time, and the rest of a half-share fleet phase went to failing to
+    # take one more route away (worker 1 keeps the half share for days whose last
+    # route goes late; the plan with fewer vehicles, then less travel, wins)
     {"first": "PARALLEL_CHEAPEST_INSERTION", "meta": "GUIDED_LOCAL_SEARCH", "construct": 0.2, "elim_stop": 0.35,
-     "elim_try": 0.15, "continue": False},
+     "elim_try": 0.15, "continue": False, "fleet_share": 0.25},
     # worker 1: the same from another construction; on days the compiled search plans in
     # one run (see params.RUIN_RECREATE_ONE_RUN), its lenient fleet rule
     {"first": "LOCAL_CHEAPEST_INSERTION", "meta": "GUIDED_LOCAL_SEARCH", "construct": 0.2, "elim_stop": 0.35,

@@ -94,6 +94,28 @@ def test_the_second_worker_weighs_absences_leniently_on_days_of_one_run(line, mo
     assert rules == [False] * tuning.RUIN_RECREATE_RUNS
 
 
+def test_the_first_worker_gives_the_fleet_a_shorter_share_on_days_of_one_run(line, monkeypatch):
+    """Worker 0 (variant 0) spends a quarter of its time on the fleet on days planned in one run,
+    worker 1 half; smaller days keep half on both."""
+    shares: list = []
+    real = ruin_recreate.search
+
+    def recording(*args, **kwargs):
+        shares.append(kwargs.get("fleet_share"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ruin_recreate, "search", recording)
+    problem = _chain(line, n=3)
+    monkeypatch.setattr(tuning, "RUIN_RECREATE_ONE_RUN", 3)
+    for variant in (0, 1):
+        assert validate(problem, solve(problem, SolveParams(time_limit_s=0.3, seed=variant))) == []
+    assert shares == [0.25, 0.5]
+    shares.clear()
+    monkeypatch.setattr(tuning, "RUIN_RECREATE_ONE_RUN", 4)
+    solve(problem, SolveParams(time_limit_s=0.3, seed=0))
+    assert shares == [0.5] * tuning.RUIN_RECREATE_RUNS
+
+
 def test_fleet_minimisation_merges_routes(line):
     """Started from one vehicle per request, the fleet phase ends with a single route."""
     problem = _chain(line, n=4, vehicles=4)
