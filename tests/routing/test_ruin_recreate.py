@@ -73,13 +73,14 @@ def test_a_large_day_gets_one_longer_run_per_worker(line, monkeypatch):
     assert validate(problem, sol) == []
 
 
-def test_the_second_worker_weighs_absences_leniently_on_days_of_one_run(line, monkeypatch):
-    """Worker 1 (variant 1) takes the lenient fleet rule on days planned in one run; smaller days never do."""
-    rules: list = []
+def _worker_settings(line, monkeypatch, name: str, small_day_seed: int) -> tuple[list, list]:
+    """The keyword ``name`` each compiled search was given: by workers 0 and 1 on a day planned in
+    one run, then by the worker of ``small_day_seed`` on a day just below that size."""
+    given: list = []
     real = ruin_recreate.search
 
     def recording(*args, **kwargs):
-        rules.append(kwargs.get("absence_acceptance"))
+        given.append(kwargs.get(name))
         return real(*args, **kwargs)
 
     monkeypatch.setattr(ruin_recreate, "search", recording)
@@ -87,33 +88,26 @@ def test_the_second_worker_weighs_absences_leniently_on_days_of_one_run(line, mo
     monkeypatch.setattr(tuning, "RUIN_RECREATE_ONE_RUN", 3)
     for variant in (0, 1):
         assert validate(problem, solve(problem, SolveParams(time_limit_s=0.3, seed=variant))) == []
-    assert rules == [False, True]
-    rules.clear()
+    one_run = list(given)
+    given.clear()
     monkeypatch.setattr(tuning, "RUIN_RECREATE_ONE_RUN", 4)
-    solve(problem, SolveParams(time_limit_s=0.3, seed=1))
-    assert rules == [False] * tuning.RUIN_RECREATE_RUNS
+    solve(problem, SolveParams(time_limit_s=0.3, seed=small_day_seed))
+    return one_run, given
+
+
+def test_the_second_worker_weighs_absences_leniently_on_days_of_one_run(line, monkeypatch):
+    """Worker 1 (variant 1) takes the lenient fleet rule on days planned in one run; smaller days never do."""
+    one_run, small = _worker_settings(line, monkeypatch, "absence_acceptance", small_day_seed=1)
+    assert one_run == [False, True]
+    assert small == [False] * tuning.RUIN_RECREATE_RUNS
 
 
 def test_the_first_worker_gives_the_fleet_a_shorter_share_on_days_of_one_run(line, monkeypatch):
     """Worker 0 (variant 0) spends a quarter of its time on the fleet on days planned in one run,
     worker 1 half; smaller days keep half on both."""
-    shares: list = []
-    real = ruin_recreate.search
-
-    def recording(*args, **kwargs):
-        shares.append(kwargs.get("fleet_share"))
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(ruin_recreate, "search", recording)
-    problem = _chain(line, n=3)
-    monkeypatch.setattr(tuning, "RUIN_RECREATE_ONE_RUN", 3)
-    for variant in (0, 1):
-        assert validate(problem, solve(problem, SolveParams(time_limit_s=0.3, seed=variant))) == []
-    assert shares == [0.25, 0.5]
-    shares.clear()
-    monkeypatch.setattr(tuning, "RUIN_RECREATE_ONE_RUN", 4)
-    solve(problem, SolveParams(time_limit_s=0.3, seed=0))
-    assert shares == [0.5] * tuning.RUIN_RECREATE_RUNS
+    one_run, small = _worker_settings(line, monkeypatch, "fleet_share", small_day_seed=0)
+    assert one_run == [0.25, 0.5]
+    assert small == [0.5] * tuning.RUIN_RECREATE_RUNS
 
 
 def test_fleet_minimisation_merges_routes(line):
