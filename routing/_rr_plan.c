@@ -73,14 +73,19 @@ static void cache_route(const Inst *I, const Sol *s, int k, Cache *c) {
     const int *q = s->seq + (size_t)k * CAPL;
     i64 t = I->e[2 * k];
     int prev = 2 * k;
-    for (int d = 0; d < I->D; d++) c->load[d] = 0; /* index 0: before the first visit */
+    const int D = I->D;
+    for (int d = 0; d < D; d++) c->load[d] = c->peak[d] = 0; /* index 0: before the first visit */
     for (int i = 0; i < L; i++) {
         int v = q[i];
         i64 a = serve(I, v, t + TM(prev, v));
         c->asap[i] = a;
         int j = REQ(v), pick = IS_PICKUP(v);
-        for (int d = 0; d < I->D; d++)
-            c->load[(i + 1) * I->D + d] = c->load[i * I->D + d] + (pick ? I->dem[j * I->D + d] : -I->dem[j * I->D + d]);
+        const i64 *dem = I->dem + (size_t)j * D;
+        i64 *before = c->load + (size_t)i * D, *after = before + D;
+        for (int d = 0; d < D; d++) {
+            after[d] = before[d] + (pick ? dem[d] : -dem[d]);
+            if (after[d] > c->peak[d]) c->peak[d] = after[d];
+        }
         t = a; prev = v;
     }
     i64 lat = latest(I, 2 * k + 1, I->l[2 * k + 1]);
@@ -133,22 +138,36 @@ static i64 best_insert_delivery(const Inst *I, const Sol *s, int k, int j, Cache
     return best;
 }
 
-/* Best insertion of request j into route k: returns the cost delta (INF64 if none),
- * positions in *pi (pickup before original position pi) and *di (delivery before
- * original position di, di >= pi). Positions are skipped with probability blink.
- * A request whose pickup is done has only its delivery inserted (*pi = -1). */
-static i64 best_insert(const Inst *I, const Sol *s, int k, int j, Cache *c, double blink, int *pi, int *di,
-                       int *tmp, i64 *cum) {
+/* best_insert is compiled for each kind of day (see there): these take the kind as a
+ * constant. ``multi``: some stop has several windows; ``one``: one load dimension. */
+#define SPECIALISED static inline __attribute__((always_inline))
+SPECIALISED i64 serve_on(const Inst *I, int v, i64 a, const int multi) {
+    if (multi) return serve(I, v, a);
+    if (a < I->e[v]) a = I->e[v];
+    return a > I->l[v] ? INF64 : a;
+}
+SPECIALISED int overfills(const i64 *load, const i64 *dm, const i64 *cp, int D, const int one) {
+    if (one) return load[0] + dm[0] > cp[0];
+    for (int d0 = 0; d0 < D; d0++) if (load[d0] + dm[d0] > cp[d0]) return 1;
+    return 0;
+}
+
+SPECIALISED i64 insert_into(const Inst *I, const Sol *s, int k, int j, Cache *c, double blink, int *pi, int *di,
+                            int *tmp, i64 *cum, const int multi, const int one) {
     int L = s->len[k];
     const int *q = s->seq + (size_t)k * CAPL;
     int p = 2 * I->V + 2 * j, d = p + 1;
-    if (I->pinned[p]) { *pi = -1; return best_insert_delivery(I, s, k, j, c, blink, di, tmp, cum); }
+    const int D = one ? 1 : I->D;
     i64 best = INF64;
-    const i64 *dm = I->dem + (size_t)j * I->D;
-    const i64 *cp = I->cap + (size_t)k * I->D;
-    for (int d0 = 0; d0 < I->D; d0++) if (dm[d0] > cp[d0]) return INF64;
+    const i64 *dm = I->dem + (size_t)j * D;
+    const i64 *cp = I->cap + (size_t)k * D;
+    for (int d0 = 0; d0 < D; d0++) if (dm[d0] > cp[d0]) return INF64;
     if (L + 2 > I->max_visits[k]) return INF64;
     i64 fixed = L == 0 ? I->fixed[k] : 0;
+    /* Loads are checked only where the request could overfill the route (on most days
+     * and routes it cannot, and these checks were a fifth of a long route's insertion). */
+    int tight = 0;
+    for (int d0 = 0; d0 < D; d0++) if (c->peak[d0] + dm[d0] > cp[d0]) tight = 1;
     for (int i = LOCKED(k); i <= L; i++) {
         int prev = i == 0 ? 2 * k : q[i - 1];
         i64 tprev = i == 0 ? I->e[2 * k] : c->asap[i - 1];
@@ -156,29 +175,25 @@ static i64 best_insert(const Inst *I, const Sol *s, int k, int j, Cache *c, doub
          * position can take it */
         if (tprev > I->l[p]) break;
         /* capacity just before position i */
-        int capok = 1;
-        for (int d0 = 0; d0 < I->D; d0++) if (c->load[i * I->D + d0] + dm[d0] > cp[d0]) { capok = 0; break; }
-        if (!capok) continue;
-        i64 ap = serve(I, p, tprev + TM(prev, p));
+        if (tight && overfills(c->load + (size_t)i * D, dm, cp, D, one)) continue;
+        i64 ap = serve_on(I, p, tprev + TM(prev, p), multi);
         if (ap == INF64) continue;
         /* walk the segment i..m-1 after the pickup, inserting the delivery before m */
         i64 t = ap; int cur = p;
         for (int m = i; m <= L; m++) {
             if (m > i) {
                 int v = q[m - 1];
-                i64 a = serve(I, v, t + TM(cur, v));
+                i64 a = serve_on(I, v, t + TM(cur, v), multi);
                 if (a > c->lat[m - 1]) break; /* the rest of the route cannot absorb the delay */
-                int ok = 1;
-                for (int d0 = 0; d0 < I->D; d0++) if (c->load[m * I->D + d0] + dm[d0] > cp[d0]) { ok = 0; break; }
-                if (!ok) break;
+                if (tight && overfills(c->load + (size_t)m * D, dm, cp, D, one)) break;
                 t = a; cur = v;
             }
             if (t > I->l[d]) break; /* (likewise for the delivery) */
             int next = m == L ? 2 * k + 1 : q[m];
-            i64 ad = serve(I, d, t + TM(cur, d));
+            i64 ad = serve_on(I, d, t + TM(cur, d), multi);
             if (ad == INF64) continue;
             if (I->ride[j] >= 0 && ad - ap > I->ride[j]) continue;
-            if (serve(I, next, ad + TM(d, next)) > c->lat[m]) continue;
+            if (serve_on(I, next, ad + TM(d, next), multi) > c->lat[m]) continue;
             i64 delta;
             if (m == i) delta = CM(prev, p) + CM(p, d) + CM(d, next) - CM(prev, next);
             else delta = CM(prev, p) + CM(p, q[i]) - CM(prev, q[i]) + CM(q[m - 1], d) + CM(d, next) - CM(q[m - 1], next);
@@ -192,6 +207,21 @@ static i64 best_insert(const Inst *I, const Sol *s, int k, int j, Cache *c, doub
         }
     }
     return best;
+}
+
+/* Best insertion of request j into route k: returns the cost delta (INF64 if none),
+ * positions in *pi (pickup before original position pi) and *di (delivery before
+ * original position di, di >= pi). Positions are skipped with probability blink.
+ * A request whose pickup is done has only its delivery inserted (*pi = -1).
+ * Compiled once per kind of day, so that a day of one window per stop and one load
+ * dimension (most) skips those checks: about a tenth of a long route's instructions. */
+static i64 best_insert(const Inst *I, const Sol *s, int k, int j, Cache *c, double blink, int *pi, int *di,
+                       int *tmp, i64 *cum) {
+    if (I->pinned[2 * I->V + 2 * j]) { *pi = -1; return best_insert_delivery(I, s, k, j, c, blink, di, tmp, cum); }
+    if (I->wstart) return I->D == 1 ? insert_into(I, s, k, j, c, blink, pi, di, tmp, cum, 1, 1)
+                                    : insert_into(I, s, k, j, c, blink, pi, di, tmp, cum, 1, 0);
+    return I->D == 1 ? insert_into(I, s, k, j, c, blink, pi, di, tmp, cum, 0, 1)
+                     : insert_into(I, s, k, j, c, blink, pi, di, tmp, cum, 0, 0);
 }
 
 static void do_insert(const Inst *I, Sol *s, int k, int j, int pi, int di, int *tmp) {

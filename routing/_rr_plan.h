@@ -40,9 +40,9 @@ static inline int irand(int n) { return n <= 0 ? 0 : (int)(rnd() % (uint64_t)n);
 static inline void changed(Sol *s, int k) { s->ver[k] = ++rr_last_version; }
 
 /* Per-route caches for insertion: ASAP cumul at each position, latest feasible
- * cumul (ignoring ride and span limits and the break), load after each position;
- * for the route's version ver. */
-typedef struct { i64 *asap, *lat, *load; i64 ver; } Cache;
+ * cumul (ignoring ride and span limits and the break), load after each position
+ * and the route's highest load per dimension; for the route's version ver. */
+typedef struct { i64 *asap, *lat, *load; i64 peak[RR_MAX_DIMENSIONS]; i64 ver; } Cache;
 
 /* A request's best insertion into a route of a given version: most routes are the same
  * from one iteration to the next (a ruin touches a few, and most plans are rejected), so
