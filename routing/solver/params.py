@@ -28,6 +28,11 @@ CLUSTER_SIZE = 200
 #: (fewer vehicles or less travel on each Sartori & Buriol 400-node instance tried).
 RUIN_RECREATE_RUNS = 2
 RUIN_RECREATE_ONE_RUN = 100
+#: Seconds kept for reading the compiled search's plan back into OR-Tools on a day of
+#: up to ``LARGE_DAY`` requests without ride limits (see search.compiled_share): it
+#: took 0.02 to 0.03 s on 200- and 400-node benchmark days, where a tenth of a
+#: 60-second budget (kept before) left the workers idle for six seconds.
+READ_BACK_S = 1.0
 
 
 @dataclass(frozen=True)

@@ -120,8 +120,7 @@ def run(problem: Problem, params: SolveParams, tm: TravelMatrix, variant: int, b
     if search.ruin_recreate_fits(data):
         # Most of the budget to the compiled search (fleet, then cost); OR-Tools
         # re-reads its plan, so what comes back satisfies the full model.
-        # (Large days need a bigger share for reading the plan back and timing it.)
-        share = 0.9 if n_req <= tuning.LARGE_DAY else 0.75
+        share = search.compiled_share(data, clock.left())
         # Two workers on a 200-node day: one weighs absences leniently (fewer vehicles on
         # tightly timed days), the other strictly (shorter routes); the better plan wins.
         # They also split their time differently (see search.VARIANTS).

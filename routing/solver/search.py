@@ -105,6 +105,20 @@ def start_routes(model: Model, start: Solution | None) -> list[list[int]] | None
     return routes
 
 
+def compiled_share(data: Data, left_s: float) -> float:
+    """The compiled search's share of the ``left_s`` seconds left; the rest reads its plan back.
+
+    A day of up to ``LARGE_DAY`` requests without ride limits keeps ``READ_BACK_S``
+    (at most a tenth); ride limits add a strict re-timing of each route
+    (:func:`finalize`), and a large day's plan takes longer to read: those keep a
+    tenth and a quarter."""
+    if len(data.requests) > tuning.LARGE_DAY:
+        return 0.75
+    if left_s <= 0 or any(r.max_ride_s is not None for r in data.requests):
+        return 0.9
+    return 1.0 - min(0.1, tuning.READ_BACK_S / left_s)
+
+
 #: Share of a compiled search's time spent taking routes away before the cost phase.
 FLEET_SHARE = 0.5
 

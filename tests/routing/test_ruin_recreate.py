@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from routing import Problem, SolveParams, solve, validate
 from routing import _ruin_recreate, ruin_recreate
 from routing.solver import params as tuning
+from routing.solver import search
 from routing.solver.data import prepare, set_weights
 from routing.solver.model import Model
 
@@ -108,6 +109,21 @@ def test_the_first_worker_gives_the_fleet_a_shorter_share_on_days_of_one_run(lin
     one_run, small = _worker_settings(line, monkeypatch, "fleet_share", small_day_seed=0)
     assert one_run == [0.25, 0.5]
     assert small == [0.5] * tuning.RUIN_RECREATE_RUNS
+
+
+def test_the_compiled_search_keeps_a_second_to_read_its_plan_back_not_a_tenth_of_a_long_budget(line, monkeypatch):
+    """Without ride limits the compiled search leaves READ_BACK_S for reading its plan back (a tenth
+    of a short budget); ride limits leave a tenth, large days a quarter."""
+    data, _model = _instance(_chain(line), 4)
+    assert search.compiled_share(data, 60.0) == pytest.approx(1 - tuning.READ_BACK_S / 60)
+    assert search.compiled_share(data, 30.0) == pytest.approx(1 - tuning.READ_BACK_S / 30)
+    assert search.compiled_share(data, 2.0) == pytest.approx(0.9)
+    ride = _chain(line)
+    ride = dataclasses.replace(ride, requests=[dataclasses.replace(ride.requests[0], max_ride_s=500.0),
+                                               *ride.requests[1:]])
+    assert search.compiled_share(_instance(ride, 4)[0], 60.0) == pytest.approx(0.9)
+    monkeypatch.setattr(tuning, "LARGE_DAY", 3)
+    assert search.compiled_share(data, 60.0) == pytest.approx(0.75)
 
 
 def test_fleet_minimisation_merges_routes(line):
