@@ -92,7 +92,7 @@ def forgot_password():
             link = mail_links.absolute_url("auth.reset_password", {"token": token})
             send_mail(
                 MailSettings.from_config(current_app.config), user.email,
-                "Reset your Feeding Our City password",
+                f"Reset your {current_app.config['COALITION_NAME']} password",
                 f"Hello {user.display_name},\n\nTo choose a new password, open this link within the hour:\n{link}\n\n"
                 "If you did not ask for this, ignore this message.",
             )

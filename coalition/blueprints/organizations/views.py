@@ -69,7 +69,7 @@ def _send_invitation(invitation: Invitation, link: str, inviter: User) -> None:
     """E-mail the link; without SMTP show it to the inviting admin (and the log has it)."""
     sent = send_mail(
         MailSettings.from_config(current_app.config), invitation.email,
-        f"You are invited to {invitation.organization.name} on Feeding Our City",
+        f"You are invited to {invitation.organization.name} on {current_app.config['COALITION_NAME']}",
         f"{inviter.display_name} invited you to join {invitation.organization.name} as {invitation.role.value}.\n\n"
         f"Accept within {current_app.config['INVITATION_MAX_AGE_S'] // 86400} days:\n{link}\n",
     )

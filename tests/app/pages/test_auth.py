@@ -133,11 +133,13 @@ def _reset_link(caplog) -> str:
     return match.group(1)
 
 
-def test_password_reset_by_logged_link_changes_the_password_once(client, caplog):
+def test_password_reset_by_logged_link_changes_the_password_once(client, app, caplog, monkeypatch):
     caplog.set_level("INFO")
+    monkeypatch.setitem(app.config, "COALITION_NAME", "Riverside Food Coalition")
     page = client.get("/password/forgot").get_data(as_text=True)
     response = client.post("/password/forgot", data={"email": "farmer@example.org", "csrf_token": csrf_token_from(page)})
     assert response.status_code == 302
+    assert "subject=Reset your Riverside Food Coalition password" in caplog.text
     link = _reset_link(caplog)
     form = client.get(link)
     assert form.status_code == 200

@@ -27,6 +27,7 @@ def test_with_smtp_configured_the_invitation_is_mailed_not_shown(login_as, app, 
     with SMTPTestServer() as server:
         monkeypatch.setitem(app.config, "MAIL_SERVER", "127.0.0.1")
         monkeypatch.setitem(app.config, "MAIL_PORT", server.port)
+        monkeypatch.setitem(app.config, "COALITION_NAME", "Riverside Food Coalition")
         page = client.get(f"/organizations/{store.id}/people").get_data(as_text=True)
         response = client.post(f"/organizations/{store.id}/people/invite",
                                data={"email": "newdriver@example.org", "role": "driver", "csrf_token": csrf_token_from(page)},
@@ -36,6 +37,7 @@ def test_with_smtp_configured_the_invitation_is_mailed_not_shown(login_as, app, 
     assert "/invitations/" not in html
     [(recipients, message)] = server.messages
     assert recipients == ["newdriver@example.org"]
+    assert message["Subject"] == "You are invited to Hawthorne Green Grocer on Riverside Food Coalition"
     assert "/invitations/" in message.get_payload()
 
 
