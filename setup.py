@@ -11,7 +11,7 @@ setup(
     ext_modules=[
         Extension(
             "routing._ruin_recreate",
-            sources=["routing/_ruin_recreate.c", "routing/_rr_plan.c", "routing/_rr_route.c",
+            sources=["routing/_ruin_recreate.c", "routing/_rr_plan.c", "routing/_rr_pool.c", "routing/_rr_route.c",
                      "routing/_ruin_recreate_module.c"],
             depends=["routing/_ruin_recreate.h", "routing/_rr_plan.h", "routing/_rr_route.h"],
             extra_compile_args=["-O2"],

@@ -70,4 +70,10 @@ int rr_remove_request(const Inst *I, Sol *s, int j);
  * are skipped with probability blink. */
 void rr_recreate(const Inst *I, Sol *s, Work *w, double blink);
 
+/* The route pool (_rr_pool.c): rr_pool_start empties it for at most max_routes routes
+ * (RR_OK or RR_NO_MEMORY); rr_pool_add keeps route k of s unless the pool has it or is
+ * full (``always``: even when full, for the best plan's routes). */
+int rr_pool_start(RRPool *pool, int max_routes, int V);
+int rr_pool_add(const Inst *I, RRPool *pool, const Sol *s, int k, int always);
+
 #endif

@@ -41,8 +41,9 @@
  * holds the ruin step and the two phases; a plan and the recreate step (the
  * insertion described above) are _rr_plan.c (with _rr_plan.h), the exact check
  * of a route and its times are _rr_route.c (with _rr_route.h, the model all
- * share), and _ruin_recreate_module.c makes it the extension module
- * routing._ruin_recreate, built when the package is installed. Its few globals are thread-local:
+ * share), the pool of good routes the cost phase weighs is _rr_pool.c, and
+ * _ruin_recreate_module.c makes it the extension module routing._ruin_recreate,
+ * built when the package is installed. Its few globals are thread-local:
  * planning threads of one web process may search at the same time (the
  * binding releases the GIL during the search).
  */
@@ -193,7 +194,7 @@ static int cmp_adj(const void *a, const void *b) {
 }
 
 /* Solve (see _ruin_recreate.h). */
-int rr_solve(const RRInstance *in, const RRParams *params, int *out, RRStats *stats) {
+int rr_solve(const RRInstance *in, const RRParams *params, int *out, RRStats *stats, RRPool *pool) {
     const int n = in->n, V = in->V, R = in->R, D = in->D;
     const int *init = in->start;
     const int init_len = in->start_len;
@@ -201,6 +202,9 @@ int rr_solve(const RRInstance *in, const RRParams *params, int *out, RRStats *st
                  tf = params->tf, cbar = params->cbar, blink = params->blink;
     const int lmax = params->max_string;
     if (D > RR_MAX_DIMENSIONS) return RR_TOO_MANY_DIMENSIONS;
+    if (params->pool_max <= 0) pool = NULL;
+    if (pool && rr_pool_start(pool, params->pool_max, V) != RR_OK) return RR_NO_MEMORY;
+    int status = RR_OK;
     double start = now_s();
     stats->history_len = 0;
     Inst inst = rr_inst_of(in);
@@ -325,7 +329,8 @@ int rr_solve(const RRInstance *in, const RRParams *params, int *out, RRStats *st
     double span = end - now_s();
     double t2start = now_s();
     double last_better = t2start;
-    while (R > 0 && span > 0) {
+    double pool_bound = (double)best->cost * (1.0 + params->pool_slack);
+    while (R > 0 && span > 0 && status == RR_OK) {
         double t = now_s();
         if (t > end) break;
         if (t - last_better > STALL_SHARE * span) {
@@ -344,9 +349,14 @@ int rr_solve(const RRInstance *in, const RRParams *params, int *out, RRStats *st
         double temp = t0 * pow(tf / t0, frac);
         for (int rep = 0; rep < 8; rep++) {
             rr_sol_copy(I, s2, s);
+            i64 old_versions = rr_last_version;
             ruin(I, s2, &w, cbar, lmax);
             rr_recreate(I, s2, &w, blink);
             it2++;
+            if (pool && s2->absent_value == best->absent_value && s2->cost <= pool_bound)
+                /* only the routes this step rebuilt: the others are those of plans weighed before */
+                for (int k = 0; k < V && status == RR_OK; k++)
+                    if (s2->ver[k] > old_versions) status = rr_pool_add(I, pool, s2, k, 0);
             if (s2->absent_value > s->absent_value) continue;
             double threshold = (double)s->cost - temp * log(urand() + 1e-300);
             if (s2->absent_value < s->absent_value || (double)s2->cost < threshold) {
@@ -355,10 +365,13 @@ int rr_solve(const RRInstance *in, const RRParams *params, int *out, RRStats *st
                     rr_sol_copy(I, best, s);
                     last_better = now_s();
                     record(I, best, start, stats);
+                    pool_bound = (double)best->cost * (1.0 + params->pool_slack);
                 }
             }
         }
     }
+    /* the best plan's routes, so the pool always holds one whole plan */
+    for (int k = 0; pool && k < V && status == RR_OK; k++) status = rr_pool_add(I, pool, best, k, 1);
     int pos = 0;
     for (int k = 0; k < V; k++) {
         for (int x = 0; x < best->len[k]; x++) out[pos++] = best->seq[(size_t)k * CAPL + x];
@@ -370,5 +383,6 @@ int rr_solve(const RRInstance *in, const RRParams *params, int *out, RRStats *st
     for (int k = 0; k < V; k++) { free(w.cache[k].asap); free(w.cache[k].lat); free(w.cache[k].load); }
     free(w.cache); free(w.memo); free(w.removed); free(w.tmp); free(w.cum); free(w.ruined); free(w.fleet); free(w.key); free(abs_count); free(I->adj);
     free(I->full_check); free(I->pinned);
-    return RR_OK;
+    if (status != RR_OK) rr_pool_free(pool);
+    return status;
 }

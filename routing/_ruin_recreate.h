@@ -56,6 +56,10 @@ typedef struct {
      * less often even when it leaves out more (Christiaens & Vanden Berghe's rule),
      * rather than only among plans leaving out no more */
     int absence_acceptance;
+    /* The route pool (see RRPool): most routes kept (0: no pool) and how far above the
+     * best plan's cost a plan of the cost phase may be for its new routes to be kept. */
+    int pool_max;
+    double pool_slack;
 } RRParams;
 
 /* Most entries of the improvement history (see RRStats.history). */
@@ -81,12 +85,33 @@ typedef struct {
     RRImprovement history[RR_HISTORY_MAX];
 } RRStats;
 
+/* Distinct routes of good plans the cost phase weighed: every plan that serves what
+ * the best plan serves, within pool_slack of its cost, gives its new routes (at most
+ * pool_max of them: a full pool keeps the routes of its better half of plans; then
+ * the best plan's routes). A set-partitioning model over them
+ * can recombine routes of different plans into a better one (routing/recombine.py). */
+typedef struct {
+    int count;
+    int *vehicle;      /* count: the vehicle whose route it is */
+    int64_t *cost;     /* count: its arcs plus the vehicle's fixed cost */
+    int *offset;       /* count + 1: route r visits nodes[offset[r] .. offset[r + 1] - 1] */
+    int *nodes;
+    /* (the rest is the pool's own bookkeeping) */
+    int64_t *plan_cost; /* count: the cost of the plan the route came with */
+    int cap_routes, cap_nodes, max_routes;
+    uint64_t *hashes;  /* open addressing, a power of two long; 0 is free */
+    int hash_len;
+} RRPool;
+
+void rr_pool_free(RRPool *pool);
+
 enum { RR_OK = 0, RR_NO_MEMORY = -1, RR_TOO_MANY_DIMENSIONS = -2 };
 
 /* Search; writes the best plan to ``out`` (per vehicle its nodes followed by
- * -1: 2R + V ints) and its figures to ``stats``. Returns RR_OK or an error
- * code. Thread-safe: its few globals are thread-local. */
-int rr_solve(const RRInstance *in, const RRParams *params, int *out, RRStats *stats);
+ * -1: 2R + V ints) and its figures to ``stats``; with params->pool_max > 0, fills
+ * ``pool`` (zeroed by the caller, freed with rr_pool_free). Returns RR_OK or an
+ * error code. Thread-safe: its few globals are thread-local. */
+int rr_solve(const RRInstance *in, const RRParams *params, int *out, RRStats *stats, RRPool *pool);
 
 /* The times of the plan ``routes`` (as rr_solve writes it) that the search vouches
  * for: ``times`` (n) gets each node's time on a used route (-1 elsewhere: starts and

@@ -30,11 +30,12 @@ static PyStructSequence_Field result_fields[] = {
     {"history", "each improvement of the best plan: (seconds, vehicles, cost, left_out, value_left_out)"},
     {"times", "per node, its time in the best plan (-1: not on a used route)"},
     {"break_starts", "per vehicle, the start of its break in the best plan (-1: none)"},
+    {"pool", "the route pool: (vehicle, arcs plus fixed cost, nodes) per route (empty: no pool asked)"},
     {NULL, NULL},
 };
 
 static PyStructSequence_Desc result_desc = {
-    "routing._ruin_recreate.Result", "The best plan found and how the search went.", result_fields, 10,
+    "routing._ruin_recreate.Result", "The best plan found and how the search went.", result_fields, 11,
 };
 
 /* An argument's buffer: C-contiguous, ``ndim`` dimensions, items of ``itemsize``
@@ -120,8 +121,28 @@ static PyObject *int_tuple(const int64_t *values, int len) {
     return t;
 }
 
+/* The pool's routes as a tuple of (vehicle, cost, nodes). */
+static PyObject *pool_tuple(const RRPool *pool) {
+    PyObject *t = PyTuple_New(pool->count);
+    if (!t) return NULL;
+    for (int r = 0; r < pool->count; r++) {
+        int first = pool->offset[r], len = pool->offset[r + 1] - first;
+        PyObject *nodes = PyTuple_New(len);
+        if (!nodes) { Py_DECREF(t); return NULL; }
+        for (int x = 0; x < len; x++) {
+            PyObject *node = PyLong_FromLong(pool->nodes[first + x]);
+            if (!node) { Py_DECREF(nodes); Py_DECREF(t); return NULL; }
+            PyTuple_SET_ITEM(nodes, x, node);
+        }
+        PyObject *entry = Py_BuildValue("(iLN)", pool->vehicle[r], (long long)pool->cost[r], nodes);
+        if (!entry) { Py_DECREF(t); return NULL; }
+        PyTuple_SET_ITEM(t, r, entry);
+    }
+    return t;
+}
+
 static PyObject *result_tuple(PyObject *routes, const RRStats *stats, const RRInstance *in, const int64_t *times,
-                              const int64_t *break_starts) {
+                              const int64_t *break_starts, const RRPool *pool) {
     PyObject *result = PyStructSequence_New(ResultType);
     if (!result) { Py_DECREF(routes); return NULL; }
     PyStructSequence_SetItem(result, 0, routes);
@@ -146,6 +167,9 @@ static PyObject *result_tuple(PyObject *routes, const RRStats *stats, const RRIn
     if (!breaks) { Py_XDECREF(node_times); Py_DECREF(result); return NULL; }
     PyStructSequence_SetItem(result, 8, node_times);
     PyStructSequence_SetItem(result, 9, breaks);
+    PyObject *routes_pool = pool_tuple(pool);
+    if (!routes_pool) { Py_DECREF(result); return NULL; }
+    PyStructSequence_SetItem(result, 10, routes_pool);
     return result;
 }
 
@@ -287,13 +311,14 @@ static PyObject *solve(PyObject *self, PyObject *args, PyObject *kwargs) {
     static char *keywords[] = {"time", "cost", "earliest", "latest", "demand", "capacity", "ride", "fixed",
                                "max_visits", "value", "allowed", "start", "service", "win_start", "win_lo",
                                "win_hi", "max_span", "break_lo", "break_hi", "break_len", "locked_len", "seconds",
-                               "fleet_share", "t0", "tf", "cbar", "max_string", "blink", "seed", "absence_acceptance", NULL};
+                               "fleet_share", "t0", "tf", "cbar", "max_string", "blink", "seed", "absence_acceptance",
+                               "pool_max", "pool_slack", NULL};
     PyObject *objs[N_ARRAYS];
     RRParams params;
     unsigned long long seed = 0;
     int absence_acceptance = 0;
     (void)self;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "$OOOOOOOOOOOOOOOOOOOOOdddddidKp:solve", keywords, &objs[A_TIME],
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "$OOOOOOOOOOOOOOOOOOOOOdddddidKpid:solve", keywords, &objs[A_TIME],
                                      &objs[A_COST], &objs[A_EARLIEST], &objs[A_LATEST], &objs[A_DEMAND],
                                      &objs[A_CAPACITY], &objs[A_RIDE], &objs[A_FIXED], &objs[A_MAX_VISITS],
                                      &objs[A_VALUE], &objs[A_ALLOWED], &objs[A_START], &objs[A_SERVICE],
@@ -301,12 +326,15 @@ static PyObject *solve(PyObject *self, PyObject *args, PyObject *kwargs) {
                                      &objs[A_BREAK_LO], &objs[A_BREAK_HI], &objs[A_BREAK_LEN],
                                      &objs[A_LOCKED_LEN], &params.seconds,
                                      &params.fleet_share, &params.t0, &params.tf, &params.cbar, &params.max_string,
-                                     &params.blink, &seed, &absence_acceptance))
+                                     &params.blink, &seed, &absence_acceptance, &params.pool_max,
+                                     &params.pool_slack))
         return NULL;
     params.seed = (uint64_t)seed;
     params.absence_acceptance = absence_acceptance;
-    if (!(params.seconds >= 0) || !(params.fleet_share >= 0 && params.fleet_share <= 1) || params.max_string < 1) {
-        PyErr_SetString(PyExc_ValueError, "seconds must be >= 0, fleet_share within [0, 1], max_string >= 1");
+    if (!(params.seconds >= 0) || !(params.fleet_share >= 0 && params.fleet_share <= 1) || params.max_string < 1
+            || params.pool_max < 0 || !(params.pool_slack >= 0)) {
+        PyErr_SetString(PyExc_ValueError, "seconds must be >= 0, fleet_share within [0, 1], max_string >= 1, "
+                        "pool_max and pool_slack >= 0");
         return NULL;
     }
     Py_buffer views[N_ARRAYS];
@@ -316,6 +344,8 @@ static PyObject *solve(PyObject *self, PyObject *args, PyObject *kwargs) {
     int *out = NULL;
     RRStats *stats = NULL;
     int64_t *times = NULL;
+    RRPool pool;
+    memset(&pool, 0, sizeof pool);
     if (!instance_from(objs, views, have, &in)) goto done;
     if (in.D > RR_MAX_DIMENSIONS) {
         PyErr_Format(PyExc_ValueError, "demand: at most %d load dimensions, got %d", RR_MAX_DIMENSIONS, in.D);
@@ -331,14 +361,15 @@ static PyObject *solve(PyObject *self, PyObject *args, PyObject *kwargs) {
     if (!times) { PyErr_NoMemory(); goto done; }
     int status;
     Py_BEGIN_ALLOW_THREADS
-    status = rr_solve(&in, &params, out, stats);
+    status = rr_solve(&in, &params, out, stats, &pool);
     if (status == RR_OK) status = rr_schedule(&in, out, times, times + in.n);
     Py_END_ALLOW_THREADS
     if (status == RR_NO_MEMORY) { PyErr_NoMemory(); goto done; }
     if (status != RR_OK) { PyErr_Format(PyExc_RuntimeError, "ruin-and-recreate search failed (%d)", status); goto done; }
     PyObject *routes = routes_list(out, in.V);
-    if (routes) result = result_tuple(routes, stats, &in, times, times + in.n);
+    if (routes) result = result_tuple(routes, stats, &in, times, times + in.n, &pool);
 done:
+    rr_pool_free(&pool);
     PyMem_RawFree(times);
     PyMem_RawFree(stats);
     PyMem_RawFree(out);
@@ -350,7 +381,8 @@ static PyMethodDef methods[] = {
     {"solve", (PyCFunction)(void (*)(void))solve, METH_VARARGS | METH_KEYWORDS,
      "solve(*, time, cost, earliest, latest, demand, capacity, ride, fixed, max_visits, value, allowed, start,\n"
      "      service, win_start, win_lo, win_hi, max_span, break_lo, break_hi, break_len, locked_len,\n"
-     "      seconds, fleet_share, t0, tf, cbar, max_string, blink, seed, absence_acceptance=False) -> Result\n\n"
+     "      seconds, fleet_share, t0, tf, cbar, max_string, blink, seed, absence_acceptance, pool_max,\n"
+     "      pool_slack) -> Result\n\n"
      "Ruin-and-recreate search on an integer pickup-and-delivery model (int64 arrays; allowed: uint8;\n"
      "start: None or int32 nodes per vehicle, each route ended by -1; win_start: int32 offsets).\n"
      "start and the arrays from service on may be None (no such rule)."},

@@ -98,6 +98,9 @@ class Result:
     #: and per vehicle its break's start (-1: none): a schedule that keeps every rule.
     times: tuple[int, ...] = ()
     break_starts: tuple[int, ...] = ()
+    #: The route pool (see :func:`search`'s ``pool_max``): per route, (vehicle, its arcs plus
+    #: the vehicle's fixed cost, its nodes); the best plan's routes are among them.
+    pool: tuple[tuple[int, int, tuple[int, ...]], ...] = ()
 
     def rank(self) -> tuple[int, int, int]:
         """Smaller is better: value left out, then vehicles, then cost."""
@@ -107,7 +110,7 @@ class Result:
 def search(inst: Instance, seconds: float, *, seed: int = 0, fleet_share: float = 0.5,
            start: list[list[int]] | None = None, cbar: float = 10.0, max_string: int = 10,
            blink: float = 0.01, temperatures: tuple[float, float] = (0.2, 0.002),
-           absence_acceptance: bool = False) -> Result | None:
+           absence_acceptance: bool = False, pool_max: int = 0, pool_slack: float = 0.005) -> Result | None:
     """Search for ``seconds``; None when the instance has more than :data:`MAX_DIMENSIONS` load dimensions.
 
     ``start``: optional routes (node ids per vehicle) to start from; with done visits
@@ -119,6 +122,9 @@ def search(inst: Instance, seconds: float, *, seed: int = 0, fleet_share: float 
     (Christiaens & Vanden Berghe's rule); by default only plans leaving out no more
     are weighed by their absences. The lenient rule wanders further and more often
     empties a route on tightly timed 200-node days, at some cost in travel.
+    ``pool_max``: keep up to this many distinct routes of the plans the cost phase weighs
+    that serve what the best plan serves and cost at most ``pool_slack`` more than it
+    (then the best plan's routes), for :func:`routing.recombine.recombine`.
     Raises ValueError when ``start`` is not a plan of the instance (see :func:`is_plan`).
     """
     V, D = inst.capacity.shape
@@ -148,9 +154,9 @@ def search(inst: Instance, seconds: float, *, seed: int = 0, fleet_share: float 
         locked_len=i64(inst.locked_len),
         seconds=float(seconds), fleet_share=float(fleet_share), t0=t0, tf=tf, cbar=float(cbar),
         max_string=int(max_string), blink=float(blink), seed=int(seed) & (2**64 - 1),
-        absence_acceptance=bool(absence_acceptance))
+        absence_acceptance=bool(absence_acceptance), pool_max=int(pool_max), pool_slack=float(pool_slack))
     return Result(found.routes, found.left_out, found.fleet_iterations, found.cost_iterations, found.vehicles,
-                  found.cost, found.value_left_out, found.history, found.times, found.break_starts)
+                  found.cost, found.value_left_out, found.history, found.times, found.break_starts, found.pool)
 
 
 def is_plan(routes: list[list[int]], V: int, R: int) -> bool:

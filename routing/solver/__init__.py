@@ -4,10 +4,12 @@ The package, along the seams of PyVRP's layout:
 
 - :mod:`.params`: :class:`SolveParams`, how to search, and the sizes at which the search changes its path;
 - :mod:`.data`: the problem scaled to integers, and the requests dropped before any search, with reasons;
-- :mod:`.model`: the OR-Tools model, one function per family of rules; the only module that imports OR-Tools;
+- :mod:`.model`: the OR-Tools model, one function per family of rules; the only module that imports
+  OR-Tools' routing library;
 - :mod:`.compiled`: that model as the plain arrays the compiled ruin-and-recreate search takes;
 - :mod:`.search`: the search phases and their variants;
-- :mod:`.pipeline`: the phases chained for one worker, and the worker processes;
+- :mod:`.pipeline`: the phases chained for one worker, the worker processes, and the recombination
+  of their pooled routes (:mod:`routing.recombine`);
 - :mod:`.progress`: the best plan's improvements, reported to ``SolveParams.progress``.
 
 Objective hierarchy (lexicographic through weights): dropped value times a

@@ -1,4 +1,4 @@
-"""One OR-Tools routing model over a subset of the vehicles: the only module that imports OR-Tools.
+"""One OR-Tools routing model over a subset of the vehicles: the only module that imports OR-Tools' routing library.
 
 Node layout (OR-Tools *nodes*, not routing indices): vehicle k of the model
 has start node 2k and end node 2k+1; request j has pickup node 2V+2j and

@@ -33,6 +33,17 @@ RUIN_RECREATE_ONE_RUN = 100
 #: took 0.02 to 0.03 s on 200- and 400-node benchmark days, where a tenth of a
 #: 60-second budget (kept before) left the workers idle for six seconds.
 READ_BACK_S = 1.0
+#: Route pooling and recombination (see routing.recombine and search.recombine_reserve):
+#: on days of ``RECOMBINE_MIN_REQUESTS`` up to ``LARGE_DAY`` requests, the compiled search
+#: keeps up to ``POOL_MAX`` routes of plans within ``POOL_SLACK`` of its best, and the
+#: last ``RECOMBINE_SHARE`` of the budget (at most ``RECOMBINE_MAX_S``; none when that is
+#: under ``RECOMBINE_MIN_S``) recombines the routes of every worker by set partitioning.
+RECOMBINE_MIN_REQUESTS = 100
+RECOMBINE_SHARE = 0.1
+RECOMBINE_MAX_S = 5.0
+RECOMBINE_MIN_S = 1.0
+POOL_MAX = 20000
+POOL_SLACK = 0.005
 
 
 @dataclass(frozen=True)

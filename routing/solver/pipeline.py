@@ -29,6 +29,13 @@ With ``num_workers > 1`` independent searches with different strategies run
 in separate processes and the best plan wins (value served, then vehicles,
 then cost).
 
+On days of ``RECOMBINE_MIN_REQUESTS`` up to ``LARGE_DAY`` requests (see
+:func:`~routing.solver.search.recombine_reserve`), the compiled searches also
+pool the routes of the good plans they weigh, and the last seconds of the
+budget recombine every worker's routes by set partitioning
+(:mod:`routing.recombine`): on the 200-node benchmark days this gave back a
+vehicle where both workers had one too many (ber-n200-1).
+
 Every phase tells a :class:`~routing.solver.progress.Tracker` what it found,
 so ``SolveParams.progress`` hears of each improvement of the best plan.
 """
@@ -59,30 +66,54 @@ def solve_in_workers(problem: Problem, params: SolveParams, tm: TravelMatrix, wo
     when there are several; ``tm`` is the problem's travel matrix, computed once by the caller.
     ``origin`` (``time.monotonic()``, default now) is when the solve began, for progress reports."""
     origin = time.monotonic() if origin is None else origin
+    # The last seconds may recombine the routes the workers' compiled searches pooled.
+    reserve = search.recombine_reserve(problem, params)
+    routes: list | None = [] if reserve else None
     if workers == 1:
-        return run(problem, params, tm, params.seed, params.time_limit_s, Tracker(problem, origin, params.progress))
-    margin = 0.5  # returning results and shutting the pool down
-    deadline = time.time() + params.time_limit_s - margin
-    # Monotonic clocks need not agree between processes: the origin travels as wall-clock time.
-    wall_origin = time.time() - (time.monotonic() - origin)
-    ctx = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-        # The callback stays here (it may not pickle); workers return their improvements.
-        jobs = [(problem, replace(params, num_workers=1, progress=None), tm, params.seed + w, deadline, wall_origin)
-                for w in range(workers)]
-        results = list(pool.map(_worker, jobs))
-    if params.progress is not None:
-        for event in merge(events for _sol, events in results):
+        tracker = Tracker(problem, origin, params.progress)
+        best = run(problem, params, tm, params.seed, params.time_limit_s - reserve, tracker, routes)
+        margin = 0.05
+    else:
+        margin = 0.5  # returning results and shutting the pool down
+        deadline = time.time() + params.time_limit_s - margin - reserve
+        # Monotonic clocks need not agree between processes: the origin travels as wall-clock time.
+        wall_origin = time.time() - (time.monotonic() - origin)
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+            # The callback stays here (it may not pickle); workers return their improvements.
+            jobs = [(problem, replace(params, num_workers=1, progress=None), tm, params.seed + w, deadline,
+                     wall_origin, routes is not None) for w in range(workers)]
+            results = list(pool.map(_worker, jobs))
+        best = min((sol for sol, _events, _pool in results), key=lambda s: search.score(problem, s))
+        # The parent's tracker starts from the best of all workers' improvements, reports nothing
+        # until the end (the callback runs here, in time order), and hears of the recombined plan.
+        tracker = Tracker(problem, origin, None)
+        tracker.events = merge(events for _sol, events, _pool in results)
+        for _sol, _events, pooled in results:
+            if routes is not None:
+                routes.extend(pooled)
+    if routes:
+        clock = search.Clock(origin + params.time_limit_s - margin)
+        data = prepare(problem, params, tm)
+        set_weights(data)
+        better = search.recombine_phase(data, best, routes, clock, params.seed)
+        if better is not None and search.score(problem, better) < search.score(problem, best):
+            best = better
+            tracker.plan(best)
+    if workers > 1 and params.progress is not None:
+        for event in tracker.events:
             params.progress(event)
-    return min((sol for sol, _events in results), key=lambda s: search.score(problem, s))
+    return best
 
 
-def _worker(args) -> tuple[Solution, list]:
-    problem, params, tm, variant, deadline, wall_origin = args
+def _worker(args) -> tuple[Solution, list, list]:
+    problem, params, tm, variant, deadline, wall_origin, keep_pool = args
     tracker = Tracker(problem, time.monotonic() - (time.time() - wall_origin), None)
+    pool: list | None = [] if keep_pool else None
     # The deadline is wall-clock time fixed by the parent, so that a slow process
     # start on a busy machine eats into the search, not past the caller's limit.
-    return run(problem, params, tm, variant, max(0.3, deadline - time.time()), tracker), tracker.events
+    sol = run(problem, params, tm, variant, max(0.3, deadline - time.time()), tracker, pool)
+    return sol, tracker.events, pool or []
 
 
 @dataclass
@@ -105,9 +136,11 @@ class _Run:
 
 
 def run(problem: Problem, params: SolveParams, tm: TravelMatrix, variant: int, budget_s: float,
-        tracker: Tracker | None = None) -> Solution:
+        tracker: Tracker | None = None, pool: list | None = None) -> Solution:
     """One pipeline of search phases with strategy ``variant``, within ``budget_s`` seconds;
-    ``tracker`` (default: one timed from now, reporting to ``params.progress``) hears of each plan."""
+    ``tracker`` (default: one timed from now, reporting to ``params.progress``) hears of each plan.
+    With ``pool`` (a list), the compiled search adds the routes it pooled to it (see
+    :func:`search.recombine_phase`)."""
     clock = search.Clock(time.monotonic() + budget_s)
     tracker = tracker or Tracker(problem, time.monotonic(), params.progress)
     data = prepare(problem, params, tm)
@@ -129,7 +162,7 @@ def run(problem: Problem, params: SolveParams, tm: TravelMatrix, variant: int, b
         fleet_share = state.strategy.get("fleet_share", search.FLEET_SHARE) if one_run else search.FLEET_SHARE
         cand = search.ruin_recreate_phase(data, list(range(len(problem.vehicles))), clock, share,
                                           params.seed * 7919 + variant, params.previous, tracker, lenient,
-                                          fleet_share)
+                                          fleet_share, pool)
         if cand is not None:
             final = search.finalize(data, cand, clock)
             tracker.plan(final)

@@ -16,12 +16,13 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from .. import decompose, ruin_recreate
+from .. import decompose, recombine, ruin_recreate
 from ..problem import Problem, Request, Vehicle
 from ..solution import Route, Solution
 from . import params as tuning
 from .data import INF_TIME, Data, assemble, row_of
 from .model import Model
+from .params import SolveParams
 from .progress import Tracker
 
 
@@ -125,14 +126,16 @@ FLEET_SHARE = 0.5
 
 def ruin_recreate_phase(data: Data, vehicles: list[int], clock: Clock, share: float, seed: int,
                          start: Solution | None, tracker: Tracker | None = None,
-                         absence_acceptance: bool = False, fleet_share: float = FLEET_SHARE) -> Solution | None:
+                         absence_acceptance: bool = False, fleet_share: float = FLEET_SHARE,
+                         pool: list | None = None) -> Solution | None:
     """The compiled search on this model for ``share`` of the time left once the model
     is built, from ``start`` (see :func:`start_routes`); its plan read back through
     OR-Tools (which re-checks every constraint and times the visits, breaks
     included). None if it cannot run or its plan does not load.
     ``tracker`` is given each run's improvements with their times; ``absence_acceptance``
     picks the fleet-minimisation rule and ``fleet_share`` its share of each run's time
-    (see :func:`routing.ruin_recreate.search`)."""
+    (see :func:`routing.ruin_recreate.search`). With ``pool`` (a list), each run keeps a
+    route pool and its routes are added to the list (see :func:`recombine_phase`)."""
     model = Model(data, vehicles, data.vehicle_weight)
     begin = start_routes(model, start)
     inst = model.rr_instance()
@@ -147,9 +150,13 @@ def ruin_recreate_phase(data: Data, vehicles: list[int], clock: Clock, share: fl
         seconds = max(0.05, (until - time.monotonic()) / (runs - run))
         began = time.monotonic()
         found = ruin_recreate.search(inst, seconds, seed=seed * tuning.RUIN_RECREATE_RUNS + run, start=begin,
-                                     absence_acceptance=absence_acceptance, fleet_share=fleet_share)
+                                     absence_acceptance=absence_acceptance, fleet_share=fleet_share,
+                                     pool_max=tuning.POOL_MAX if pool is not None else 0,
+                                     pool_slack=tuning.POOL_SLACK)
         if found is None:
             return None
+        if pool is not None:
+            pool.extend(found.pool)
         if tracker is not None:
             tracker.compiled(began, found.history, data.vehicle_weight)
         if result is None or found.rank() < result.rank():
@@ -158,6 +165,51 @@ def ruin_recreate_phase(data: Data, vehicles: list[int], clock: Clock, share: fl
         return None
     # Reading a large plan back completes a time for every stop: give it what is left.
     return model.read_nodes(result.routes, clock.left(), result.times, result.break_starts)
+
+
+def recombine_reserve(problem: Problem, params: SolveParams) -> float:
+    """Seconds kept at the end of a solve to recombine the workers' route pools (0: none).
+
+    Days of ``RECOMBINE_MIN_REQUESTS`` up to ``LARGE_DAY`` requests, planned by the
+    compiled search, without done visits or ride limits (whose plans :func:`finalize`
+    re-times route by route), keep ``RECOMBINE_SHARE`` of the budget, at most
+    ``RECOMBINE_MAX_S``, when that is at least ``RECOMBINE_MIN_S``. Smaller days reach
+    the best-known plans of the 100-node benchmarks without it."""
+    n = len(problem.requests)
+    if (params.deterministic or params.done or not tuning.RECOMBINE_MIN_REQUESTS <= n <= tuning.LARGE_DAY
+            or n > tuning.RUIN_RECREATE_MAX_REQUESTS or any(r.max_ride_s is not None for r in problem.requests)):
+        return 0.0
+    seconds = min(tuning.RECOMBINE_MAX_S, tuning.RECOMBINE_SHARE * params.time_limit_s)
+    return seconds if seconds >= tuning.RECOMBINE_MIN_S else 0.0
+
+
+def recombine_phase(data: Data, best: Solution, pool: list, clock: Clock, seed: int) -> Solution | None:
+    """A plan better than ``best`` recombined from the pooled routes of the compiled searches
+    (:func:`routing.recombine.recombine`), then annealed briefly from there at a low
+    temperature and read back through OR-Tools; None when none is better.
+
+    The pool's node ids are those of the model of every vehicle that
+    :func:`ruin_recreate_phase` builds; this builds the same model."""
+    model = Model(data, list(range(len(data.problem.vehicles))), data.vehicle_weight)
+    inst = model.rr_instance()
+    routes = model.node_routes(best)
+    if not ruin_recreate.is_plan(routes, len(model.vehicles), len(model.requests)):
+        return None
+    # Set partitioning gets most of the time; the short annealing from its plan also times it.
+    left = clock.left()
+    found = recombine.recombine(inst, pool, routes, 0.6 * left, seed=seed)
+    if found is None:
+        return None
+    polished = ruin_recreate.search(inst, max(0.05, 0.7 * clock.left()), seed=seed,
+                                    start=found, fleet_share=0.0, temperatures=POLISH_TEMPERATURES)
+    if polished is None or polished.left_out:
+        return None
+    return model.read_nodes(polished.routes, clock.left(), polished.times, polished.break_starts)
+
+
+#: Annealing temperatures after recombination (see ruin_recreate.search): a tenth of
+#: the search's own, so the recombined plan is refined, not left for another basin.
+POLISH_TEMPERATURES = (0.02, 0.0002)
 
 
 # Search variants, one per worker: first-solution strategy, metaheuristic, and

@@ -255,7 +255,7 @@ def _arrays(inst: ruin_recreate.Instance) -> dict:
                 win_lo=inst.win_lo, win_hi=inst.win_hi, max_span=inst.max_span, break_lo=inst.break_lo,
                 break_hi=inst.break_hi, break_len=inst.break_len, locked_len=inst.locked_len, seconds=0.05,
                 fleet_share=0.5, t0=1.0, tf=0.1, cbar=10.0, max_string=10, blink=0.01, seed=1,
-                absence_acceptance=False)
+                absence_acceptance=False, pool_max=0, pool_slack=0.0)
 
 
 def test_the_extension_answers_with_named_fields(line):
