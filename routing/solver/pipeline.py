@@ -29,7 +29,7 @@ With ``num_workers > 1`` independent searches with different strategies run
 in separate processes and the best plan wins (value served, then vehicles,
 then cost).
 
-On days of ``RECOMBINE_MIN_REQUESTS`` up to ``LARGE_DAY`` requests (see
+On days of ``RECOMBINE_MIN_REQUESTS`` to ``RECOMBINE_MAX_REQUESTS`` requests (see
 :func:`~routing.solver.search.recombine_reserve`), the compiled searches also
 pool the routes of the good plans they weigh, and the last seconds of the
 budget recombine every worker's routes by set partitioning
@@ -98,6 +98,8 @@ def solve_in_workers(problem: Problem, params: SolveParams, tm: TravelMatrix, wo
         set_weights(data)
         better = search.recombine_phase(data, best, routes, clock, params.seed)
         if better is not None and search.score(problem, better) < search.score(problem, best):
+            log.info("routing: %d pooled routes recombined into a better plan: %s, was %s", len(routes),
+                     search.score(problem, better), search.score(problem, best))
             best = better
             tracker.plan(best)
     if workers > 1 and params.progress is not None:

@@ -170,14 +170,15 @@ def ruin_recreate_phase(data: Data, vehicles: list[int], clock: Clock, share: fl
 def recombine_reserve(problem: Problem, params: SolveParams) -> float:
     """Seconds kept at the end of a solve to recombine the workers' route pools (0: none).
 
-    Days of ``RECOMBINE_MIN_REQUESTS`` up to ``LARGE_DAY`` requests, planned by the
-    compiled search, without done visits or ride limits (whose plans :func:`finalize`
+    Days of ``RECOMBINE_MIN_REQUESTS`` to ``RECOMBINE_MAX_REQUESTS`` requests, planned by
+    the compiled search, without done visits or ride limits (whose plans :func:`finalize`
     re-times route by route), keep ``RECOMBINE_SHARE`` of the budget, at most
     ``RECOMBINE_MAX_S``, when that is at least ``RECOMBINE_MIN_S``. Smaller days reach
-    the best-known plans of the 100-node benchmarks without it."""
+    the best-known plans of the 100-node benchmarks without it; on larger ones it
+    seldom paid for its seconds (see params)."""
     n = len(problem.requests)
-    if (params.deterministic or params.done or not tuning.RECOMBINE_MIN_REQUESTS <= n <= tuning.LARGE_DAY
-            or n > tuning.RUIN_RECREATE_MAX_REQUESTS or any(r.max_ride_s is not None for r in problem.requests)):
+    if (params.deterministic or params.done or not tuning.RECOMBINE_MIN_REQUESTS <= n <= tuning.RECOMBINE_MAX_REQUESTS
+            or any(r.max_ride_s is not None for r in problem.requests)):
         return 0.0
     seconds = min(tuning.RECOMBINE_MAX_S, tuning.RECOMBINE_SHARE * params.time_limit_s)
     return seconds if seconds >= tuning.RECOMBINE_MIN_S else 0.0

@@ -182,9 +182,9 @@ def test_two_workers_send_their_pools_to_the_recombination(line, monkeypatch):
 
 
 @pytest.mark.parametrize(("change", "reserve"), [
-    ({}, 3.0),
-    ({"time_limit_s": 60}, tuning.RECOMBINE_MAX_S),
-    ({"time_limit_s": 5}, 0.0),
+    ({}, pytest.approx(30 * tuning.RECOMBINE_SHARE)),
+    ({"time_limit_s": 600}, tuning.RECOMBINE_MAX_S),
+    ({"time_limit_s": 0.5 * tuning.RECOMBINE_MIN_S / tuning.RECOMBINE_SHARE}, 0.0),
     ({"deterministic": True}, 0.0),
 ])
 def test_the_recombination_keeps_a_share_of_the_budget_on_days_it_serves(line, change, reserve):
@@ -192,9 +192,9 @@ def test_the_recombination_keeps_a_share_of_the_budget_on_days_it_serves(line, c
     assert search.recombine_reserve(problem, SolveParams(**{"time_limit_s": 30, **change})) == reserve
 
 
-def test_small_days_and_ride_limits_keep_the_whole_budget_for_the_search(line):
-    small = _chain(line, n=tuning.RECOMBINE_MIN_REQUESTS - 1)
-    assert search.recombine_reserve(small, SolveParams(time_limit_s=30)) == 0.0
+def test_smaller_and_larger_days_and_ride_limits_keep_the_whole_budget_for_the_search(line):
+    for n in (tuning.RECOMBINE_MIN_REQUESTS - 1, tuning.RECOMBINE_MAX_REQUESTS + 1):
+        assert search.recombine_reserve(_chain(line, n=n), SolveParams(time_limit_s=30)) == 0.0
     reqs = [line.request(f"r{i}", 10 * i, 10 * i + 5, max_ride_s=100) for i in range(tuning.RECOMBINE_MIN_REQUESTS)]
     ride = Problem(reqs, [line.vehicle("v0")], matrix=line.matrix())
     assert search.recombine_reserve(ride, SolveParams(time_limit_s=30)) == 0.0
