@@ -67,12 +67,16 @@ def test_a_full_pool_keeps_at_most_its_size_and_still_the_best_plan(line):
     assert {(k, tuple(route)) for k, route in enumerate(found.routes) if route} <= {(k, n) for k, _c, n in found.pool}
 
 
-def test_recombine_takes_the_cheapest_exact_cover_of_pooled_routes(line):
+def _two_routes(line):
+    """Four requests along a line and two identical vehicles: the instance, each request's
+    nodes, and a plan of two routes (requests 0 and 1, then 2 and 3)."""
     _data, model = _model(_chain(line, n=4, vehicles=2))
-    inst = model.rr_instance()
-    V = 2
-    r = [_request(V, j) for j in range(4)]
-    best = [r[0] + r[1], r[2] + r[3]]
+    r = [_request(2, j) for j in range(4)]
+    return model.rr_instance(), r, [r[0] + r[1], r[2] + r[3]]
+
+
+def test_recombine_takes_the_cheapest_exact_cover_of_pooled_routes(line):
+    inst, r, best = _two_routes(line)
     # Two routes of other plans, priced (for the test) far below the best plan's.
     cheap = [(0, int(inst.fixed[0]) + 1, tuple(r[0] + r[2])), (1, int(inst.fixed[1]) + 1, tuple(r[1] + r[3]))]
     # A route that would serve a request twice with either of them: never chosen together.
@@ -84,11 +88,7 @@ def test_recombine_takes_the_cheapest_exact_cover_of_pooled_routes(line):
 
 
 def test_recombine_gives_back_a_route_when_the_pool_allows(line):
-    _data, model = _model(_chain(line, n=4, vehicles=2))
-    inst = model.rr_instance()
-    V = 2
-    r = [_request(V, j) for j in range(4)]
-    best = [r[0] + r[1], r[2] + r[3]]
+    inst, r, best = _two_routes(line)
     whole = [x for pair in r for x in pair]
     got = recombine(inst, [(1, plan_cost(inst, [[], whole]), tuple(whole))], best, 2.0)
     assert got is not None and [route for route in got if route] == [whole]
