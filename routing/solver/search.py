@@ -187,7 +187,8 @@ def recombine_reserve(problem: Problem, params: SolveParams) -> float:
 def recombine_phase(data: Data, best: Solution, pool: list, clock: Clock, seed: int) -> Solution | None:
     """A plan better than ``best`` recombined from the pooled routes of the compiled searches
     (:func:`routing.recombine.recombine`), then annealed briefly from there at a low
-    temperature and read back through OR-Tools; None when none is better.
+    temperature and read back through OR-Tools; None when set partitioning finds none
+    better or no time is left (the caller compares the plans read back).
 
     The pool's node ids are those of the model of every vehicle that
     :func:`ruin_recreate_phase` builds; this builds the same model."""
@@ -198,12 +199,14 @@ def recombine_phase(data: Data, best: Solution, pool: list, clock: Clock, seed: 
         return None
     # Set partitioning gets most of the time; the short annealing from its plan also times it.
     left = clock.left()
+    if left <= 0.1:
+        return None
     found = recombine.recombine(inst, pool, routes, 0.6 * left, seed=seed)
     if found is None:
         return None
     polished = ruin_recreate.search(inst, max(0.05, 0.7 * clock.left()), seed=seed,
                                     start=found, fleet_share=0.0, temperatures=POLISH_TEMPERATURES)
-    if polished is None or polished.left_out:
+    if polished is None:
         return None
     return model.read_nodes(polished.routes, clock.left(), polished.times, polished.break_starts)
 
