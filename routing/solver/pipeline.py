@@ -89,9 +89,8 @@ def solve_in_workers(problem: Problem, params: SolveParams, tm: TravelMatrix, wo
         # until the end (the callback runs here, in time order), and hears of the recombined plan.
         tracker = Tracker(problem, origin, None)
         tracker.events = merge(events for _sol, events, _pool in results)
-        for _sol, _events, pooled in results:
-            if routes is not None:
-                routes.extend(pooled)
+        if routes is not None:
+            routes.extend(route for _sol, _events, pooled in results for route in pooled)
     if routes:
         clock = search.Clock(origin + params.time_limit_s - margin)
         data = prepare(problem, params, tm)
